@@ -1,0 +1,31 @@
+#!/bin/sh
+# setup.sh — installs the Debian packages tend needs to build and test.
+# Idempotent and quick when everything is present: it asks dpkg first and
+# runs apt-get only for what is missing. `setup.sh fuzz` adds the fuzzing
+# toolchain. Needs root (or sudo) only when something must be installed.
+set -eu
+
+packages="gcc make meson ninja-build pkg-config libcmocka-dev python3 python3-pytest"
+case "${1:-}" in
+fuzz) packages="$packages clang libclang-rt-14-dev" ;;
+"") ;;
+*) echo "usage: scripts/setup.sh [fuzz]" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $packages; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "setup: installing$missing" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "setup: need root to install:$missing" >&2; exit 1; }
+    sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086 # the list is meant to split into words
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,33 @@
+/* cli.h — what the command-line front end shares: exit codes, the commands
+ * main.c dispatches to, and the few helpers they have in common. */
+#ifndef TEND_CLI_CLI_H
+#define TEND_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config/registry.h"
+
+enum {
+    EXIT_OK = 0,
+    EXIT_FAILED = 1,      /* the operation failed (or the registry is invalid) */
+    EXIT_USAGE = 2,       /* the command line is wrong */
+    EXIT_UNREACHABLE = 3, /* no daemon answered */
+};
+
+/* The registry path: -c FILE, else $TEND_HOME/services.toml, else
+ * /etc/tend/services.toml for root, else $XDG_CONFIG_HOME/tend/services.toml.
+ * Returns a new string, or NULL when no location can be derived. */
+char *cli_config_path(const char *from_option);
+
+/* Loads the registry, printing every problem to stderr on failure. */
+registry *cli_load_registry(const char *path);
+
+/* True when out is a terminal that may get colour and symbols (and
+ * NO_COLOR is not set). */
+bool cli_fancy(FILE *out);
+
+int cmd_validate(int argc, char **argv);
+int cmd_dependencies(int argc, char **argv);
+
+#endif

@@ -1,0 +1,47 @@
+/* paths.c — where the CLI finds the registry, and loading it for a command. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+char *cli_config_path(const char *from_option)
+{
+    if (from_option) return strdup(from_option);
+    char *path = NULL;
+    const char *home = getenv("TEND_HOME");
+    if (home && *home) {
+        if (asprintf(&path, "%s/services.toml", home) < 0) return NULL;
+        return path;
+    }
+    if (geteuid() == 0) return strdup("/etc/tend/services.toml");
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *user_home = getenv("HOME");
+    int n = -1;
+    if (xdg && *xdg) n = asprintf(&path, "%s/tend/services.toml", xdg);
+    else if (user_home && *user_home) n = asprintf(&path, "%s/.config/tend/services.toml", user_home);
+    return n < 0 ? NULL : path;
+}
+
+registry *cli_load_registry(const char *path)
+{
+    diag_list diags;
+    diag_init(&diags, path);
+    registry *r = registry_load_file(path, &diags);
+    if (!r) {
+        diag_sort(&diags);
+        diag_print(&diags, stderr);
+        if (diags.len > 1) fprintf(stderr, "%zu errors\n", diags.len);
+    }
+    diag_free(&diags);
+    return r;
+}
+
+bool cli_fancy(FILE *out)
+{
+    const char *no_color = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    if (no_color && *no_color) return false;
+    if (term && strcmp(term, "dumb") == 0) return false;
+    return isatty(fileno(out));
+}

@@ -1,0 +1,177 @@
+/* registry.h — the service registry (services.toml) as validated specs.
+ *
+ * Owns the specs it returns: registry_load*() gives either a complete,
+ * cross-checked registry or NULL plus every problem it found, each with
+ * file:line:col; never a half-loaded one. Names are unique within services
+ * and within actions; every reference (dependencies, actions, depends_on)
+ * resolves; neither graph has a cycle. docs/registry.md documents each key.
+ */
+#ifndef TEND_CONFIG_REGISTRY_H
+#define TEND_CONFIG_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/diag.h"
+#include "base/strmap.h"
+
+/* Where a spec was written in its file (1-based; 0 for synthesized parts). */
+typedef struct {
+    int line, col;
+} spec_pos;
+
+typedef enum { ACTION_PROCESS, ACTION_ONESHOT } action_kind;
+
+typedef struct {
+    int max_attempts; /* total attempts, >= 1; 1 means no retry */
+    double delay;     /* seconds before the first retry */
+    double backoff;   /* each further delay is multiplied by this, >= 1 */
+} retry_policy;
+
+/* An executable template. Exactly one of exec (interpreter "exec") and
+ * script (any other interpreter) is set. */
+typedef struct {
+    char *name;
+    char *description;
+    char *interpreter;   /* "exec", "sh", "bash", "python3", "lua", "node", "perl", "nu" */
+    char **exec;         /* argv, run directly (no shell) */
+    char *script;        /* script text, given verbatim to the interpreter */
+    char **args;         /* appended to the command line */
+    char **env;          /* "KEY=VALUE" entries */
+    char *cwd;           /* NULL: the daemon's working directory */
+    char *user;          /* NULL: the daemon's user */
+    action_kind kind;
+    double timeout;      /* seconds; 0 = no limit */
+    retry_policy retry;
+    int stop_signal;     /* signal number, default SIGTERM */
+    double stop_timeout; /* seconds between stop_signal and SIGKILL */
+    char **requires;     /* actions that must be running (or have succeeded) first */
+    char **after;        /* actions that start first, without waiting for success */
+    char *from_service;  /* set when synthesized from a service's deployment.binary */
+    spec_pos pos;
+} action_spec;
+
+typedef enum {
+    DEPLOY_NONE, /* the service runs its listed actions */
+    DEPLOY_BINARY,
+    DEPLOY_DOCKER,
+    DEPLOY_DOCKER_COMPOSE,
+    DEPLOY_KUBERNETES,
+    DEPLOY_REMOTE,
+} deploy_mode;
+
+typedef struct {
+    deploy_mode mode;
+    struct {
+        char *binary_path;
+        char **args;
+        char *working_dir;
+        char **env; /* "KEY=VALUE" */
+    } binary;
+    struct {
+        char *image;
+        char *container_name;
+        char **ports;   /* "host:container[/proto]" as docker -p takes them */
+        char **volumes; /* "src:dst[:opts]" as docker -v takes them */
+        char *restart_policy;
+        char **env;
+        char **args;    /* arguments for the image's entrypoint */
+    } docker;
+    struct {
+        char *compose_file;
+        char *service_name;
+        char *project_name;
+    } compose;
+    struct {
+        char *namespace_;
+        char *deployment_name;
+        char *manifests_path;
+        char *context;
+    } kubernetes;
+    struct {
+        char *endpoint;
+        bool tls_enabled;
+        char *auth_token_path;
+    } remote;
+} deployment_spec;
+
+typedef enum { HEALTH_NONE, HEALTH_HTTP, HEALTH_TCP, HEALTH_COMMAND, HEALTH_FILE } health_type;
+
+typedef struct {
+    health_type type;
+    double interval; /* seconds between checks (default 10) */
+    int retries;     /* failed checks in a row before unhealthy (default 3) */
+    double timeout;  /* seconds one check may take (default 5) */
+    struct {
+        char *endpoint;
+        int expected_status; /* default 200 */
+        char *method;        /* default "GET" */
+    } http;
+    struct {
+        char *host; /* default "localhost" */
+        int port;
+    } tcp;
+    struct {
+        char **argv; /* the command, split into words without a shell */
+        int expected_exit_code;
+    } command;
+    struct {
+        char *path;
+        bool must_exist; /* default true */
+    } file;
+} health_spec;
+
+typedef struct {
+    bool auto_start;
+    double start_timeout; /* seconds to become running (and healthy) */
+    int start_order;      /* lower starts earlier among ready services; default 100 */
+    bool restart_on_failure;
+    int max_restarts;     /* restarts before the service is failed; default 5 */
+} startup_spec;
+
+typedef struct {
+    char *name;
+    char *type;     /* "platform", "infrastructure" or "utility" */
+    char *category; /* free text: "orchestration", "dns", ... */
+    char *description;
+    char **required_for; /* operations that need this service */
+    char **dependencies; /* services that must run first */
+    char **conflicts;    /* services that must not run at the same time */
+    char **actions;      /* the actions a start runs, one job each */
+    deployment_spec deployment;
+    health_spec health;
+    startup_spec startup;
+    spec_pos pos;
+} service_spec;
+
+typedef struct {
+    char *path;
+    service_spec **services; /* in file order */
+    size_t n_services;
+    action_spec **actions;   /* explicit actions in file order, then synthesized ones */
+    size_t n_actions;
+    strmap service_index;    /* name -> position in services + 1, as a pointer */
+    strmap action_index;     /* name -> position in actions + 1, as a pointer */
+} registry;
+
+/* Loads and validates a file. Returns the registry, or NULL with every
+ * problem in diags (which the caller initialised with diag_init). */
+registry *registry_load_file(const char *path, diag_list *diags);
+
+/* The same from bytes already in memory; path only names them in errors. */
+registry *registry_load_bytes(const char *path, const char *bytes, size_t len,
+                              diag_list *diags);
+
+const service_spec *registry_service(const registry *r, const char *name);
+const action_spec *registry_action(const registry *r, const char *name);
+/* Position of a service in r->services (an action in r->actions), or -1. */
+long registry_service_index(const registry *r, const char *name);
+long registry_action_index(const registry *r, const char *name);
+
+void registry_free(registry *r);
+
+const char *deploy_mode_name(deploy_mode mode);
+const char *health_type_name(health_type type);
+const char *action_kind_name(action_kind kind);
+
+#endif

@@ -1,0 +1,42 @@
+/* registry_internal.h — what the registry's files share and nobody else sees.
+ *
+ * registry.c drives a load: registry_actions.c and registry_services.c turn
+ * one TOML table into one spec (always returning a spec, however broken, so
+ * that later checks still see its name), registry_check.c cross-checks the
+ * whole set while the TOML tree is still alive for error positions.
+ */
+#ifndef TEND_CONFIG_REGISTRY_INTERNAL_H
+#define TEND_CONFIG_REGISTRY_INTERNAL_H
+
+#include "config/reader.h"
+#include "config/registry.h"
+
+/* The TOML tables the specs came from, index for index (NULL for
+ * synthesized actions). */
+typedef struct {
+    const toml_value **services;
+    const toml_value **actions;
+} registry_sources;
+
+/* Names of services and actions: 1-64 of [A-Za-z0-9_.-], not starting
+ * with '.' or '-' (they end up in paths and command lines). */
+bool registry_name_valid(const char *name);
+
+action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
+                              const toml_value *table);
+/* The one process action a deployment.binary service runs. */
+action_spec *action_from_binary(const service_spec *svc);
+void action_spec_free(action_spec *a);
+
+service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
+                                const toml_value *table);
+void service_spec_free(service_spec *s);
+
+/* Builds the name indexes and reports duplicates, unknown references,
+ * contradictions and cycles. */
+void registry_check(reader *rd, registry *r, const registry_sources *src);
+
+/* Position of items[i] of the array table.key, else of table.key, else of table. */
+toml_pos source_item_pos(const toml_value *table, const char *key, size_t i);
+
+#endif

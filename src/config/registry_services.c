@@ -1,0 +1,344 @@
+/* registry_services.c — [services.NAME] tables into service specs:
+ * identity, deployment (one table per mode), health_check and startup. */
+#include "config/registry_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strv.h"
+#include "config/words.h"
+
+static const char *const service_keys[] = {
+    "name",      "type",    "category",   "description",  "required_for", "dependencies",
+    "conflicts", "actions", "deployment", "health_check", "startup",      NULL,
+};
+static const char *const service_types[] = {"platform", "infrastructure", "utility", NULL};
+
+/* Index i of mode_names is deploy_mode i + 1 (DEPLOY_NONE is not written). */
+static const char *const mode_names[] = {"binary",     "docker", "docker-compose",
+                                         "kubernetes", "remote", NULL};
+/* The table that configures each mode, same order. */
+static const char *const mode_tables[] = {"binary",     "docker", "docker_compose",
+                                          "kubernetes", "remote", NULL};
+static const char *const deployment_keys[] = {"mode",       "binary", "docker", "docker_compose",
+                                              "kubernetes", "remote", NULL};
+static const char *const binary_keys[] = {"binary_path", "args", "working_dir", "env", NULL};
+static const char *const docker_keys[] = {"image",   "container_name", "ports", "volumes",
+                                          "restart_policy", "env",     "args",  NULL};
+static const char *const restart_policies[] = {"no", "always", "on-failure", "unless-stopped",
+                                               NULL};
+static const char *const compose_keys[] = {"compose_file", "service_name", "project_name", NULL};
+static const char *const kubernetes_keys[] = {"namespace", "deployment_name", "manifests_path",
+                                              "context", NULL};
+static const char *const remote_keys[] = {"endpoint", "tls_enabled", "auth_token_path", NULL};
+
+static const char *const health_keys[] = {"type", "interval", "retries", "timeout", "http",
+                                          "tcp",  "command",  "file",    NULL};
+/* Index i is health_type i. */
+static const char *const health_names[] = {"none", "http", "tcp", "command", "file", NULL};
+static const char *const http_keys[] = {"endpoint", "expected_status", "method", NULL};
+static const char *const http_methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
+                                           "PATCH", NULL};
+static const char *const tcp_keys[] = {"host", "port", NULL};
+static const char *const command_keys[] = {"command", "expected_exit_code", NULL};
+static const char *const file_keys[] = {"path", "must_exist", NULL};
+
+static const char *const startup_keys[] = {"auto_start", "start_timeout", "start_order",
+                                           "restart_on_failure", "max_restarts", NULL};
+
+#define DAY (24.0 * 3600.0)
+
+/* Reads the table of the chosen mode ([...deployment.binary] etc.) into d. */
+static void read_mode_table(reader *rd, const toml_value *t, const char *path, deployment_spec *d)
+{
+    const char *key = mode_tables[d->mode - 1];
+    char mpath[512];
+    key_path(mpath, sizeof(mpath), path, key);
+    const toml_value *m = NULL;
+    if (!read_require(rd, t, path, key) || read_table(rd, t, path, key, &m) != READ_OK) return;
+    switch (d->mode) {
+    case DEPLOY_BINARY:
+        read_check_keys(rd, m, mpath, binary_keys);
+        if (read_require(rd, m, mpath, "binary_path"))
+            read_string(rd, m, mpath, "binary_path", true, &d->binary.binary_path);
+        read_strv(rd, m, mpath, "args", true, &d->binary.args);
+        read_string(rd, m, mpath, "working_dir", true, &d->binary.working_dir);
+        read_env(rd, m, mpath, "env", &d->binary.env);
+        break;
+    case DEPLOY_DOCKER:
+        read_check_keys(rd, m, mpath, docker_keys);
+        if (read_require(rd, m, mpath, "image"))
+            read_string(rd, m, mpath, "image", true, &d->docker.image);
+        read_string(rd, m, mpath, "container_name", true, &d->docker.container_name);
+        read_strv(rd, m, mpath, "ports", true, &d->docker.ports);
+        read_strv(rd, m, mpath, "volumes", true, &d->docker.volumes);
+        int policy = 0;
+        if (read_choice(rd, m, mpath, "restart_policy", restart_policies, &policy) == READ_OK)
+            d->docker.restart_policy = strdup(restart_policies[policy]);
+        read_env(rd, m, mpath, "env", &d->docker.env);
+        read_strv(rd, m, mpath, "args", true, &d->docker.args);
+        break;
+    case DEPLOY_DOCKER_COMPOSE:
+        read_check_keys(rd, m, mpath, compose_keys);
+        if (read_require(rd, m, mpath, "compose_file"))
+            read_string(rd, m, mpath, "compose_file", true, &d->compose.compose_file);
+        if (read_require(rd, m, mpath, "service_name"))
+            read_string(rd, m, mpath, "service_name", true, &d->compose.service_name);
+        read_string(rd, m, mpath, "project_name", true, &d->compose.project_name);
+        break;
+    case DEPLOY_KUBERNETES:
+        read_check_keys(rd, m, mpath, kubernetes_keys);
+        if (read_require(rd, m, mpath, "deployment_name"))
+            read_string(rd, m, mpath, "deployment_name", true, &d->kubernetes.deployment_name);
+        read_string(rd, m, mpath, "namespace", true, &d->kubernetes.namespace_);
+        read_string(rd, m, mpath, "manifests_path", true, &d->kubernetes.manifests_path);
+        read_string(rd, m, mpath, "context", true, &d->kubernetes.context);
+        break;
+    case DEPLOY_REMOTE:
+        read_check_keys(rd, m, mpath, remote_keys);
+        if (read_require(rd, m, mpath, "endpoint"))
+            read_string(rd, m, mpath, "endpoint", true, &d->remote.endpoint);
+        d->remote.tls_enabled = d->remote.endpoint && strncmp(d->remote.endpoint, "https:", 6) == 0;
+        read_bool(rd, m, mpath, "tls_enabled", &d->remote.tls_enabled);
+        read_string(rd, m, mpath, "auth_token_path", true, &d->remote.auth_token_path);
+        break;
+    case DEPLOY_NONE: break;
+    }
+}
+
+static void read_deployment(reader *rd, const toml_value *svc, const char *spath,
+                            deployment_spec *d)
+{
+    const toml_value *t = NULL;
+    if (read_table(rd, svc, spath, "deployment", &t) != READ_OK) return;
+    char path[512];
+    key_path(path, sizeof(path), spath, "deployment");
+    read_check_keys(rd, t, path, deployment_keys);
+    int mode = 0;
+    if (!read_require(rd, t, path, "mode") ||
+        read_choice(rd, t, path, "mode", mode_names, &mode) != READ_OK)
+        return;
+    d->mode = (deploy_mode)(mode + 1);
+    /* A table for another mode is most likely a mode that was not switched. */
+    for (int i = 0; mode_tables[i]; i++) {
+        const toml_entry *e = toml_get_entry(t, mode_tables[i]);
+        if (e && i != mode)
+            read_error(rd, e->key_pos, "'%s.%s' is given, but mode is \"%s\"", path,
+                       mode_tables[i], mode_names[mode]);
+    }
+    if (d->mode == DEPLOY_KUBERNETES && !d->kubernetes.namespace_)
+        d->kubernetes.namespace_ = strdup("default");
+    read_mode_table(rd, t, path, d);
+}
+
+static void read_health_command(reader *rd, const toml_value *t, const char *path,
+                                health_spec *h)
+{
+    const toml_value *v = toml_get(t, "command");
+    if (!v) return;
+    if (v->type == TOML_ARRAY) {
+        if (read_strv(rd, t, path, "command", true, &h->command.argv) == READ_OK &&
+            !h->command.argv[0])
+            read_error(rd, v->pos, "'%s.command': the command cannot be empty", path);
+        return;
+    }
+    char *line = NULL;
+    if (read_string(rd, t, path, "command", true, &line) != READ_OK) return;
+    const char *problem = NULL;
+    if (split_words(line, &h->command.argv, &problem) < 0)
+        read_error(rd, v->pos, "'%s.command': %s", path, problem ? problem : "out of memory");
+    else if (!h->command.argv[0])
+        read_error(rd, v->pos, "'%s.command': the command cannot be empty", path);
+    free(line);
+}
+
+static void read_health_type_table(reader *rd, const toml_value *t, const char *hpath,
+                                   health_spec *h)
+{
+    const char *key = health_names[h->type];
+    char path[512];
+    key_path(path, sizeof(path), hpath, key);
+    const toml_value *m = NULL;
+    if (!read_require(rd, t, hpath, key) || read_table(rd, t, hpath, key, &m) != READ_OK) return;
+    switch (h->type) {
+    case HEALTH_HTTP:
+        read_check_keys(rd, m, path, http_keys);
+        if (read_require(rd, m, path, "endpoint"))
+            read_string(rd, m, path, "endpoint", true, &h->http.endpoint);
+        if (h->http.endpoint && strncmp(h->http.endpoint, "http://", 7) != 0 &&
+            strncmp(h->http.endpoint, "https://", 8) != 0)
+            read_error(rd, toml_get(m, "endpoint")->pos,
+                       "'%s.endpoint': expected an http:// or https:// URL", path);
+        read_int(rd, m, path, "expected_status", 100, 599, &h->http.expected_status);
+        int method = 0;
+        if (read_choice(rd, m, path, "method", http_methods, &method) == READ_OK) {
+            free(h->http.method);
+            h->http.method = strdup(http_methods[method]);
+        }
+        break;
+    case HEALTH_TCP:
+        read_check_keys(rd, m, path, tcp_keys);
+        read_string(rd, m, path, "host", true, &h->tcp.host);
+        if (read_require(rd, m, path, "port")) read_int(rd, m, path, "port", 1, 65535, &h->tcp.port);
+        break;
+    case HEALTH_COMMAND:
+        read_check_keys(rd, m, path, command_keys);
+        if (read_require(rd, m, path, "command")) read_health_command(rd, m, path, h);
+        read_int(rd, m, path, "expected_exit_code", 0, 255, &h->command.expected_exit_code);
+        break;
+    case HEALTH_FILE:
+        read_check_keys(rd, m, path, file_keys);
+        if (read_require(rd, m, path, "path")) read_string(rd, m, path, "path", true, &h->file.path);
+        read_bool(rd, m, path, "must_exist", &h->file.must_exist);
+        break;
+    case HEALTH_NONE: break;
+    }
+}
+
+static void read_health(reader *rd, const toml_value *svc, const char *spath, health_spec *h)
+{
+    h->http.expected_status = 200;
+    h->http.method = strdup("GET");
+    h->tcp.host = strdup("localhost");
+    h->file.must_exist = true;
+    const toml_value *t = NULL;
+    if (read_table(rd, svc, spath, "health_check", &t) != READ_OK) return;
+    char path[512];
+    key_path(path, sizeof(path), spath, "health_check");
+    read_check_keys(rd, t, path, health_keys);
+    read_seconds(rd, t, path, "interval", DAY, &h->interval);
+    read_int(rd, t, path, "retries", 1, 1000, &h->retries);
+    read_seconds(rd, t, path, "timeout", 3600, &h->timeout);
+    if (h->interval == 0) {
+        const toml_value *v = toml_get(t, "interval");
+        read_error(rd, v ? v->pos : t->pos, "'%s.interval': expected at least some seconds", path);
+    }
+    int type = 0;
+    if (!read_require(rd, t, path, "type") ||
+        read_choice(rd, t, path, "type", health_names, &type) != READ_OK)
+        return;
+    h->type = (health_type)type;
+    for (int i = 1; health_names[i]; i++) {
+        const toml_entry *e = toml_get_entry(t, health_names[i]);
+        if (e && i != type)
+            read_error(rd, e->key_pos, "'%s.%s' is given, but type is \"%s\"", path,
+                       health_names[i], health_names[type]);
+    }
+    if (h->type != HEALTH_NONE) read_health_type_table(rd, t, path, h);
+}
+
+static void read_startup(reader *rd, const toml_value *svc, const char *spath, startup_spec *s)
+{
+    const toml_value *t = NULL;
+    if (read_table(rd, svc, spath, "startup", &t) != READ_OK) return;
+    char path[512];
+    key_path(path, sizeof(path), spath, "startup");
+    read_check_keys(rd, t, path, startup_keys);
+    read_bool(rd, t, path, "auto_start", &s->auto_start);
+    read_seconds(rd, t, path, "start_timeout", DAY, &s->start_timeout);
+    read_int(rd, t, path, "start_order", -1000000, 1000000, &s->start_order);
+    read_bool(rd, t, path, "restart_on_failure", &s->restart_on_failure);
+    read_int(rd, t, path, "max_restarts", 0, 1000000, &s->max_restarts);
+}
+
+static service_spec *service_new(void)
+{
+    service_spec *s = calloc(1, sizeof(*s));
+    if (!s) return NULL;
+    s->health.interval = 10;
+    s->health.retries = 3;
+    s->health.timeout = 5;
+    s->startup = (startup_spec){
+        .auto_start = false,
+        .start_timeout = 30,
+        .start_order = 100,
+        .restart_on_failure = true,
+        .max_restarts = 5,
+    };
+    return s;
+}
+
+service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
+                                const toml_value *table)
+{
+    service_spec *s = service_new();
+    if (!s) return NULL;
+    char path[512];
+    key_path(path, sizeof(path), "services", key);
+    s->pos = (spec_pos){key_pos.line, key_pos.col};
+    read_check_keys(rd, table, path, service_keys);
+    if (read_string(rd, table, path, "name", false, &s->name) == READ_OK) {
+        toml_pos p = toml_get(table, "name")->pos;
+        s->pos = (spec_pos){p.line, p.col};
+        if (!registry_name_valid(s->name))
+            read_error(rd, p,
+                       "'%s.name': \"%s\" is not a valid name (1-64 letters, digits, '_', '.', "
+                       "'-'; not starting with '.' or '-')",
+                       path, s->name);
+    }
+    if (!s->name) s->name = strdup(key);
+    int type = 0;
+    if (read_choice(rd, table, path, "type", service_types, &type) == READ_OK)
+        s->type = strdup(service_types[type]);
+    read_string(rd, table, path, "category", false, &s->category);
+    read_string(rd, table, path, "description", false, &s->description);
+    read_strv(rd, table, path, "required_for", false, &s->required_for);
+    read_strv(rd, table, path, "dependencies", false, &s->dependencies);
+    read_strv(rd, table, path, "conflicts", false, &s->conflicts);
+    if (read_strv(rd, table, path, "actions", false, &s->actions) == READ_OK && !s->actions[0])
+        read_error(rd, toml_get(table, "actions")->pos,
+                   "'%s.actions': list at least one action, or leave the key out", path);
+    read_deployment(rd, table, path, &s->deployment);
+    read_health(rd, table, path, &s->health);
+    read_startup(rd, table, path, &s->startup);
+
+    const toml_entry *actions = toml_get_entry(table, "actions");
+    if (actions && s->deployment.mode != DEPLOY_NONE)
+        read_error(rd, actions->key_pos,
+                   "'%s': give either 'actions' or a 'deployment', not both", path);
+    if (!actions && !toml_get(table, "deployment"))
+        read_error(rd, table->pos,
+                   "'%s' has nothing to run: add a 'deployment' or a list of 'actions'", path);
+    return s;
+}
+
+void service_spec_free(service_spec *s)
+{
+    if (!s) return;
+    free(s->name);
+    free(s->type);
+    free(s->category);
+    free(s->description);
+    strv_free(s->required_for);
+    strv_free(s->dependencies);
+    strv_free(s->conflicts);
+    strv_free(s->actions);
+    deployment_spec *d = &s->deployment;
+    free(d->binary.binary_path);
+    strv_free(d->binary.args);
+    free(d->binary.working_dir);
+    strv_free(d->binary.env);
+    free(d->docker.image);
+    free(d->docker.container_name);
+    strv_free(d->docker.ports);
+    strv_free(d->docker.volumes);
+    free(d->docker.restart_policy);
+    strv_free(d->docker.env);
+    strv_free(d->docker.args);
+    free(d->compose.compose_file);
+    free(d->compose.service_name);
+    free(d->compose.project_name);
+    free(d->kubernetes.namespace_);
+    free(d->kubernetes.deployment_name);
+    free(d->kubernetes.manifests_path);
+    free(d->kubernetes.context);
+    free(d->remote.endpoint);
+    free(d->remote.auth_token_path);
+    health_spec *h = &s->health;
+    free(h->http.endpoint);
+    free(h->http.method);
+    free(h->tcp.host);
+    strv_free(h->command.argv);
+    free(h->file.path);
+    free(s);
+}

@@ -1,0 +1,77 @@
+/* main.c — tend's entry point: turns argv into one command and returns
+ * its exit status. `tend daemon` will be the supervisor; every other
+ * command is a client or, like validate, works on the registry file alone. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef TEND_VERSION
+#define TEND_VERSION "0.1.0"
+#endif
+
+static const char main_usage[] =
+    "usage: tend COMMAND [ARGS]\n"
+    "\n"
+    "tend supervises services: it starts them in dependency order, keeps them\n"
+    "running, and tells you what actually runs.\n"
+    "\n"
+    "Registry commands (no daemon needed):\n"
+    "  validate [-c FILE]                  check the registry, every error as FILE:LINE:COL\n"
+    "  services dependencies [NAME] [-c FILE]\n"
+    "                                      dependency tree, start order, reverse dependencies\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help      this text (COMMAND --help for a command's own)\n"
+    "  -V, --version   the version\n"
+    "\n"
+    "Environment:\n"
+    "  TEND_HOME       keep socket, database, logs and services.toml under this folder\n"
+    "  NO_COLOR        no colours or symbols, even on a terminal\n"
+    "\n"
+    "Exit status: 0 success, 1 the operation failed, 2 usage error,\n"
+    "3 daemon unreachable.\n";
+
+static const char services_usage[] =
+    "usage: tend services SUBCOMMAND [ARGS]\n"
+    "\n"
+    "  dependencies [NAME] [-c FILE]  dependency tree, start order, reverse dependencies\n"
+    "  validate [-c FILE]             same as tend validate\n";
+
+static int services_command(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(services_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+        fputs(services_usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(sub, "dependencies") == 0) return cmd_dependencies(argc - 1, argv + 1);
+    if (strcmp(sub, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+    fprintf(stderr, "tend services: unknown subcommand '%s'\n%s", sub, services_usage);
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(main_usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("tend %s\n", TEND_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "services") == 0) return services_command(argc - 1, argv + 1);
+    fprintf(stderr, "tend: unknown command '%s'\n%s", cmd, main_usage);
+    return EXIT_USAGE;
+}
