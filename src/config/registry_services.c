@@ -296,9 +296,6 @@ service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
     if (actions && s->deployment.mode != DEPLOY_NONE)
         read_error(rd, actions->key_pos,
                    "'%s': give either 'actions' or a 'deployment', not both", path);
-    if (!actions && !toml_get(table, "deployment"))
-        read_error(rd, table->pos,
-                   "'%s' has nothing to run: add a 'deployment' or a list of 'actions'", path);
     return s;
 }
 
