@@ -1,0 +1,39 @@
+"""Shared fixtures for system tests: the real tend binary, run as a user would."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TEND_BIN = os.environ.get('TEND_BIN', str(REPO / 'build' / 'tend'))
+
+
+class Tend:
+    """Runs `tend ARGS...` with a private TEND_HOME and returns the result."""
+
+    def __init__(self, home):
+        self.home = home
+
+    def __call__(self, *args, env=None, timeout=30):
+        full_env = dict(os.environ, TEND_HOME=str(self.home), NO_COLOR='1')
+        full_env.update(env or {})
+        return subprocess.run([TEND_BIN, *map(str, args)], capture_output=True, text=True,
+                              env=full_env, timeout=timeout)
+
+
+@pytest.fixture
+def tend(tmp_path):
+    home = tmp_path / 'home'
+    home.mkdir()
+    return Tend(home)
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """Writes a services.toml with the given text and returns its path."""
+    def write(text, name='services.toml'):
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+    return write
