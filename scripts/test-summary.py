@@ -18,7 +18,7 @@ passed = failed = skipped = 0
 log = build / 'meson-logs' / 'testlog.json'
 for line in log.read_text().splitlines() if log.exists() else []:
     t = json.loads(line)
-    out = t.get('stdout') or ''
+    out = (t.get('stdout') or '') + (t.get('stderr') or '')
     ok = re.findall(r'\[  PASSED  \] (\d+) test', out)
     bad = re.findall(r'\[  FAILED  \] (\d+) test', out)
     p = sum(map(int, ok))

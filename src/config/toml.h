@@ -41,8 +41,9 @@ typedef struct {
 typedef struct toml_value toml_value;
 
 typedef struct {
-    char *key;        /* decoded key, NUL-terminated (keys cannot hold NUL bytes here) */
-    toml_pos key_pos; /* where the (last segment of the) key was written */
+    char *key;        /* decoded key, NUL-terminated (it may also hold NUL: "\u0000") */
+    size_t key_len;
+    toml_pos key_pos; /* where this key (segment) was written */
     toml_value *value;
 } toml_entry;
 

@@ -120,12 +120,12 @@ deployment = { mode = "binary", binary = { binary_path = 42, args = ["-v", 1] } 
 startup = { auto_start = "yes", start_order = 1.5, start_timeout = -1 }
 health_check = { type = "tcp", tcp = { port = 70000 } }
 ''', [(2, 16, "'services.web.dependencies': expected an array of strings, found string \"db\""),
-      (3, 59, "'services.web.deployment.binary.binary_path': expected a string, found integer 42"),
-      (3, 79, "'services.web.deployment.binary.args[1]': expected a string, found integer 1"),
+      (3, 58, "'services.web.deployment.binary.binary_path': expected a string, found integer 42"),
+      (3, 76, "'services.web.deployment.binary.args[1]': expected a string, found integer 1"),
       (4, 26, "'services.web.startup.auto_start': expected true or false, found string \"yes\""),
       (4, 47, "'services.web.startup.start_order': expected an integer"),
       (4, 68, "'services.web.startup.start_timeout': expected a number of seconds"),
-      (5, 46, "'services.web.health_check.tcp.port': expected an integer from 1 to 65535, "
+      (5, 47, "'services.web.health_check.tcp.port': expected an integer from 1 to 65535, "
               "found integer 70000")])
 
 
@@ -184,7 +184,7 @@ dependencies = ["c"]
 [services.c]
 dependencies = ["a"]
 ''', [(6, 17, 'dependency cycle: a -> b -> c -> a')])
-    assert r.stderr.count('cycle') == 1
+    assert r.stderr.count(' cycle: ') == 1
 
 
 def test_self_dependency_is_a_cycle(tend, registry):
@@ -229,8 +229,8 @@ exec = ["/bin/sleep", "9"]
 depends_on = { requires = ["build"], after = ["ghost"] }
 [services.app]
 actions = ["server"]
-''', [(5, 27, "action 'server' depends on 'build', which is not one of service 'app''s actions"),
-      (5, 46, "action 'server' depends on 'ghost', which is not an action")])
+''', [(5, 28, "action 'server' depends on 'build', which is not one of service 'app''s actions"),
+      (5, 47, "action 'server' depends on 'ghost', which is not an action")])
 
 
 def test_action_dependency_cycle(tend, registry):
@@ -256,7 +256,7 @@ binary = { binary_path = "${TEND_TEST_NOT_SET}/bin/web" }
 
 def test_bad_names_are_refused(tend, registry):
     check(tend, registry, '[services."../etc"]\n[services.ok]\nname = "-x"\n',
-          [(1, 10, '"../etc" is not a valid name'), (3, 8, '"-x" is not a valid name')])
+          [(1, 11, '"../etc" is not a valid name'), (3, 8, '"-x" is not a valid name')])
 
 
 def test_all_errors_are_reported_in_one_pass_in_file_order(tend, registry):
