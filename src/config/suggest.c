@@ -48,8 +48,10 @@ const char *suggest_closest(const char *word, const char *const *candidates)
             best = candidates[i];
         }
     }
-    /* A third of the word's length, at least 2 edits, is still a plausible typo. */
-    size_t limit = strlen(word) / 3;
-    if (limit < 2) limit = 2;
+    /* A third of the word's length, at least 2 edits (1 for words of up to
+     * three characters, where 2 edits make anything "close"), is still a
+     * plausible typo. */
+    size_t len = strlen(word);
+    size_t limit = len <= 3 ? 1 : len / 3 < 2 ? 2 : len / 3;
     return best && best_d <= limit ? best : NULL;
 }

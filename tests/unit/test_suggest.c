@@ -24,6 +24,9 @@ static void test_suggests_close_keys_only(void **state)
     assert_string_equal(suggest_closest("start_ordr", keys), "start_order");
     assert_null(suggest_closest("colour", keys));
     assert_null(suggest_closest("x", NULL));
+    const char *names[] = {"b", "db", "web", NULL};
+    assert_null(suggest_closest("zz", names));
+    assert_string_equal(suggest_closest("dbb", names), "db");
 }
 
 int main(void)
