@@ -535,8 +535,10 @@ static int parse_key(parser *p, dotted_key *k)
 {
     k->n = 0;
     for (;;) {
-        if (k->n == sizeof(k->parts) / sizeof(k->parts[0]))
-            return fail(p, "key has too many dotted parts");
+        if (k->n == sizeof(k->parts) / sizeof(k->parts[0])) {
+            key_free(k);
+            return fail(p, "a key may have at most 64 dotted parts");
+        }
         if (parse_simple_key(p, &k->parts[k->n]) < 0) {
             key_free(k);
             return -1;

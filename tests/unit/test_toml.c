@@ -179,6 +179,18 @@ static void test_deep_nesting_is_refused_cleanly(void **state)
     buf_free(&text);
 }
 
+/* Found by the fuzzer: the parts of an over-long dotted key leaked. */
+static void test_overlong_dotted_key_is_refused_without_leaks(void **state)
+{
+    (void)state;
+    buf text = {0};
+    for (int i = 0; i < 70; i++) buf_printf(&text, "%sk%d", i ? "." : "", i);
+    buf_puts(&text, " = 1\n");
+    toml_error err = parse_bad(text.data);
+    assert_non_null(strstr(err.message, "at most 64 dotted parts"));
+    buf_free(&text);
+}
+
 static void test_input_need_not_end_in_nul(void **state)
 {
     (void)state;
@@ -203,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_thousands_of_keys_stay_findable),
         cmocka_unit_test(test_strings_may_hold_nul),
         cmocka_unit_test(test_deep_nesting_is_refused_cleanly),
+        cmocka_unit_test(test_overlong_dotted_key_is_refused_without_leaks),
         cmocka_unit_test(test_input_need_not_end_in_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
