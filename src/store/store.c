@@ -1,0 +1,245 @@
+/* store.c — opening the database, the prepared statements, batching, and
+ * the spec tables (actions, services). */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/schema.h"
+
+/* Indexed by sql_id. */
+static const char *const sql_text[SQL_COUNT] = {
+    [SQL_BEGIN] = "BEGIN",
+    [SQL_COMMIT] = "COMMIT",
+    [SQL_ACTION_PUT] = "INSERT INTO actions (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
+                       " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
+    [SQL_ACTION_DELETE] = "DELETE FROM actions WHERE name = ?1",
+    [SQL_ACTIONS_EACH] = "SELECT name, spec, NULL FROM actions ORDER BY name",
+    [SQL_SERVICE_PUT] = "INSERT INTO services (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
+                        " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
+    [SQL_SERVICE_WANTED] = "UPDATE services SET wanted = ?2, updated_at = ?3 WHERE name = ?1",
+    [SQL_SERVICE_DELETE] = "DELETE FROM services WHERE name = ?1",
+    [SQL_SERVICES_EACH] = "SELECT name, spec, wanted FROM services ORDER BY name",
+    [SQL_RUN_CREATE] = "INSERT INTO runs (service, status, started_at) VALUES (?1, 'starting', ?2)",
+    [SQL_RUN_UPDATE] = "UPDATE runs SET status = ?2, reason = ?3, ended_at = ?4 WHERE id = ?1",
+    [SQL_JOB_CREATE] = "INSERT INTO jobs (service_id, action_id, run_id, phase, attempt, pid,"
+                       " exit_code, term_signal, error, created_at, started_at, ended_at, spec,"
+                       " log_path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                       " ?13, ?14)",
+    [SQL_JOB_UPDATE] = "UPDATE jobs SET phase = ?2, attempt = ?3, pid = ?4, exit_code = ?5,"
+                       " term_signal = ?6, error = ?7, started_at = ?8, ended_at = ?9,"
+                       " log_path = ?10 WHERE id = ?1",
+    [SQL_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1",
+    [SQL_JOBS_DELETE_TERMINATED] = "DELETE FROM jobs WHERE service_id = ?1 AND phase IN"
+                                   " ('succeeded', 'failed', 'cancelled', 'lost')",
+    [SQL_EVENT_ADD] = "INSERT INTO events (at, kind, service, job_id, run_id, data)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+#define JOB_COLUMNS                                                                            \
+    "id, service_id, action_id, run_id, phase, attempt, pid, exit_code, term_signal, error,"  \
+    " created_at, started_at, ended_at, log_path"
+    [SQL_JOB_GET] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1",
+    /* NULL filters match everything; the planner still uses the indexes
+     * for the bound ones (SQLite re-plans per binding with these forms). */
+    [SQL_JOBS_LIST] = "SELECT " JOB_COLUMNS " FROM jobs"
+                      " WHERE (?1 IS NULL OR service_id = ?1) AND (?2 IS NULL OR action_id = ?2)"
+                      " AND (?3 IS NULL OR run_id = ?3) AND (?4 IS NULL OR phase = ?4)"
+                      " ORDER BY id DESC LIMIT ?5",
+    [SQL_RUN_GET] = "SELECT id, service, status, reason, started_at, ended_at FROM runs WHERE id = ?1",
+    [SQL_RUNS_LIST] = "SELECT id, service, status, reason, started_at, ended_at FROM runs"
+                      " WHERE (?1 IS NULL OR service = ?1) ORDER BY id DESC LIMIT ?2",
+    [SQL_EVENTS_LIST] = "SELECT id, at, kind, service, job_id, run_id, data FROM events"
+                        " WHERE id > ?1 AND (?2 IS NULL OR service = ?2) ORDER BY id LIMIT ?3",
+#undef JOB_COLUMNS
+};
+
+static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+    return -EIO;
+}
+
+int store_open(const char *path, store **out, char *err, size_t errlen)
+{
+    store *st = sqlite3_malloc(sizeof(*st));
+    if (!st) return -ENOMEM;
+    memset(st, 0, sizeof(*st));
+    int rc = 0;
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        rc = fail(st->db, path, err, errlen);
+        goto bad;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    if (sqlite3_exec(st->db,
+                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                     " PRAGMA foreign_keys = ON;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        rc = fail(st->db, "configuring the database", err, errlen);
+        goto bad;
+    }
+    if (schema_migrate(st->db, STORE_SCHEMA_VERSION, err, errlen) < 0) {
+        rc = -EIO;
+        goto bad;
+    }
+    for (int i = 0; i < SQL_COUNT; i++) {
+        if (sqlite3_prepare_v3(st->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+                               NULL) != SQLITE_OK) {
+            rc = fail(st->db, sql_text[i], err, errlen);
+            goto bad;
+        }
+    }
+    *out = st;
+    return 0;
+bad:
+    store_close(st);
+    return rc;
+}
+
+void store_close(store *st)
+{
+    if (!st) return;
+    store_flush(st);
+    for (int i = 0; i < SQL_COUNT; i++) sqlite3_finalize(st->stmt[i]);
+    sqlite3_close(st->db);
+    sqlite3_free(st);
+}
+
+int store_schema_version(store *st)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return version;
+}
+
+const char *store_error(store *st)
+{
+    return sqlite3_errmsg(st->db);
+}
+
+sqlite3_stmt *store_stmt(store *st, sql_id id)
+{
+    sqlite3_stmt *stmt = st->stmt[id];
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return stmt;
+}
+
+int store_step_done(store *st, sqlite3_stmt *stmt)
+{
+    (void)st;
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+void bind_text(sqlite3_stmt *stmt, int col, const char *text)
+{
+    if (text) sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(stmt, col);
+}
+
+void bind_nonzero_int64(sqlite3_stmt *stmt, int col, int64_t v)
+{
+    if (v) sqlite3_bind_int64(stmt, col, v);
+    else sqlite3_bind_null(stmt, col);
+}
+
+void bind_nonzero_double(sqlite3_stmt *stmt, int col, double v)
+{
+    if (v != 0) sqlite3_bind_double(stmt, col, v);
+    else sqlite3_bind_null(stmt, col);
+}
+
+int store_batch(store *st)
+{
+    if (st->in_batch) return 0;
+    if (store_step_done(st, store_stmt(st, SQL_BEGIN)) < 0) return -EIO;
+    st->in_batch = 1;
+    return 0;
+}
+
+int store_flush(store *st)
+{
+    if (!st->in_batch) return 0;
+    st->in_batch = 0;
+    return store_step_done(st, store_stmt(st, SQL_COMMIT));
+}
+
+/* ---- specs ---- */
+
+static int put_spec(store *st, sql_id id, const char *name, const char *spec_json, double now)
+{
+    sqlite3_stmt *stmt = store_stmt(st, id);
+    bind_text(stmt, 1, name);
+    bind_text(stmt, 2, spec_json);
+    sqlite3_bind_double(stmt, 3, now);
+    return store_step_done(st, stmt);
+}
+
+/* Runs a one-name write and tells whether it touched a row (-ENOENT if not). */
+static int write_by_name(store *st, sqlite3_stmt *stmt)
+{
+    if (store_step_done(st, stmt) < 0) return -EIO;
+    return sqlite3_changes(st->db) ? 0 : -ENOENT;
+}
+
+int store_action_put(store *st, const char *name, const char *spec_json, double now)
+{
+    return put_spec(st, SQL_ACTION_PUT, name, spec_json, now);
+}
+
+int store_action_delete(store *st, const char *name)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_ACTION_DELETE);
+    bind_text(stmt, 1, name);
+    return write_by_name(st, stmt);
+}
+
+int store_service_put(store *st, const char *name, const char *spec_json, double now)
+{
+    return put_spec(st, SQL_SERVICE_PUT, name, spec_json, now);
+}
+
+int store_service_set_wanted(store *st, const char *name, const char *wanted, double now)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_SERVICE_WANTED);
+    bind_text(stmt, 1, name);
+    bind_text(stmt, 2, wanted);
+    sqlite3_bind_double(stmt, 3, now);
+    return write_by_name(st, stmt);
+}
+
+int store_service_delete(store *st, const char *name)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_SERVICE_DELETE);
+    bind_text(stmt, 1, name);
+    return write_by_name(st, stmt);
+}
+
+static int each_spec(store *st, sql_id id, store_spec_fn fn, void *ctx)
+{
+    sqlite3_stmt *stmt = store_stmt(st, id);
+    int rc = 0, step = SQLITE_DONE;
+    while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+        rc = fn(ctx, (const char *)sqlite3_column_text(stmt, 0),
+                (const char *)sqlite3_column_text(stmt, 1),
+                (const char *)sqlite3_column_text(stmt, 2));
+    if (rc == 0 && step != SQLITE_DONE) rc = -EIO;
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+int store_services_each(store *st, store_spec_fn fn, void *ctx)
+{
+    return each_spec(st, SQL_SERVICES_EACH, fn, ctx);
+}
+
+int store_actions_each(store *st, store_spec_fn fn, void *ctx)
+{
+    return each_spec(st, SQL_ACTIONS_EACH, fn, ctx);
+}

@@ -1,0 +1,103 @@
+/* store.h — tend's SQLite database: the schema and its migrations, and
+ * every read and write of specs (actions, services) and history (runs,
+ * jobs, events).
+ *
+ * One connection, used from the daemon's loop thread only; WAL,
+ * synchronous=NORMAL, foreign keys on; every statement prepared once.
+ * Writes of one loop iteration are batched into one transaction
+ * (store_batch / store_flush), so a job transition and its event row always
+ * commit together. Jobs are created in exactly one place, store_job_create,
+ * which records their provenance (service_id, action_id, run_id).
+ */
+#ifndef TEND_STORE_STORE_H
+#define TEND_STORE_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct store store;
+
+/* The schema version store_open migrates to. */
+#define STORE_SCHEMA_VERSION 2
+
+/* Opens (creating if needed) and migrates the database. Returns 0 or a
+ * negative errno with a message in err. */
+int store_open(const char *path, store **out, char *err, size_t errlen);
+void store_close(store *st);
+int store_schema_version(store *st);
+/* The last SQLite error message, for logs. */
+const char *store_error(store *st);
+
+/* Opens the current batch transaction unless one is open. */
+int store_batch(store *st);
+/* Commits the current batch, if any. */
+int store_flush(store *st);
+
+/* ---- specs ---- */
+int store_action_put(store *st, const char *name, const char *spec_json, double now);
+int store_action_delete(store *st, const char *name);
+int store_service_put(store *st, const char *name, const char *spec_json, double now);
+int store_service_set_wanted(store *st, const char *name, const char *wanted, double now);
+/* Deletes the service and, through the foreign keys, its runs and jobs. */
+int store_service_delete(store *st, const char *name);
+
+typedef int (*store_spec_fn)(void *ctx, const char *name, const char *spec_json,
+                             const char *wanted);
+/* Calls fn for every service (every action, with wanted NULL) in name order;
+ * stops at and returns fn's first non-zero result. */
+int store_services_each(store *st, store_spec_fn fn, void *ctx);
+int store_actions_each(store *st, store_spec_fn fn, void *ctx);
+
+/* ---- runs ---- */
+int64_t store_run_create(store *st, const char *service, double now);
+/* ended_at 0 means the run is still going. */
+int store_run_update(store *st, int64_t id, const char *status, const char *reason,
+                     double ended_at);
+
+/* ---- jobs ---- */
+typedef struct {
+    int64_t id;             /* set by store_job_create */
+    const char *service_id; /* NULL for a standalone job */
+    const char *action_id;  /* the action it executes; never NULL */
+    int64_t run_id;         /* 0: not part of a run */
+    const char *phase;
+    int attempt;
+    int pid;                /* 0: none */
+    bool has_exit_code;
+    int exit_code;
+    int term_signal;        /* 0: none */
+    const char *error;
+    double created_at, started_at, ended_at; /* 0: not yet */
+    const char *spec_json;  /* the action as it was when the job was created */
+    const char *log_path;
+} store_job;
+
+/* The one way a job comes to exist. Sets job->id; returns 0 or -errno. */
+int store_job_create(store *st, store_job *job);
+/* Writes phase, attempt, pid, exit, signal, error, times and log path. */
+int store_job_update(store *st, const store_job *job);
+int store_job_delete(store *st, int64_t id);
+/* Deletes the service's jobs in a terminal phase; returns how many, or -errno. */
+int store_jobs_delete_terminated(store *st, const char *service_id);
+
+/* ---- events ---- */
+int64_t store_event_add(store *st, double now, const char *kind, const char *service,
+                        int64_t job_id, int64_t run_id, const char *data_json);
+
+/* ---- queries (for the API; results are new jansson references) ---- */
+typedef struct {
+    const char *service_id; /* NULL: any */
+    const char *action_id;
+    int64_t run_id;         /* 0: any */
+    const char *phase;
+    int64_t limit;          /* 0: no limit */
+} store_job_filter;
+
+json_t *store_job_get(store *st, int64_t id);
+json_t *store_jobs_list(store *st, const store_job_filter *filter);
+json_t *store_run_get(store *st, int64_t id);
+json_t *store_runs_list(store *st, const char *service, int64_t limit);
+json_t *store_events_list(store *st, int64_t after_id, const char *service, int64_t limit);
+
+#endif

@@ -1,0 +1,297 @@
+/* Unit tests: the SQLite store — schema, provenance, cleanup, migration
+ * from the pre-provenance schema — on real database files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/schema.h"
+#include "store/store.h"
+
+typedef struct {
+    char dir[64];
+    char path[128];
+} tmpdb;
+
+static int setup(void **state)
+{
+    tmpdb *t = calloc(1, sizeof(*t));
+    snprintf(t->dir, sizeof(t->dir), "/tmp/tend-test-store-XXXXXX");
+    if (!mkdtemp(t->dir)) return -1;
+    snprintf(t->path, sizeof(t->path), "%s/tend.db", t->dir);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    tmpdb *t = *state;
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+    if (system(cmd) != 0) return -1;
+    free(t);
+    return 0;
+}
+
+static store *open_ok(const char *path)
+{
+    store *st = NULL;
+    char err[256] = "";
+    int rc = store_open(path, &st, err, sizeof(err));
+    if (rc < 0) print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    return st;
+}
+
+/* The first column of the first row of sql, as text (static buffer). */
+static const char *query1(const char *path, const char *sql)
+{
+    static char out[256];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    out[0] = '\0';
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(stmt, 0);
+        snprintf(out, sizeof(out), "%s", text ? text : "NULL");
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+}
+
+static store_job job_of(const char *service, const char *action, int64_t run, const char *phase)
+{
+    return (store_job){.service_id = service, .action_id = action, .run_id = run, .phase = phase,
+                       .attempt = 1, .created_at = 1000.0};
+}
+
+static void test_new_database_has_the_latest_schema(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+    store_close(st);
+    assert_string_equal(query1(t->path, "PRAGMA journal_mode"), "wal");
+    const char *indexes[] = {"idx_jobs_service_id", "idx_jobs_action_id",
+                             "idx_jobs_service_id_phase"};
+    for (size_t i = 0; i < 3; i++) {
+        char sql[160];
+        snprintf(sql, sizeof(sql), "SELECT name FROM sqlite_master WHERE type = 'index' AND name = '%s'",
+                 indexes[i]);
+        assert_string_equal(query1(t->path, sql), indexes[i]);
+    }
+}
+
+static void test_jobs_record_their_provenance(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    assert_int_equal(store_service_put(st, "web", "{}", 1.0), 0);
+    int64_t run = store_run_create(st, "web", 2.0);
+    assert_true(run > 0);
+    store_job j = job_of("web", "server", run, "running");
+    assert_int_equal(store_job_create(st, &j), 0);
+    assert_true(j.id > 0);
+    store_job standalone = job_of(NULL, "cleanup", 0, "pending");
+    assert_int_equal(store_job_create(st, &standalone), 0);
+    store_close(st);
+
+    char sql[200];
+    snprintf(sql, sizeof(sql), "SELECT service_id || '/' || action_id || '/' || run_id FROM jobs WHERE id = %lld",
+             (long long)j.id);
+    char expected[64];
+    snprintf(expected, sizeof(expected), "web/server/%lld", (long long)run);
+    assert_string_equal(query1(t->path, sql), expected);
+    snprintf(sql, sizeof(sql), "SELECT coalesce(service_id, 'NULL') || '/' || action_id FROM jobs WHERE id = %lld",
+             (long long)standalone.id);
+    assert_string_equal(query1(t->path, sql), "NULL/cleanup");
+}
+
+static void test_a_job_needs_an_action(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_job j = job_of(NULL, NULL, 0, "pending");
+    assert_int_equal(store_job_create(st, &j), -EINVAL);
+    store_close(st);
+}
+
+static void test_update_and_delete_terminated_jobs(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "web", "{}", 1.0);
+    store_service_put(st, "db", "{}", 1.0);
+    const char *phases[] = {"running", "succeeded", "failed", "cancelled", "lost", "pending"};
+    for (size_t i = 0; i < 6; i++) {
+        store_job j = job_of("web", "server", 0, phases[i]);
+        assert_int_equal(store_job_create(st, &j), 0);
+    }
+    store_job other = job_of("db", "db", 0, "failed");
+    store_job_create(st, &other);
+    assert_int_equal(store_jobs_delete_terminated(st, "web"), 4);
+    json_t *left = store_jobs_list(st, &(store_job_filter){.service_id = "web"});
+    assert_int_equal(json_array_size(left), 2);
+    json_decref(left);
+    other.phase = "succeeded";
+    other.has_exit_code = true;
+    other.exit_code = 0;
+    other.ended_at = 5.0;
+    assert_int_equal(store_job_update(st, &other), 0);
+    json_t *got = store_job_get(st, other.id);
+    assert_string_equal(json_string_value(json_object_get(got, "phase")), "succeeded");
+    assert_int_equal(json_integer_value(json_object_get(got, "exit_code")), 0);
+    assert_true(json_is_null(json_object_get(got, "pid")));
+    json_decref(got);
+    assert_int_equal(store_job_delete(st, other.id), 0);
+    assert_int_equal(store_job_delete(st, other.id), -ENOENT);
+    store_close(st);
+}
+
+static void test_filters_and_events(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "web", "{}", 1.0);
+    int64_t run = store_run_create(st, "web", 2.0);
+    assert_int_equal(store_batch(st), 0);
+    for (int i = 0; i < 10; i++) {
+        store_job j = job_of("web", i % 2 ? "a" : "b", run, i < 3 ? "running" : "succeeded");
+        store_job_create(st, &j);
+        store_event_add(st, 3.0 + i, "job.phase", "web", j.id, run, "{\"to\":\"running\"}");
+    }
+    assert_int_equal(store_flush(st), 0);
+    json_t *rows = store_jobs_list(st, &(store_job_filter){.phase = "running"});
+    assert_int_equal(json_array_size(rows), 3);
+    json_decref(rows);
+    rows = store_jobs_list(st, &(store_job_filter){.action_id = "a", .run_id = run, .limit = 2});
+    assert_int_equal(json_array_size(rows), 2);
+    json_decref(rows);
+    rows = store_events_list(st, 5, "web", 0);
+    assert_int_equal(json_array_size(rows), 5);
+    json_t *data = json_object_get(json_array_get(rows, 0), "data");
+    assert_string_equal(json_string_value(json_object_get(data, "to")), "running");
+    json_decref(rows);
+    assert_int_equal(store_run_update(st, run, "ok", NULL, 9.0), 0);
+    json_t *r = store_run_get(st, run);
+    assert_string_equal(json_string_value(json_object_get(r, "status")), "ok");
+    json_decref(r);
+    store_close(st);
+}
+
+static void test_deleting_a_service_removes_its_history(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "web", "{}", 1.0);
+    int64_t run = store_run_create(st, "web", 2.0);
+    store_job j = job_of("web", "server", run, "succeeded");
+    store_job_create(st, &j);
+    assert_int_equal(store_service_delete(st, "web"), 0);
+    assert_null(store_job_get(st, j.id));
+    assert_null(store_run_get(st, run));
+    assert_int_equal(store_service_delete(st, "web"), -ENOENT);
+    store_close(st);
+}
+
+static int count_services(void *ctx, const char *name, const char *spec, const char *wanted)
+{
+    (void)name, (void)spec;
+    int *n = ctx;
+    if (wanted && strcmp(wanted, "start") == 0) n[1]++;
+    n[0]++;
+    return 0;
+}
+
+static void test_specs_and_wanted_status(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "a", "{\"v\":1}", 1.0);
+    store_service_put(st, "a", "{\"v\":2}", 2.0); /* replaces */
+    store_service_put(st, "b", "{}", 1.0);
+    assert_int_equal(store_service_set_wanted(st, "b", "start", 3.0), 0);
+    assert_int_equal(store_service_set_wanted(st, "nope", "start", 3.0), -ENOENT);
+    assert_int_equal(store_service_set_wanted(st, "b", "sideways", 3.0), -EIO);
+    int n[2] = {0, 0};
+    assert_int_equal(store_services_each(st, count_services, n), 0);
+    assert_int_equal(n[0], 2);
+    assert_int_equal(n[1], 1);
+    store_action_put(st, "x", "{}", 1.0);
+    assert_int_equal(store_action_delete(st, "x"), 0);
+    store_close(st);
+    assert_string_equal(query1(t->path, "SELECT spec FROM services WHERE name = 'a'"), "{\"v\":2}");
+}
+
+/* A database written by the version before provenance: jobs named their
+ * service and action in one string. */
+static void test_migrates_a_version_1_database(void **state)
+{
+    tmpdb *t = *state;
+    sqlite3 *db = NULL;
+    char err[256] = "";
+    assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+    assert_int_equal(schema_migrate(db, 1, err, sizeof(err)), 0);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO services (name, spec, created_at, updated_at)"
+                                  "  VALUES ('web', '{}', 1, 1);"
+                                  "INSERT INTO jobs (action, phase, created_at) VALUES"
+                                  "  ('web.server', 'succeeded', 1),"
+                                  "  ('cleanup', 'failed', 2),"
+                                  "  ('ghost.task', 'succeeded', 3);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_string_equal(query1(t->path, "PRAGMA user_version"), "1");
+
+    store *st = open_ok(t->path);
+    assert_int_equal(store_schema_version(st), 2);
+    json_t *web = store_jobs_list(st, &(store_job_filter){.service_id = "web"});
+    assert_int_equal(json_array_size(web), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(web, 0), "action_id")),
+                        "server");
+    json_decref(web);
+    json_t *ghost = store_job_get(st, 3); /* no such service: the string is the action */
+    assert_true(json_is_null(json_object_get(ghost, "service_id")));
+    assert_string_equal(json_string_value(json_object_get(ghost, "action_id")), "ghost.task");
+    json_decref(ghost);
+    store_close(st);
+}
+
+static void test_refuses_a_newer_database(void **state)
+{
+    tmpdb *t = *state;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    store *st = NULL;
+    char err[256] = "";
+    assert_true(store_open(t->path, &st, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "version 99, newer"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_new_database_has_the_latest_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs_record_their_provenance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_job_needs_an_action, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_and_delete_terminated_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filters_and_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deleting_a_service_removes_its_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_specs_and_wanted_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrates_a_version_1_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_a_newer_database, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
