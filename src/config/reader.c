@@ -156,7 +156,7 @@ static read_result string_value(reader *rd, const toml_value *v, const char *whe
         read_error(rd, v->pos, "'%s': a NUL character cannot be part of this string", where);
         return READ_BAD;
     }
-    if (expand) return expand_string(rd, v, where, out);
+    if (expand && !rd->verbatim) return expand_string(rd, v, where, out);
     *out = strdup(v->u.string.ptr);
     if (!*out) rd->diags->alloc_failed = 1;
     return *out ? READ_OK : READ_BAD;

@@ -18,6 +18,7 @@ typedef enum { READ_BAD = -1, READ_ABSENT = 0, READ_OK = 1 } read_result;
 
 typedef struct {
     diag_list *diags;
+    bool verbatim; /* never expand ${VAR}: the text was expanded before it was stored */
 } reader;
 
 /* Writes "path.key" into out (size bytes), quoting key when it needs it. */

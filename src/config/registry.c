@@ -10,6 +10,7 @@
 
 #include "base/fileio.h"
 #include "base/strv.h"
+#include "config/json_toml.h"
 
 /* A registry file larger than this is a mistake, not a configuration. */
 #define REGISTRY_MAX_BYTES (64u << 20)
@@ -120,15 +121,11 @@ static void synthesize_binary_actions(reader *rd, registry *r, registry_sources 
     }
 }
 
-registry *registry_load_bytes(const char *path, const char *bytes, size_t len, diag_list *diags)
+/* Reads and checks a whole registry from a parsed tree. */
+static registry *registry_from_tree(const char *path, const toml_value *root, bool verbatim,
+                                    diag_list *diags)
 {
-    toml_error err;
-    toml_value *root = toml_parse(bytes, len, &err);
-    if (!root) {
-        diag_add(diags, err.pos.line, err.pos.col, "%s", err.message);
-        return NULL;
-    }
-    reader rd = {.diags = diags};
+    reader rd = {.diags = diags, .verbatim = verbatim};
     registry_sources src = {0};
     registry *r = calloc(1, sizeof(*r));
     if (!r || !(r->path = strdup(path))) {
@@ -143,14 +140,38 @@ registry *registry_load_bytes(const char *path, const char *bytes, size_t len, d
     if (diags->len || diags->alloc_failed) goto fail;
     free(src.services);
     free(src.actions);
-    toml_free(root);
     return r;
 fail:
     free(src.services);
     free(src.actions);
-    toml_free(root);
     registry_free(r);
     return NULL;
+}
+
+registry *registry_load_bytes(const char *path, const char *bytes, size_t len, diag_list *diags)
+{
+    toml_error err;
+    toml_value *root = toml_parse(bytes, len, &err);
+    if (!root) {
+        diag_add(diags, err.pos.line, err.pos.col, "%s", err.message);
+        return NULL;
+    }
+    registry *r = registry_from_tree(path, root, false, diags);
+    toml_free(root);
+    return r;
+}
+
+registry *registry_from_json(const json_t *doc, diag_list *diags)
+{
+    char err[256];
+    toml_value *root = json_to_toml(doc, err, sizeof(err));
+    if (!root) {
+        diag_add(diags, 0, 0, "%s", err);
+        return NULL;
+    }
+    registry *r = registry_from_tree("(api)", root, true, diags);
+    toml_free(root);
+    return r;
 }
 
 registry *registry_load_file(const char *path, diag_list *diags)

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "base/diag.h"
 #include "base/strmap.h"
 
@@ -161,6 +163,20 @@ registry *registry_load_file(const char *path, diag_list *diags);
 /* The same from bytes already in memory; path only names them in errors. */
 registry *registry_load_bytes(const char *path, const char *bytes, size_t len,
                               diag_list *diags);
+
+/* The same from a JSON document of the same shape ({"services": {...},
+ * "actions": {...}}), as the API receives and the store keeps it. Strings
+ * are taken verbatim: ${VAR} was expanded where the file was read. Problems
+ * have no line:col; their messages name the key path. */
+registry *registry_from_json(const json_t *doc, diag_list *diags);
+
+/* The registry as such a document: what the user declared, with defaults
+ * filled in; actions synthesized from deployment.binary are left out, as
+ * they follow from their service. registry_from_json() of it gives the
+ * same registry. */
+json_t *registry_to_json(const registry *r);
+json_t *service_spec_to_json(const service_spec *s);
+json_t *action_spec_to_json(const action_spec *a);
 
 const service_spec *registry_service(const registry *r, const char *name);
 const action_spec *registry_action(const registry *r, const char *name);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +202,82 @@ static void test_empty_file_is_an_empty_registry(void **state)
     registry_free(r);
 }
 
+/* The JSON form the API and the store use gives back the same registry. */
+static void round_trip(const char *path)
+{
+    diag_list d;
+    diag_init(&d, path);
+    registry *r = registry_load_file(path, &d);
+    for (size_t i = 0; i < d.len; i++) print_error("%s: %s\n", path, d.items[i].message);
+    assert_non_null(r);
+    json_t *first = registry_to_json(r);
+    registry *again = registry_from_json(first, &d);
+    for (size_t i = 0; i < d.len; i++) print_error("%s: %s\n", path, d.items[i].message);
+    assert_non_null(again);
+    assert_int_equal(again->n_services, r->n_services);
+    assert_int_equal(again->n_actions, r->n_actions);
+    json_t *second = registry_to_json(again);
+    if (!json_equal(first, second)) {
+        char *a = json_dumps(first, JSON_SORT_KEYS), *b = json_dumps(second, JSON_SORT_KEYS);
+        print_error("%s\n%s\n", a, b);
+        free(a), free(b);
+        fail();
+    }
+    json_decref(first);
+    json_decref(second);
+    registry_free(r);
+    registry_free(again);
+    diag_free(&d);
+}
+
+static void test_json_form_round_trips(void **state)
+{
+    (void)state;
+    setenv("HOME", "/home/ann", 1);
+    round_trip("examples/services.toml");
+    const char *seeds[] = {"orchestrator", "structure", "docker", "docker-compose", "kubernetes",
+                           "remote", "health-command", "health-file", "health-tcp", "platform"};
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        char path[128];
+        snprintf(path, sizeof(path), "tests/system/seed/%s.toml", seeds[i]);
+        round_trip(path);
+    }
+}
+
+static void test_json_is_taken_verbatim_and_checked_like_toml(void **state)
+{
+    (void)state;
+    json_error_t jerr;
+    json_t *doc = json_loads("{\"services\": {\"web\": {\"dependencies\": [\"db\"],"
+                             " \"deployment\": {\"mode\": \"binary\", \"binary\": "
+                             "{\"binary_path\": \"${NOT_EXPANDED}/x\"}},"
+                             " \"startup\": {\"start_order\": null}}}}",
+                             0, &jerr);
+    assert_non_null(doc);
+    diag_list d;
+    diag_init(&d, "(api)");
+    assert_null(registry_from_json(doc, &d));
+    assert_int_equal(d.len, 1);
+    assert_non_null(strstr(d.items[0].message, "'services.web.startup.start_order': null"));
+    diag_free(&d);
+    json_object_del(json_object_get(json_object_get(doc, "services"), "web"), "startup");
+    diag_init(&d, "(api)");
+    assert_null(registry_from_json(doc, &d));
+    assert_int_equal(d.len, 1);
+    assert_int_equal(d.items[0].line, 0);
+    assert_non_null(strstr(d.items[0].message, "depends on 'db', which is not a service"));
+    diag_free(&d);
+    json_object_set_new(json_object_get(json_object_get(doc, "services"), "web"), "dependencies",
+                        json_array());
+    diag_init(&d, "(api)");
+    registry *r = registry_from_json(doc, &d);
+    assert_non_null(r);
+    assert_string_equal(registry_action(r, "web")->exec[0], "${NOT_EXPANDED}/x");
+    registry_free(r);
+    diag_free(&d);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +288,8 @@ int main(void)
         cmocka_unit_test(test_bad_file_gives_every_error_and_no_registry),
         cmocka_unit_test(test_unset_variable_is_an_error_at_the_value),
         cmocka_unit_test(test_empty_file_is_an_empty_registry),
+        cmocka_unit_test(test_json_form_round_trips),
+        cmocka_unit_test(test_json_is_taken_verbatim_and_checked_like_toml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
