@@ -239,6 +239,12 @@ const char *health_type_name(health_type type)
     return (size_t)type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
 }
 
+const char *restart_mode_name(restart_mode mode)
+{
+    static const char *const names[] = {"on-failure", "always", "never"};
+    return (size_t)mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+}
+
 const char *action_kind_name(action_kind kind)
 {
     return kind == ACTION_ONESHOT ? "oneshot" : "process";

@@ -123,12 +123,20 @@ typedef struct {
     } file;
 } health_spec;
 
+typedef enum { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NEVER } restart_mode;
+
+/* The most restarts a window can allow (tend remembers that many). */
+#define REGISTRY_MAX_RESTARTS 64
+
 typedef struct {
     bool auto_start;
-    double start_timeout; /* seconds to become running (and healthy) */
-    int start_order;      /* lower starts earlier among ready services; default 100 */
-    bool restart_on_failure;
-    int max_restarts;     /* restarts before the service is failed; default 5 */
+    double start_timeout;     /* seconds to become running (and healthy) */
+    int start_order;          /* lower starts earlier among ready services; default 100 */
+    restart_mode restart;     /* from restart_on_failure, or restart = "always" etc. */
+    int max_restarts;         /* restarts within restart_window before failed; default 5 */
+    double restart_window;    /* seconds; default 60 */
+    double restart_delay;     /* before the first restart; default 0 (immediately) */
+    double restart_delay_max; /* cap of the doubling delay; default 30 */
 } startup_spec;
 
 typedef struct {
@@ -189,5 +197,6 @@ void registry_free(registry *r);
 const char *deploy_mode_name(deploy_mode mode);
 const char *health_type_name(health_type type);
 const char *action_kind_name(action_kind kind);
+const char *restart_mode_name(restart_mode mode);
 
 #endif

@@ -148,12 +148,14 @@ json_t *service_spec_to_json(const service_spec *s)
     if (s->deployment.mode != DEPLOY_NONE)
         json_object_set_new(o, "deployment", deployment_to_json(&s->deployment));
     json_object_set_new(o, "health_check", health_to_json(&s->health));
+    const startup_spec *st = &s->startup;
     json_object_set_new(o, "startup",
-                        json_pack("{s:b, s:f, s:i, s:b, s:i}", "auto_start", s->startup.auto_start,
-                                  "start_timeout", s->startup.start_timeout, "start_order",
-                                  s->startup.start_order, "restart_on_failure",
-                                  s->startup.restart_on_failure, "max_restarts",
-                                  s->startup.max_restarts));
+                        json_pack("{s:b, s:f, s:i, s:s, s:i, s:f, s:f, s:f}", "auto_start",
+                                  st->auto_start, "start_timeout", st->start_timeout,
+                                  "start_order", st->start_order, "restart",
+                                  restart_mode_name(st->restart), "max_restarts", st->max_restarts,
+                                  "restart_window", st->restart_window, "restart_delay",
+                                  st->restart_delay, "restart_delay_max", st->restart_delay_max));
     return o;
 }
 

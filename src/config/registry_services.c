@@ -43,8 +43,12 @@ static const char *const tcp_keys[] = {"host", "port", NULL};
 static const char *const command_keys[] = {"command", "expected_exit_code", NULL};
 static const char *const file_keys[] = {"path", "must_exist", NULL};
 
-static const char *const startup_keys[] = {"auto_start", "start_timeout", "start_order",
-                                           "restart_on_failure", "max_restarts", NULL};
+static const char *const startup_keys[] = {
+    "auto_start",   "start_timeout",  "start_order",   "restart_on_failure", "restart",
+    "max_restarts", "restart_window", "restart_delay", "restart_delay_max",  NULL,
+};
+/* Index i is restart_mode i. */
+static const char *const restart_names[] = {"on-failure", "always", "never", NULL};
 
 #define DAY (24.0 * 3600.0)
 
@@ -237,8 +241,24 @@ static void read_startup(reader *rd, const toml_value *svc, const char *spath, s
     read_bool(rd, t, path, "auto_start", &s->auto_start);
     read_seconds(rd, t, path, "start_timeout", DAY, &s->start_timeout);
     read_int(rd, t, path, "start_order", -1000000, 1000000, &s->start_order);
-    read_bool(rd, t, path, "restart_on_failure", &s->restart_on_failure);
-    read_int(rd, t, path, "max_restarts", 0, 1000000, &s->max_restarts);
+    bool on_failure = true;
+    read_result given = read_bool(rd, t, path, "restart_on_failure", &on_failure);
+    if (given == READ_OK) s->restart = on_failure ? RESTART_ON_FAILURE : RESTART_NEVER;
+    int mode = 0;
+    if (read_choice(rd, t, path, "restart", restart_names, &mode) == READ_OK) {
+        if (given == READ_OK && (mode == RESTART_NEVER) == on_failure)
+            read_error(rd, toml_get(t, "restart")->pos,
+                       "'%s.restart' = \"%s\" contradicts restart_on_failure = %s", path,
+                       restart_names[mode], on_failure ? "true" : "false");
+        s->restart = (restart_mode)mode;
+    }
+    read_int(rd, t, path, "max_restarts", 0, REGISTRY_MAX_RESTARTS, &s->max_restarts);
+    read_seconds(rd, t, path, "restart_window", DAY, &s->restart_window);
+    read_seconds(rd, t, path, "restart_delay", DAY, &s->restart_delay);
+    read_seconds(rd, t, path, "restart_delay_max", DAY, &s->restart_delay_max);
+    if (s->restart_window == 0)
+        read_error(rd, toml_get(t, "restart_window")->pos,
+                   "'%s.restart_window': expected some seconds", path);
 }
 
 static service_spec *service_new(void)
@@ -252,8 +272,11 @@ static service_spec *service_new(void)
         .auto_start = false,
         .start_timeout = 30,
         .start_order = 100,
-        .restart_on_failure = true,
+        .restart = RESTART_ON_FAILURE,
         .max_restarts = 5,
+        .restart_window = 60,
+        .restart_delay = 0,
+        .restart_delay_max = 30,
     };
     return s;
 }

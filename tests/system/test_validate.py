@@ -129,6 +129,16 @@ health_check = { type = "tcp", tcp = { port = 70000 } }
               "found integer 70000")])
 
 
+def test_restart_policy_keys(tend, registry):
+    ok = registry('[services.a]\nstartup = { restart = "always", restart_delay = 0.5, '
+                  'restart_delay_max = 10, restart_window = 30, max_restarts = 64 }\n')
+    assert tend('validate', '-c', ok).returncode == 0
+    check(tend, registry, '[services.a]\nstartup = { restart_on_failure = false, restart = "always" }\n',
+          [(2, 51, "'services.a.startup.restart' = \"always\" contradicts restart_on_failure = false")])
+    check(tend, registry, '[services.a]\nstartup = { max_restarts = 65 }\n',
+          [(2, 28, "expected an integer from 0 to 64")])
+
+
 def test_bad_enum_value_suggests(tend, registry):
     check(tend, registry, '[services.web]\ntype = "platfrom"\n',
           [(2, 8, 'one of "platform", "infrastructure", "utility" (did you mean "platform"?)')])

@@ -81,7 +81,7 @@ static void test_seed_orchestrator_example_reads_into_a_spec(void **state)
     assert_true(s->startup.auto_start);
     assert_int_equal(s->startup.start_order, 10);
     assert_true(s->startup.start_timeout == 30);
-    assert_true(s->startup.restart_on_failure);
+    assert_int_equal(s->startup.restart, RESTART_ON_FAILURE);
     assert_int_equal(s->pos.line, 2); /* where its name is written */
     registry_free(r);
 }
