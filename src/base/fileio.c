@@ -37,9 +37,12 @@ int file_read_all(const char *path, size_t max_bytes, char **data, size_t *len)
         }
         ssize_t n = read(fd, out + used, cap - used - 1);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) err = -errno;
-        else if (n == 0) break;
-        else used += (size_t)n;
+        if (n < 0)
+            err = -errno;
+        else if (n == 0)
+            break;
+        else
+            used += (size_t)n;
         if (used > max_bytes) err = -EFBIG;
     }
     close(fd);

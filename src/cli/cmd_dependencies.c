@@ -84,8 +84,7 @@ static int print_dependencies(const registry *r, const char *name)
 {
     long only = name ? registry_service_index(r, name) : -1;
     if (name && only < 0) {
-        fprintf(stderr, "tend services dependencies: no service named '%s' in %s\n", name,
-                r->path);
+        fprintf(stderr, "tend services dependencies: no service named '%s' in %s\n", name, r->path);
         return EXIT_FAILED;
     }
     dep_graph g, rev;
@@ -106,9 +105,13 @@ static int print_dependencies(const registry *r, const char *name)
 
     bool fancy = cli_fancy(stdout);
     tree_printer t = {
-        .r = r, .g = &g, .expanded = expanded,
-        .tee = fancy ? "├── " : "|-- ", .elbow = fancy ? "└── " : "`-- ",
-        .pipe = fancy ? "│   " : "|   ", .blank = "    ",
+        .r = r,
+        .g = &g,
+        .expanded = expanded,
+        .tee = fancy ? "├── " : "|-- ",
+        .elbow = fancy ? "└── " : "`-- ",
+        .pipe = fancy ? "│   " : "|   ",
+        .blank = "    ",
     };
     printf("Dependency tree:\n");
     if (only >= 0) {
@@ -119,7 +122,8 @@ static int print_dependencies(const registry *r, const char *name)
             if (rev.n_deps[i] == 0) print_tree(&t, i);
     }
     print_start_order(r, order, count);
-    if (only >= 0) print_service_block(r, &rev, (size_t)only);
+    if (only >= 0)
+        print_service_block(r, &rev, (size_t)only);
     else
         for (size_t i = 0; i < n; i++) print_service_block(r, &rev, order[i]);
     rc = EXIT_OK;

@@ -18,8 +18,10 @@ char *cli_config_path(const char *from_option)
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const char *user_home = getenv("HOME");
     int n = -1;
-    if (xdg && *xdg) n = asprintf(&path, "%s/tend/services.toml", xdg);
-    else if (user_home && *user_home) n = asprintf(&path, "%s/.config/tend/services.toml", user_home);
+    if (xdg && *xdg)
+        n = asprintf(&path, "%s/tend/services.toml", xdg);
+    else if (user_home && *user_home)
+        n = asprintf(&path, "%s/.config/tend/services.toml", user_home);
     return n < 0 ? NULL : path;
 }
 

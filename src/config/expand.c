@@ -21,8 +21,10 @@ static bool is_name_char(char c)
 static expand_result fail(buf *b, expand_result r, char *problem_text, char **problem)
 {
     buf_free(b);
-    if (problem) *problem = problem_text;
-    else free(problem_text);
+    if (problem)
+        *problem = problem_text;
+    else
+        free(problem_text);
     return r;
 }
 

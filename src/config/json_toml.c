@@ -27,7 +27,8 @@ static toml_value *convert_object(const json_t *j, const char *path, int depth, 
     if (!t->u.table.entries) goto bad;
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)j, key, value) {
+    json_object_foreach((json_t *)j, key, value)
+    {
         char sub[512];
         snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", key);
         toml_value *v = convert(value, sub, depth + 1, err, errlen);
@@ -80,7 +81,7 @@ static toml_value *convert(const json_t *j, const char *path, int depth, char *e
     case JSON_ARRAY: return convert_array(j, path, depth, err, errlen);
     case JSON_STRING:
         if (!(v = new_value(TOML_STRING))) break;
-            v->u.string.len = json_string_length(j);
+        v->u.string.len = json_string_length(j);
         v->u.string.ptr = malloc(v->u.string.len + 1);
         if (!v->u.string.ptr) {
             free(v);

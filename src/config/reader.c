@@ -60,8 +60,7 @@ static void describe_value(const toml_value *v, char *out, size_t size)
     }
 }
 
-static void wrong_type_at(reader *rd, const toml_value *v, const char *where,
-                          const char *expected)
+static void wrong_type_at(reader *rd, const toml_value *v, const char *where, const char *expected)
 {
     char found[96];
     describe_value(v, found, sizeof(found));
@@ -91,7 +90,8 @@ void read_check_keys(reader *rd, const toml_value *table, const char *path,
             read_error(rd, e->key_pos, "unknown key '%s'; did you mean '%s'?", where, hint);
         else {
             buf list = {0};
-            for (size_t k = 0; allowed[k]; k++) buf_printf(&list, "%s%s", k ? ", " : "", allowed[k]);
+            for (size_t k = 0; allowed[k]; k++)
+                buf_printf(&list, "%s%s", k ? ", " : "", allowed[k]);
             read_error(rd, e->key_pos, "unknown key '%s'; expected one of: %s", where,
                        list.data ? list.data : "");
             buf_free(&list);
@@ -123,8 +123,8 @@ read_result read_table(reader *rd, const toml_value *table, const char *path, co
 static read_result expand_string(reader *rd, const toml_value *v, const char *where, char **out)
 {
     char *problem = NULL, *expanded = NULL;
-    expand_result r = expand_vars(v->u.string.ptr, v->u.string.len, NULL, NULL, &expanded,
-                                  &problem);
+    expand_result r =
+        expand_vars(v->u.string.ptr, v->u.string.len, NULL, NULL, &expanded, &problem);
     switch (r) {
     case EXPAND_OK: *out = expanded; return READ_OK;
     case EXPAND_UNSET:
@@ -267,7 +267,8 @@ read_result read_choice(reader *rd, const toml_value *table, const char *path, c
     }
     buf expected = {0};
     buf_puts(&expected, "one of ");
-    for (size_t i = 0; choices[i]; i++) buf_printf(&expected, "%s\"%s\"", i ? ", " : "", choices[i]);
+    for (size_t i = 0; choices[i]; i++)
+        buf_printf(&expected, "%s\"%s\"", i ? ", " : "", choices[i]);
     const char *hint = v->type == TOML_STRING ? suggest_closest(v->u.string.ptr, choices) : NULL;
     if (hint) buf_printf(&expected, " (did you mean \"%s\"?)", hint);
     wrong_type(rd, v, path, key, expected.data ? expected.data : "a known value");

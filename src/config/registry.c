@@ -228,8 +228,8 @@ void registry_free(registry *r)
 
 const char *deploy_mode_name(deploy_mode mode)
 {
-    static const char *const names[] = {"none",       "binary", "docker", "docker-compose",
-                                        "kubernetes", "remote"};
+    static const char *const names[] = {"none",           "binary",     "docker",
+                                        "docker-compose", "kubernetes", "remote"};
     return (size_t)mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
 }
 

@@ -35,15 +35,15 @@ typedef struct {
 typedef struct {
     char *name;
     char *description;
-    char *interpreter;   /* "exec", "sh", "bash", "python3", "lua", "node", "perl", "nu" */
-    char **exec;         /* argv, run directly (no shell) */
-    char *script;        /* script text, given verbatim to the interpreter */
-    char **args;         /* appended to the command line */
-    char **env;          /* "KEY=VALUE" entries */
-    char *cwd;           /* NULL: the daemon's working directory */
-    char *user;          /* NULL: the daemon's user */
+    char *interpreter; /* "exec", "sh", "bash", "python3", "lua", "node", "perl", "nu" */
+    char **exec;       /* argv, run directly (no shell) */
+    char *script;      /* script text, given verbatim to the interpreter */
+    char **args;       /* appended to the command line */
+    char **env;        /* "KEY=VALUE" entries */
+    char *cwd;         /* NULL: the daemon's working directory */
+    char *user;        /* NULL: the daemon's user */
     action_kind kind;
-    double timeout;      /* seconds; 0 = no limit */
+    double timeout; /* seconds; 0 = no limit */
     retry_policy retry;
     int stop_signal;     /* signal number, default SIGTERM */
     double stop_timeout; /* seconds between stop_signal and SIGKILL */
@@ -77,7 +77,7 @@ typedef struct {
         char **volumes; /* "src:dst[:opts]" as docker -v takes them */
         char *restart_policy;
         char **env;
-        char **args;    /* arguments for the image's entrypoint */
+        char **args; /* arguments for the image's entrypoint */
     } docker;
     struct {
         char *compose_file;
@@ -158,10 +158,10 @@ typedef struct {
     char *path;
     service_spec **services; /* in file order */
     size_t n_services;
-    action_spec **actions;   /* explicit actions in file order, then synthesized ones */
+    action_spec **actions; /* explicit actions in file order, then synthesized ones */
     size_t n_actions;
-    strmap service_index;    /* name -> position in services + 1, as a pointer */
-    strmap action_index;     /* name -> position in actions + 1, as a pointer */
+    strmap service_index; /* name -> position in services + 1, as a pointer */
+    strmap action_index;  /* name -> position in actions + 1, as a pointer */
 } registry;
 
 /* Loads and validates a file. Returns the registry, or NULL with every
@@ -169,8 +169,7 @@ typedef struct {
 registry *registry_load_file(const char *path, diag_list *diags);
 
 /* The same from bytes already in memory; path only names them in errors. */
-registry *registry_load_bytes(const char *path, const char *bytes, size_t len,
-                              diag_list *diags);
+registry *registry_load_bytes(const char *path, const char *bytes, size_t len, diag_list *diags);
 
 /* The same from a JSON document of the same shape ({"services": {...},
  * "actions": {...}}), as the API receives and the store keeps it. Strings

@@ -9,9 +9,9 @@
 #include "base/strv.h"
 
 static const char *const action_keys[] = {
-    "description", "interpreter", "exec",  "script",       "args",       "env",
-    "cwd",         "user",        "kind",  "timeout",      "retry",      "stop_signal",
-    "stop_timeout", "depends_on", NULL,
+    "description", "interpreter", "exec",         "script",     "args",
+    "env",         "cwd",         "user",         "kind",       "timeout",
+    "retry",       "stop_signal", "stop_timeout", "depends_on", NULL,
 };
 static const char *const retry_keys[] = {"max_attempts", "delay", "backoff", NULL};
 static const char *const depends_keys[] = {"requires", "after", NULL};
@@ -44,7 +44,8 @@ static void read_stop_signal(reader *rd, const toml_value *t, const char *path, 
     const toml_value *v = toml_get(t, "stop_signal");
     if (!v) return;
     int sig = -1;
-    if (v->type == TOML_STRING) sig = signal_from_name(v->u.string.ptr);
+    if (v->type == TOML_STRING)
+        sig = signal_from_name(v->u.string.ptr);
     else if (v->type == TOML_INTEGER && v->u.integer >= 1 && v->u.integer <= 64)
         sig = (int)v->u.integer;
     if (sig < 0 || sig == SIGKILL || sig == SIGSTOP) {
@@ -99,8 +100,7 @@ static void read_command(reader *rd, const toml_value *t, const char *path, acti
         return;
     }
     if (!exec && !script) {
-        read_error(rd, t->pos, "'%s' has nothing to run: add 'exec' (a command) or 'script'",
-                   path);
+        read_error(rd, t->pos, "'%s' has nothing to run: add 'exec' (a command) or 'script'", path);
         return;
     }
     const toml_value *interp = toml_get(t, "interpreter");
@@ -157,8 +157,7 @@ action_spec *action_from_binary(const service_spec *svc)
     a->pos = svc->pos;
     a->interpreter = strdup("exec");
     a->from_service = strdup(svc->name);
-    if (svc->deployment.binary.binary_path)
-        strv_push(&a->exec, svc->deployment.binary.binary_path);
+    if (svc->deployment.binary.binary_path) strv_push(&a->exec, svc->deployment.binary.binary_path);
     a->args = strv_copy(svc->deployment.binary.args);
     a->env = strv_copy(svc->deployment.binary.env);
     if (svc->deployment.binary.working_dir) a->cwd = strdup(svc->deployment.binary.working_dir);

@@ -46,8 +46,9 @@ static void index_services(reader *rd, registry *r)
         long at = registry_service_index(r, s->name);
         if (at >= 0) {
             const service_spec *first = r->services[at];
-            read_error(rd, spec_to_toml(s->pos), "duplicate service name '%s' (first used at %d:%d)",
-                       s->name, first->pos.line, first->pos.col);
+            read_error(rd, spec_to_toml(s->pos),
+                       "duplicate service name '%s' (first used at %d:%d)", s->name,
+                       first->pos.line, first->pos.col);
             continue;
         }
         if (strmap_put(&r->service_index, s->name, (void *)(uintptr_t)(i + 1), NULL) < 0)
@@ -93,8 +94,7 @@ static void check_service_references(reader *rd, registry *r, const registry_sou
             const char *other = s->conflicts[k];
             if (strv_contains(s->dependencies, other))
                 read_error(rd, source_item_pos(src->services[i], "conflicts", k),
-                           "service '%s' both depends on and conflicts with '%s'", s->name,
-                           other);
+                           "service '%s' both depends on and conflicts with '%s'", s->name, other);
             else if (strcmp(other, s->name) == 0)
                 read_error(rd, source_item_pos(src->services[i], "conflicts", k),
                            "service '%s' cannot conflict with itself", s->name);
@@ -125,8 +125,8 @@ static void report_cycle(const size_t *cycle, size_t len, void *ctx)
     toml_pos pos;
     if (c->actions) {
         const action_spec *a = c->r->actions[last];
-        const toml_value *deps = c->src->actions[last] ? toml_get(c->src->actions[last], "depends_on")
-                                                       : NULL;
+        const toml_value *deps =
+            c->src->actions[last] ? toml_get(c->src->actions[last], "depends_on") : NULL;
         const char *key = strv_contains(a->requires, first_name) ? "requires" : "after";
         char **list = strcmp(key, "requires") == 0 ? a->requires : a->after;
         size_t k = 0;

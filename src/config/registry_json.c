@@ -44,9 +44,9 @@ json_t *action_spec_to_json(const action_spec *a)
     set_string(o, "user", a->user);
     json_object_set_new(o, "kind", json_string(action_kind_name(a->kind)));
     json_object_set_new(o, "timeout", json_real(a->timeout));
-    json_object_set_new(o, "retry", json_pack("{s:i, s:f, s:f}", "max_attempts",
-                                              a->retry.max_attempts, "delay", a->retry.delay,
-                                              "backoff", a->retry.backoff));
+    json_object_set_new(o, "retry",
+                        json_pack("{s:i, s:f, s:f}", "max_attempts", a->retry.max_attempts, "delay",
+                                  a->retry.delay, "backoff", a->retry.backoff));
     json_object_set_new(o, "stop_signal", json_string(signal_name(a->stop_signal)));
     json_object_set_new(o, "stop_timeout", json_real(a->stop_timeout));
     json_t *deps = json_object();
@@ -127,8 +127,10 @@ static json_t *health_to_json(const health_spec *h)
         break;
     case HEALTH_NONE: break;
     }
-    if (h->type != HEALTH_NONE) json_object_set_new(o, health_type_name(h->type), m);
-    else json_decref(m);
+    if (h->type != HEALTH_NONE)
+        json_object_set_new(o, health_type_name(h->type), m);
+    else
+        json_decref(m);
     return o;
 }
 
@@ -151,11 +153,11 @@ json_t *service_spec_to_json(const service_spec *s)
     const startup_spec *st = &s->startup;
     json_object_set_new(o, "startup",
                         json_pack("{s:b, s:f, s:i, s:s, s:i, s:f, s:f, s:f}", "auto_start",
-                                  st->auto_start, "start_timeout", st->start_timeout,
-                                  "start_order", st->start_order, "restart",
-                                  restart_mode_name(st->restart), "max_restarts", st->max_restarts,
-                                  "restart_window", st->restart_window, "restart_delay",
-                                  st->restart_delay, "restart_delay_max", st->restart_delay_max));
+                                  st->auto_start, "start_timeout", st->start_timeout, "start_order",
+                                  st->start_order, "restart", restart_mode_name(st->restart),
+                                  "max_restarts", st->max_restarts, "restart_window",
+                                  st->restart_window, "restart_delay", st->restart_delay,
+                                  "restart_delay_max", st->restart_delay_max));
     return o;
 }
 

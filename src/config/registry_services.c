@@ -23,8 +23,8 @@ static const char *const mode_tables[] = {"binary",     "docker", "docker_compos
 static const char *const deployment_keys[] = {"mode",       "binary", "docker", "docker_compose",
                                               "kubernetes", "remote", NULL};
 static const char *const binary_keys[] = {"binary_path", "args", "working_dir", "env", NULL};
-static const char *const docker_keys[] = {"image",   "container_name", "ports", "volumes",
-                                          "restart_policy", "env",     "args",  NULL};
+static const char *const docker_keys[] = {
+    "image", "container_name", "ports", "volumes", "restart_policy", "env", "args", NULL};
 static const char *const restart_policies[] = {"no", "always", "on-failure", "unless-stopped",
                                                NULL};
 static const char *const compose_keys[] = {"compose_file", "service_name", "project_name", NULL};
@@ -37,8 +37,8 @@ static const char *const health_keys[] = {"type", "interval", "retries", "timeou
 /* Index i is health_type i. */
 static const char *const health_names[] = {"none", "http", "tcp", "command", "file", NULL};
 static const char *const http_keys[] = {"endpoint", "expected_status", "method", NULL};
-static const char *const http_methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS",
-                                           "PATCH", NULL};
+static const char *const http_methods[] = {"GET",    "HEAD",    "POST",  "PUT",
+                                           "DELETE", "OPTIONS", "PATCH", NULL};
 static const char *const tcp_keys[] = {"host", "port", NULL};
 static const char *const command_keys[] = {"command", "expected_exit_code", NULL};
 static const char *const file_keys[] = {"path", "must_exist", NULL};
@@ -127,16 +127,15 @@ static void read_deployment(reader *rd, const toml_value *svc, const char *spath
     for (int i = 0; mode_tables[i]; i++) {
         const toml_entry *e = toml_get_entry(t, mode_tables[i]);
         if (e && i != mode)
-            read_error(rd, e->key_pos, "'%s.%s' is given, but mode is \"%s\"", path,
-                       mode_tables[i], mode_names[mode]);
+            read_error(rd, e->key_pos, "'%s.%s' is given, but mode is \"%s\"", path, mode_tables[i],
+                       mode_names[mode]);
     }
     if (d->mode == DEPLOY_KUBERNETES && !d->kubernetes.namespace_)
         d->kubernetes.namespace_ = strdup("default");
     read_mode_table(rd, t, path, d);
 }
 
-static void read_health_command(reader *rd, const toml_value *t, const char *path,
-                                health_spec *h)
+static void read_health_command(reader *rd, const toml_value *t, const char *path, health_spec *h)
 {
     const toml_value *v = toml_get(t, "command");
     if (!v) return;
@@ -183,7 +182,8 @@ static void read_health_type_table(reader *rd, const toml_value *t, const char *
     case HEALTH_TCP:
         read_check_keys(rd, m, path, tcp_keys);
         read_string(rd, m, path, "host", true, &h->tcp.host);
-        if (read_require(rd, m, path, "port")) read_int(rd, m, path, "port", 1, 65535, &h->tcp.port);
+        if (read_require(rd, m, path, "port"))
+            read_int(rd, m, path, "port", 1, 65535, &h->tcp.port);
         break;
     case HEALTH_COMMAND:
         read_check_keys(rd, m, path, command_keys);
@@ -192,7 +192,8 @@ static void read_health_type_table(reader *rd, const toml_value *t, const char *
         break;
     case HEALTH_FILE:
         read_check_keys(rd, m, path, file_keys);
-        if (read_require(rd, m, path, "path")) read_string(rd, m, path, "path", true, &h->file.path);
+        if (read_require(rd, m, path, "path"))
+            read_string(rd, m, path, "path", true, &h->file.path);
         read_bool(rd, m, path, "must_exist", &h->file.must_exist);
         break;
     case HEALTH_NONE: break;
@@ -317,8 +318,8 @@ service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
 
     const toml_entry *actions = toml_get_entry(table, "actions");
     if (actions && s->deployment.mode != DEPLOY_NONE)
-        read_error(rd, actions->key_pos,
-                   "'%s': give either 'actions' or a 'deployment', not both", path);
+        read_error(rd, actions->key_pos, "'%s': give either 'actions' or a 'deployment', not both",
+                   path);
     return s;
 }
 

@@ -388,8 +388,7 @@ static int parse_escape(parser *p, sbuf *b)
         unsigned long cp = 0;
         for (int k = 0; k < digits; k++) {
             int h = hex_value(peek(p));
-            if (h < 0)
-                return fail_at(p, start, "\\%c needs %d hexadecimal digits", c, digits);
+            if (h < 0) return fail_at(p, start, "\\%c needs %d hexadecimal digits", c, digits);
             cp = cp * 16 + (unsigned long)h;
             p->i++;
         }
@@ -416,8 +415,7 @@ static int parse_string(parser *p, sbuf *b, int allow_multiline)
     if (multi && is_newline(p)) skip_newline(p); /* a newline right after """ is trimmed */
     for (;;) {
         int c = peek(p);
-        if (c < 0)
-            return fail_at(p, start, "unterminated string");
+        if (c < 0) return fail_at(p, start, "unterminated string");
         if (c == q) {
             if (!multi) {
                 p->i++;
@@ -438,8 +436,9 @@ static int parse_string(parser *p, sbuf *b, int allow_multiline)
         }
         if (c == '\n' || c == '\r') {
             if (!multi)
-                return fail_at(p, start, "string not closed on its line (use \"\"\" for "
-                                         "multi-line strings)");
+                return fail_at(p, start,
+                               "string not closed on its line (use \"\"\" for "
+                               "multi-line strings)");
             if (c == '\r' && peek_at(p, 1) != '\n')
                 return fail(p, "a carriage return must be followed by a newline");
             if (c == '\r') p->i++;
@@ -452,13 +451,15 @@ static int parse_string(parser *p, sbuf *b, int allow_multiline)
                 /* A line-ending backslash trims the newline and the blanks after it. */
                 size_t j = p->i + 1;
                 while (j < p->len && (p->s[j] == ' ' || p->s[j] == '\t')) j++;
-                if (j < p->len && (p->s[j] == '\n' || (p->s[j] == '\r' && j + 1 < p->len &&
-                                                       p->s[j + 1] == '\n'))) {
+                if (j < p->len && (p->s[j] == '\n' ||
+                                   (p->s[j] == '\r' && j + 1 < p->len && p->s[j + 1] == '\n'))) {
                     p->i = j;
                     while (p->i < p->len) {
                         skip_ws(p);
-                        if (is_newline(p)) skip_newline(p);
-                        else break;
+                        if (is_newline(p))
+                            skip_newline(p);
+                        else
+                            break;
                     }
                     continue;
                 }
@@ -471,8 +472,7 @@ static int parse_string(parser *p, sbuf *b, int allow_multiline)
         size_t run = p->i;
         while (run < p->len) {
             int d = p->s[run];
-            if (d == q || (d == '\\' && !literal) || d == '\n' || d == '\r' || is_control(d))
-                break;
+            if (d == q || (d == '\\' && !literal) || d == '\n' || d == '\r' || is_control(d)) break;
             run++;
         }
         if (sbuf_put(p, b, p->s + p->i, run - p->i) < 0) return -1;
@@ -503,8 +503,8 @@ static void key_free(dotted_key *k)
 
 static int is_bare_key_char(int c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 static int parse_simple_key(parser *p, key_part *out)
@@ -595,8 +595,8 @@ static size_t token_end(const parser *p)
     size_t j = p->i;
     while (j < p->len) {
         int c = p->s[j];
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' ||
-            c == '}' || c == '#')
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ']' || c == '}' ||
+            c == '#')
             break;
         j++;
     }
@@ -611,7 +611,8 @@ static int parse_integer_text(parser *p, size_t start, size_t end, int64_t *out)
     if (s[i] == '+' || s[i] == '-') neg = s[i++] == '-';
     int (*ok)(int) = is_digit;
     if (end - i > 1 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'o' || s[i + 1] == 'b')) {
-        if (i != start) return fail_at(p, start, "a hexadecimal, octal or binary integer has no sign");
+        if (i != start)
+            return fail_at(p, start, "a hexadecimal, octal or binary integer has no sign");
         base = s[i + 1] == 'x' ? 16 : s[i + 1] == 'o' ? 8 : 2;
         ok = base == 16 ? is_hex : base == 8 ? is_oct : is_bin;
         i += 2;
@@ -639,7 +640,8 @@ static int parse_float_text(parser *p, size_t start, size_t end, double *out)
     size_t i = start;
     if (s[i] == '+' || s[i] == '-') i++;
     size_t rest = end - i;
-    if ((rest == 3 && memcmp(s + i, "inf", 3) == 0) || (rest == 3 && memcmp(s + i, "nan", 3) == 0)) {
+    if ((rest == 3 && memcmp(s + i, "inf", 3) == 0) ||
+        (rest == 3 && memcmp(s + i, "nan", 3) == 0)) {
         double v = s[i] == 'i' ? INFINITY : NAN;
         *out = s[start] == '-' ? -v : v;
         return 0;
@@ -766,8 +768,8 @@ static toml_value *parse_datetime(parser *p, size_t end)
                 i += 6;
             }
         }
-        if (i < n && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
-                       s[i] == ',' || s[i] == ']' || s[i] == '}' || s[i] == '#')) {
+        if (i < n && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == ',' ||
+                       s[i] == ']' || s[i] == '}' || s[i] == '#')) {
             fail_at(p, start, "invalid date-time");
             return NULL;
         }
@@ -1112,8 +1114,8 @@ static int end_of_line(parser *p)
 
 toml_value *toml_parse(const char *bytes, size_t len, toml_error *err)
 {
-    parser p = {.s = (const unsigned char *)bytes, .len = len, .err = err, .pos_line = 1,
-                .pos_col = 1};
+    parser p = {
+        .s = (const unsigned char *)bytes, .len = len, .err = err, .pos_line = 1, .pos_col = 1};
     *err = (toml_error){0};
     if (check_utf8(&p) < 0) return NULL;
     if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) p.i = 3;

@@ -32,16 +32,16 @@ typedef struct {
 } toml_pos;
 
 typedef struct {
-    int year, month, day;         /* set for DATETIME, DATETIME_LOCAL, DATE_LOCAL */
-    int hour, minute, second;     /* set for DATETIME, DATETIME_LOCAL, TIME_LOCAL */
-    int nanosecond;               /* fractional seconds, truncated to 9 digits */
-    int offset_minutes;           /* DATETIME only: Z is 0, -07:00 is -420 */
+    int year, month, day;     /* set for DATETIME, DATETIME_LOCAL, DATE_LOCAL */
+    int hour, minute, second; /* set for DATETIME, DATETIME_LOCAL, TIME_LOCAL */
+    int nanosecond;           /* fractional seconds, truncated to 9 digits */
+    int offset_minutes;       /* DATETIME only: Z is 0, -07:00 is -420 */
 } toml_datetime;
 
 typedef struct toml_value toml_value;
 
 typedef struct {
-    char *key;        /* decoded key, NUL-terminated (it may also hold NUL: "\u0000") */
+    char *key; /* decoded key, NUL-terminated (it may also hold NUL: "\u0000") */
     size_t key_len;
     toml_pos key_pos; /* where this key (segment) was written */
     toml_value *value;
@@ -55,14 +55,14 @@ struct toml_value {
         struct {
             toml_entry *entries; /* document order */
             size_t len;
-            void *index;         /* private: hash index for large tables */
+            void *index; /* private: hash index for large tables */
             size_t cap;
-            unsigned flags;      /* private: how the table was defined */
+            unsigned flags; /* private: how the table was defined */
         } table;
         struct {
             toml_value **items;
             size_t len, cap;
-            unsigned flags;      /* private: array of tables or static array */
+            unsigned flags; /* private: array of tables or static array */
         } array;
         struct {
             char *ptr; /* NUL-terminated; may also hold NUL (\u0000) */
@@ -76,8 +76,8 @@ struct toml_value {
 };
 
 typedef struct {
-    toml_pos pos;       /* where the problem was found */
-    char message[256];  /* human words, no location prefix */
+    toml_pos pos;      /* where the problem was found */
+    char message[256]; /* human words, no location prefix */
 } toml_error;
 
 /* Parse len bytes of TOML. Returns the root table, or NULL with *err filled

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int deps_graph(const registry *r, dep_graph *g)
 {
     int rc = graph_init(g, r->n_services);

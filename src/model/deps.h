@@ -22,5 +22,4 @@ int deps_graph(const registry *r, dep_graph *g);
 int deps_start_order(const registry *r, const dep_graph *g, const bool *include, size_t *order,
                      size_t *count);
 
-
 #endif

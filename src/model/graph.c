@@ -46,7 +46,8 @@ int graph_reverse(const dep_graph *g, dep_graph *rev)
 {
     int rc = graph_init(rev, g->n);
     for (size_t v = 0; rc == 0 && v < g->n; v++)
-        for (size_t i = 0; rc == 0 && i < g->n_deps[v]; i++) rc = graph_add_edge(rev, g->deps[v][i], v);
+        for (size_t i = 0; rc == 0 && i < g->n_deps[v]; i++)
+            rc = graph_add_edge(rev, g->deps[v][i], v);
     if (rc < 0) graph_free(rev);
     return rc;
 }
@@ -57,7 +58,7 @@ int graph_find_cycles(const dep_graph *g, graph_cycle_fn found, void *ctx)
 {
     unsigned char *color = calloc(g->n ? g->n : 1, 1);
     size_t *stack = malloc((g->n ? g->n : 1) * sizeof(*stack)); /* the current path */
-    size_t *next = calloc(g->n ? g->n : 1, sizeof(*next));    /* next edge to follow */
+    size_t *next = calloc(g->n ? g->n : 1, sizeof(*next));      /* next edge to follow */
     int cycles = 0;
     if (!color || !stack || !next) {
         cycles = -ENOMEM;

@@ -12,7 +12,7 @@
 
 typedef struct {
     size_t n;
-    size_t **deps;   /* deps[i]: the nodes i depends on, in insertion order */
+    size_t **deps; /* deps[i]: the nodes i depends on, in insertion order */
     size_t *n_deps;
     size_t *cap_deps;
 } dep_graph;

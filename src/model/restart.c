@@ -19,8 +19,10 @@ static void forget_old(restart_history *h, double now, double window)
 
 static void describe_exit(char *out, size_t size, int exit_code, int term_signal)
 {
-    if (term_signal > 0) snprintf(out, size, "killed by %s", signal_name(term_signal));
-    else snprintf(out, size, "exit code %d", exit_code);
+    if (term_signal > 0)
+        snprintf(out, size, "killed by %s", signal_name(term_signal));
+    else
+        snprintf(out, size, "exit code %d", exit_code);
 }
 
 restart_decision restart_decide(const restart_policy *p, restart_history *h, double started_at,

@@ -17,10 +17,10 @@
 
 typedef struct {
     restart_mode mode;
-    int max_restarts;         /* within window; 0 = never restart */
-    double window;            /* seconds */
-    double delay;             /* before the first restart */
-    double delay_max;         /* cap of the growing delay */
+    int max_restarts; /* within window; 0 = never restart */
+    double window;    /* seconds */
+    double delay;     /* before the first restart */
+    double delay_max; /* cap of the growing delay */
 } restart_policy;
 
 /* Restarts made recently (their times), newest last. Owned by the caller;
@@ -36,8 +36,8 @@ typedef enum { RESTART_NO, RESTART_AFTER, RESTART_GIVE_UP } restart_verdict;
 
 typedef struct {
     restart_verdict verdict;
-    double delay;       /* RESTART_AFTER: seconds to wait */
-    char reason[160];   /* RESTART_GIVE_UP and RESTART_NO: in words */
+    double delay;     /* RESTART_AFTER: seconds to wait */
+    char reason[160]; /* RESTART_GIVE_UP and RESTART_NO: in words */
 } restart_decision;
 
 /* The process ended at now with exit_code (or term_signal > 0), having

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 
 typedef enum {
-    JOB_PENDING,   /* created; waiting for dependencies or for its start time */
-    JOB_STARTING,  /* spawned, not ready yet */
+    JOB_PENDING,  /* created; waiting for dependencies or for its start time */
+    JOB_STARTING, /* spawned, not ready yet */
     JOB_RUNNING,
     JOB_STOPPING,  /* stop signal sent; waiting for the process group to end */
     JOB_SUCCEEDED, /* exited 0 */
@@ -32,9 +32,9 @@ typedef enum {
     SERVICE_STARTING,
     SERVICE_RUNNING,
     SERVICE_STOPPING,
-    SERVICE_SUCCESS,  /* every job ran to completion successfully (oneshot services) */
+    SERVICE_SUCCESS, /* every job ran to completion successfully (oneshot services) */
     SERVICE_FAILED,
-    SERVICE_EXITED,   /* a long-running process ended with status 0 */
+    SERVICE_EXITED, /* a long-running process ended with status 0 */
 } service_state;
 
 /* What the jobs of a service's latest run look like, counted by phase. A

@@ -18,7 +18,7 @@
 typedef struct {
     job_phase phase;
     bool oneshot;
-    bool ready;            /* a running process that passed its readiness check */
+    bool ready;             /* a running process that passed its readiness check */
     const size_t *requires; /* indexes into the same array */
     size_t n_requires;
     const size_t *after;

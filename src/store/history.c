@@ -13,8 +13,7 @@ int64_t store_run_create(store *st, const char *service, double now)
     return sqlite3_last_insert_rowid(st->db);
 }
 
-int store_run_update(store *st, int64_t id, const char *status, const char *reason,
-                     double ended_at)
+int store_run_update(store *st, int64_t id, const char *status, const char *reason, double ended_at)
 {
     sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_UPDATE);
     sqlite3_bind_int64(stmt, 1, id);
@@ -26,8 +25,10 @@ int store_run_update(store *st, int64_t id, const char *status, const char *reas
 
 static void bind_exit(sqlite3_stmt *stmt, int col, const store_job *job)
 {
-    if (job->has_exit_code) sqlite3_bind_int(stmt, col, job->exit_code);
-    else sqlite3_bind_null(stmt, col);
+    if (job->has_exit_code)
+        sqlite3_bind_int(stmt, col, job->exit_code);
+    else
+        sqlite3_bind_null(stmt, col);
 }
 
 int store_job_create(store *st, store_job *job)

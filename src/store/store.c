@@ -12,12 +12,14 @@
 static const char *const sql_text[SQL_COUNT] = {
     [SQL_BEGIN] = "BEGIN",
     [SQL_COMMIT] = "COMMIT",
-    [SQL_ACTION_PUT] = "INSERT INTO actions (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
-                       " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
+    [SQL_ACTION_PUT] =
+        "INSERT INTO actions (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
+        " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
     [SQL_ACTION_DELETE] = "DELETE FROM actions WHERE name = ?1",
     [SQL_ACTIONS_EACH] = "SELECT name, spec, NULL FROM actions ORDER BY name",
-    [SQL_SERVICE_PUT] = "INSERT INTO services (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
-                        " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
+    [SQL_SERVICE_PUT] =
+        "INSERT INTO services (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
+        " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
     [SQL_SERVICE_WANTED] = "UPDATE services SET wanted = ?2, updated_at = ?3 WHERE name = ?1",
     [SQL_SERVICE_DELETE] = "DELETE FROM services WHERE name = ?1",
     [SQL_SERVICES_EACH] = "SELECT name, spec, wanted FROM services ORDER BY name",
@@ -35,8 +37,8 @@ static const char *const sql_text[SQL_COUNT] = {
                                    " ('succeeded', 'failed', 'cancelled', 'lost')",
     [SQL_EVENT_ADD] = "INSERT INTO events (at, kind, service, job_id, run_id, data)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-#define JOB_COLUMNS                                                                            \
-    "id, service_id, action_id, run_id, phase, attempt, pid, exit_code, term_signal, error,"  \
+#define JOB_COLUMNS                                                                                \
+    "id, service_id, action_id, run_id, phase, attempt, pid, exit_code, term_signal, error,"       \
     " created_at, started_at, ended_at, log_path"
     [SQL_JOB_GET] = "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1",
     /* NULL filters match everything; the planner still uses the indexes
@@ -45,7 +47,8 @@ static const char *const sql_text[SQL_COUNT] = {
                       " WHERE (?1 IS NULL OR service_id = ?1) AND (?2 IS NULL OR action_id = ?2)"
                       " AND (?3 IS NULL OR run_id = ?3) AND (?4 IS NULL OR phase = ?4)"
                       " ORDER BY id DESC LIMIT ?5",
-    [SQL_RUN_GET] = "SELECT id, service, status, reason, started_at, ended_at FROM runs WHERE id = ?1",
+    [SQL_RUN_GET] =
+        "SELECT id, service, status, reason, started_at, ended_at FROM runs WHERE id = ?1",
     [SQL_RUNS_LIST] = "SELECT id, service, status, reason, started_at, ended_at FROM runs"
                       " WHERE (?1 IS NULL OR service = ?1) ORDER BY id DESC LIMIT ?2",
     [SQL_EVENTS_LIST] = "SELECT id, at, kind, service, job_id, run_id, data FROM events"
@@ -139,20 +142,26 @@ int store_step_done(store *st, sqlite3_stmt *stmt)
 
 void bind_text(sqlite3_stmt *stmt, int col, const char *text)
 {
-    if (text) sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(stmt, col);
+    if (text)
+        sqlite3_bind_text(stmt, col, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, col);
 }
 
 void bind_nonzero_int64(sqlite3_stmt *stmt, int col, int64_t v)
 {
-    if (v) sqlite3_bind_int64(stmt, col, v);
-    else sqlite3_bind_null(stmt, col);
+    if (v)
+        sqlite3_bind_int64(stmt, col, v);
+    else
+        sqlite3_bind_null(stmt, col);
 }
 
 void bind_nonzero_double(sqlite3_stmt *stmt, int col, double v)
 {
-    if (v != 0) sqlite3_bind_double(stmt, col, v);
-    else sqlite3_bind_null(stmt, col);
+    if (v != 0)
+        sqlite3_bind_double(stmt, col, v);
+    else
+        sqlite3_bind_null(stmt, col);
 }
 
 int store_batch(store *st)

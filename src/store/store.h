@@ -63,13 +63,13 @@ typedef struct {
     int64_t run_id;         /* 0: not part of a run */
     const char *phase;
     int attempt;
-    int pid;                /* 0: none */
+    int pid; /* 0: none */
     bool has_exit_code;
     int exit_code;
-    int term_signal;        /* 0: none */
+    int term_signal; /* 0: none */
     const char *error;
     double created_at, started_at, ended_at; /* 0: not yet */
-    const char *spec_json;  /* the action as it was when the job was created */
+    const char *spec_json;                   /* the action as it was when the job was created */
     const char *log_path;
 } store_job;
 
@@ -89,9 +89,9 @@ int64_t store_event_add(store *st, double now, const char *kind, const char *ser
 typedef struct {
     const char *service_id; /* NULL: any */
     const char *action_id;
-    int64_t run_id;         /* 0: any */
+    int64_t run_id; /* 0: any */
     const char *phase;
-    int64_t limit;          /* 0: no limit */
+    int64_t limit; /* 0: no limit */
 } store_job_filter;
 
 json_t *store_job_get(store *st, int64_t id);

@@ -14,9 +14,12 @@ static void print_json_string(const char *s, size_t len)
     putchar('"');
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') printf("\\%c", c);
-        else if (c < 0x20 || c == 0x7F) printf("\\u%04x", c);
-        else putchar(c);
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20 || c == 0x7F)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
     }
     putchar('"');
 }
@@ -30,22 +33,25 @@ static void print_datetime(const toml_value *v)
 {
     const toml_datetime *d = &v->u.datetime;
     char date[48] = "", time[48] = "", offset[24] = "", text[128];
-    if (v->type != TOML_TIME_LOCAL) snprintf(date, sizeof(date), "%04d-%02d-%02d", d->year, d->month, d->day);
+    if (v->type != TOML_TIME_LOCAL)
+        snprintf(date, sizeof(date), "%04d-%02d-%02d", d->year, d->month, d->day);
     if (v->type != TOML_DATE_LOCAL) {
         int n = snprintf(time, sizeof(time), "%02d:%02d:%02d", d->hour, d->minute, d->second);
         if (d->nanosecond) snprintf(time + n, sizeof(time) - (size_t)n, ".%09d", d->nanosecond);
     }
     if (v->type == TOML_DATETIME) {
-        if (d->offset_minutes == 0) snprintf(offset, sizeof(offset), "Z");
+        if (d->offset_minutes == 0)
+            snprintf(offset, sizeof(offset), "Z");
         else {
             int m = abs(d->offset_minutes);
             snprintf(offset, sizeof(offset), "%c%02d:%02d", d->offset_minutes < 0 ? '-' : '+',
                      m / 60, m % 60);
         }
     }
-    static const char *const names[] = {
-        [TOML_DATETIME] = "datetime", [TOML_DATETIME_LOCAL] = "datetime-local",
-        [TOML_DATE_LOCAL] = "date-local", [TOML_TIME_LOCAL] = "time-local"};
+    static const char *const names[] = {[TOML_DATETIME] = "datetime",
+                                        [TOML_DATETIME_LOCAL] = "datetime-local",
+                                        [TOML_DATE_LOCAL] = "date-local",
+                                        [TOML_TIME_LOCAL] = "time-local"};
     snprintf(text, sizeof(text), "%s%s%s%s", date, *date && *time ? "T" : "", time, offset);
     print_scalar(names[v->type], text);
 }
@@ -82,9 +88,12 @@ static void print_value(const toml_value *v)
         print_scalar("integer", text);
         break;
     case TOML_FLOAT:
-        if (isnan(v->u.number)) snprintf(text, sizeof(text), "nan");
-        else if (isinf(v->u.number)) snprintf(text, sizeof(text), v->u.number < 0 ? "-inf" : "inf");
-        else snprintf(text, sizeof(text), "%.17g", v->u.number);
+        if (isnan(v->u.number))
+            snprintf(text, sizeof(text), "nan");
+        else if (isinf(v->u.number))
+            snprintf(text, sizeof(text), v->u.number < 0 ? "-inf" : "inf");
+        else
+            snprintf(text, sizeof(text), "%.17g", v->u.number);
         print_scalar("float", text);
         break;
     case TOML_BOOL: print_scalar("bool", v->u.boolean ? "true" : "false"); break;

@@ -1,10 +1,13 @@
 /* Unit tests: services.toml into specs — values, defaults, synthesized
  * actions, and that a bad file yields every error and no registry. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,11 +161,11 @@ static void test_bad_file_gives_every_error_and_no_registry(void **state)
     (void)state;
     diag_list d;
     registry *r = load("[services.a]\n"
-                       "dependecies = [\"b\"]\n"                 /* unknown key */
-                       "startup = { start_order = \"x\" }\n"    /* wrong type */
-                       "deployment = { mode = \"binary\" }\n"   /* missing binary */
+                       "dependecies = [\"b\"]\n"              /* unknown key */
+                       "startup = { start_order = \"x\" }\n"  /* wrong type */
+                       "deployment = { mode = \"binary\" }\n" /* missing binary */
                        "[services.b]\n"
-                       "dependencies = [\"nope\"]\n",           /* unknown service */
+                       "dependencies = [\"nope\"]\n", /* unknown service */
                        &d);
     assert_null(r);
     assert_int_equal(d.len, 4);
@@ -235,8 +238,9 @@ static void test_json_form_round_trips(void **state)
     (void)state;
     setenv("HOME", "/home/ann", 1);
     round_trip("examples/services.toml");
-    const char *seeds[] = {"orchestrator", "structure", "docker", "docker-compose", "kubernetes",
-                           "remote", "health-command", "health-file", "health-tcp", "platform"};
+    const char *seeds[] = {"orchestrator", "structure", "docker",         "docker-compose",
+                           "kubernetes",   "remote",    "health-command", "health-file",
+                           "health-tcp",   "platform"};
     for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
         char path[128];
         snprintf(path, sizeof(path), "tests/system/seed/%s.toml", seeds[i]);

@@ -1,9 +1,12 @@
 /* Unit tests: the restart policy — immediate restarts, backoff, crash loops. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <string.h>
 
 #include "model/restart.h"

@@ -1,8 +1,10 @@
 /* Unit tests: a service's actual state derived from its jobs. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "model/state.h"

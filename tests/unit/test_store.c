@@ -1,10 +1,13 @@
 /* Unit tests: the SQLite store — schema, provenance, cleanup, migration
  * from the pre-provenance schema — on real database files. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -70,8 +73,12 @@ static const char *query1(const char *path, const char *sql)
 
 static store_job job_of(const char *service, const char *action, int64_t run, const char *phase)
 {
-    return (store_job){.service_id = service, .action_id = action, .run_id = run, .phase = phase,
-                       .attempt = 1, .created_at = 1000.0};
+    return (store_job){.service_id = service,
+                       .action_id = action,
+                       .run_id = run,
+                       .phase = phase,
+                       .attempt = 1,
+                       .created_at = 1000.0};
 }
 
 static void test_new_database_has_the_latest_schema(void **state)
@@ -85,8 +92,8 @@ static void test_new_database_has_the_latest_schema(void **state)
                              "idx_jobs_service_id_phase"};
     for (size_t i = 0; i < 3; i++) {
         char sql[160];
-        snprintf(sql, sizeof(sql), "SELECT name FROM sqlite_master WHERE type = 'index' AND name = '%s'",
-                 indexes[i]);
+        snprintf(sql, sizeof(sql),
+                 "SELECT name FROM sqlite_master WHERE type = 'index' AND name = '%s'", indexes[i]);
         assert_string_equal(query1(t->path, sql), indexes[i]);
     }
 }
@@ -106,12 +113,14 @@ static void test_jobs_record_their_provenance(void **state)
     store_close(st);
 
     char sql[200];
-    snprintf(sql, sizeof(sql), "SELECT service_id || '/' || action_id || '/' || run_id FROM jobs WHERE id = %lld",
+    snprintf(sql, sizeof(sql),
+             "SELECT service_id || '/' || action_id || '/' || run_id FROM jobs WHERE id = %lld",
              (long long)j.id);
     char expected[64];
     snprintf(expected, sizeof(expected), "web/server/%lld", (long long)run);
     assert_string_equal(query1(t->path, sql), expected);
-    snprintf(sql, sizeof(sql), "SELECT coalesce(service_id, 'NULL') || '/' || action_id FROM jobs WHERE id = %lld",
+    snprintf(sql, sizeof(sql),
+             "SELECT coalesce(service_id, 'NULL') || '/' || action_id FROM jobs WHERE id = %lld",
              (long long)standalone.id);
     assert_string_equal(query1(t->path, sql), "NULL/cleanup");
 }
@@ -288,7 +297,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_job_needs_an_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_and_delete_terminated_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters_and_events, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deleting_a_service_removes_its_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deleting_a_service_removes_its_history, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_specs_and_wanted_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrates_a_version_1_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_a_newer_database, setup, teardown),

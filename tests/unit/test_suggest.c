@@ -1,8 +1,10 @@
 /* Unit tests: edit distance and "did you mean". */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "config/suggest.h"

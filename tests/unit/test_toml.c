@@ -1,10 +1,13 @@
 /* Unit tests: the TOML parser's API as the registry uses it — typed values,
  * positions, document order, located errors, big and hostile inputs. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +65,10 @@ static void test_positions_of_values_keys_and_headers(void **state)
 {
     (void)state;
     toml_value *root = parse_ok("# comment\n"
-                    "[services.web]\n"
-                    "  name = \"é€😀\"\n"
-                    "  port =   8080\n"
-                    "a.b.c = 1\n");
+                                "[services.web]\n"
+                                "  name = \"é€😀\"\n"
+                                "  port =   8080\n"
+                                "a.b.c = 1\n");
     const toml_value *services = toml_get(root, "services");
     assert_int_equal(services->pos.line, 2); /* implicit: the header that made it */
     assert_int_equal(services->pos.col, 1);

@@ -1,9 +1,12 @@
 /* Unit tests: splitting command strings without a shell. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <errno.h>
 
 #include "base/strv.h"

@@ -1,8 +1,10 @@
 /* Unit tests: a run's jobs as a workflow — requires vs after, blocking, run status. */
+/* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "model/workflow.h"
@@ -14,8 +16,8 @@ static const size_t after_server[] = {1};
 static void three(wf_job *jobs, job_phase build, job_phase server, bool server_ready)
 {
     jobs[0] = (wf_job){.phase = build, .oneshot = true};
-    jobs[1] = (wf_job){.phase = server, .ready = server_ready, .requires = needs_build,
-                       .n_requires = 1};
+    jobs[1] =
+        (wf_job){.phase = server, .ready = server_ready, .requires = needs_build, .n_requires = 1};
     jobs[2] = (wf_job){.phase = JOB_PENDING, .oneshot = true, .after = after_server, .n_after = 1};
 }
 
