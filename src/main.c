@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "daemon/daemon.h"
 
 #ifndef TEND_VERSION
 #define TEND_VERSION "0.1.0"
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "daemon") == 0) return daemon_main(argc - 1, argv + 1);
     if (strcmp(cmd, "services") == 0) return services_command(argc - 1, argv + 1);
     fprintf(stderr, "tend: unknown command '%s'\n%s", cmd, main_usage);
     return EXIT_USAGE;

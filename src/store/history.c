@@ -87,6 +87,14 @@ int store_jobs_delete_terminated(store *st, const char *service_id)
     return sqlite3_changes(st->db);
 }
 
+int store_jobs_mark_lost(store *st, double now)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_JOBS_MARK_LOST);
+    sqlite3_bind_double(stmt, 1, now);
+    if (store_step_done(st, stmt) < 0) return -EIO;
+    return sqlite3_changes(st->db);
+}
+
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,
                         int64_t job_id, int64_t run_id, const char *data_json)
 {

@@ -35,6 +35,9 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1",
     [SQL_JOBS_DELETE_TERMINATED] = "DELETE FROM jobs WHERE service_id = ?1 AND phase IN"
                                    " ('succeeded', 'failed', 'cancelled', 'lost')",
+    [SQL_JOBS_MARK_LOST] = "UPDATE jobs SET phase = 'lost', ended_at = ?1,"
+                           " error = 'the daemon stopped while the job was active'"
+                           " WHERE phase IN ('pending', 'starting', 'running', 'stopping')",
     [SQL_EVENT_ADD] = "INSERT INTO events (at, kind, service, job_id, run_id, data)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 #define JOB_COLUMNS                                                                                \

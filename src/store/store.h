@@ -81,6 +81,10 @@ int store_job_delete(store *st, int64_t id);
 /* Deletes the service's jobs in a terminal phase; returns how many, or -errno. */
 int store_jobs_delete_terminated(store *st, const char *service_id);
 
+/* Jobs a previous daemon left active: their processes are no longer
+ * watched. Marks them lost; returns how many, or -errno. */
+int store_jobs_mark_lost(store *st, double now);
+
 /* ---- events ---- */
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,
                         int64_t job_id, int64_t run_id, const char *data_json);

@@ -1,0 +1,218 @@
+/* httpd.c — libmicrohttpd inside the libuv loop.
+ *
+ * MHD runs in "external epoll" mode: its epoll fd is watched with a
+ * uv_poll, MHD_run() does the work when it is readable, and a uv_timer is
+ * armed from MHD_get_timeout() after every run. Request bodies are
+ * collected per connection (capped) and answered in one piece.
+ */
+#include "api/httpd.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+
+#define BODY_MAX (8u << 20)
+
+struct httpd {
+    struct MHD_Daemon *mhd;
+    uv_poll_t poll;
+    uv_timer_t timer;
+    const rpc_dispatcher *rpc;
+    char *socket_path;
+    int listen_fd;
+    int closing; /* handles still closing */
+};
+
+typedef struct {
+    buf body;
+    bool too_big;
+} request;
+
+static void httpd_run(httpd *h);
+
+static void on_poll(uv_poll_t *poll, int status, int events)
+{
+    (void)status, (void)events;
+    httpd_run(poll->data);
+}
+
+static void on_timer(uv_timer_t *timer)
+{
+    httpd_run(timer->data);
+}
+
+static void httpd_run(httpd *h)
+{
+    MHD_run(h->mhd);
+    MHD_UNSIGNED_LONG_LONG timeout = 0;
+    if (MHD_get_timeout(h->mhd, &timeout) == MHD_YES)
+        uv_timer_start(&h->timer, on_timer, (uint64_t)timeout, 0);
+    else
+        uv_timer_stop(&h->timer);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body,
+                             const char *type)
+{
+    struct MHD_Response *r =
+        body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
+             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    if (type) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *message)
+{
+    char *body = NULL;
+    if (asprintf(&body, "{\"error\":\"%s\"}", message) < 0) body = NULL;
+    return reply(c, status, body, "application/json");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    httpd *h = cls;
+    request *req = *con_cls;
+    if (!req) {
+        req = calloc(1, sizeof(*req));
+        if (!req) return MHD_NO;
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (req->body.len + *upload_data_size > BODY_MAX)
+            req->too_big = true;
+        else
+            buf_append(&req->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (strcmp(url, "/rpc") != 0) return reply_error(c, MHD_HTTP_NOT_FOUND, "no such path");
+    if (strcmp(method, "POST") != 0)
+        return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST JSON-RPC requests to /rpc");
+    if (req->too_big) return reply_error(c, 413 /* content too large */, "request body too large");
+    char *answer = rpc_handle(h->rpc, req->body.data ? req->body.data : "", req->body.len);
+    if (!answer) return reply(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
+    return reply(c, MHD_HTTP_OK, answer, "application/json");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)cls, (void)c, (void)why;
+    request *req = *con_cls;
+    if (!req) return;
+    buf_free(&req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+static int listen_unix(const char *path, char *err, size_t errlen)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        snprintf(err, errlen, "socket path too long: %s", path);
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) goto fail;
+    /* A socket file someone still answers on belongs to a running daemon. */
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) {
+        close(fd);
+        snprintf(err, errlen, "another tend daemon is already listening on %s", path);
+        return -1;
+    }
+    close(fd);
+    unlink(path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    mode_t old = umask(0177);
+    int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+    umask(old);
+    if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 1024) < 0) goto fail;
+    return fd;
+fail:
+    snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+    if (fd >= 0) close(fd);
+    return -1;
+}
+
+httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
+                   size_t errlen)
+{
+    httpd *h = calloc(1, sizeof(*h));
+    if (!h || !(h->socket_path = strdup(socket_path))) {
+        free(h);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->rpc = rpc;
+    h->listen_fd = listen_unix(socket_path, err, errlen);
+    if (h->listen_fd < 0) goto bad;
+    h->mhd =
+        MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, h,
+                         MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
+                         on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    if (!h->mhd) {
+        snprintf(err, errlen, "cannot start the HTTP server");
+        goto bad;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+    if (!info || uv_poll_init(loop, &h->poll, info->epoll_fd) < 0) {
+        snprintf(err, errlen, "cannot watch the HTTP server");
+        MHD_stop_daemon(h->mhd);
+        goto bad;
+    }
+    h->poll.data = h;
+    uv_timer_init(loop, &h->timer);
+    h->timer.data = h;
+    uv_poll_start(&h->poll, UV_READABLE, on_poll);
+    httpd_run(h);
+    return h;
+bad:
+    if (h->listen_fd >= 0) {
+        close(h->listen_fd);
+        unlink(socket_path);
+    }
+    free(h->socket_path);
+    free(h);
+    return NULL;
+}
+
+/* Two handles close; the second to finish frees the server. */
+static void on_closed(uv_handle_t *handle)
+{
+    httpd *h = handle->data;
+    if (--h->closing > 0) return;
+    free(h->socket_path);
+    free(h);
+}
+
+void httpd_stop(httpd *h)
+{
+    if (!h) return;
+    uv_poll_stop(&h->poll);
+    MHD_stop_daemon(h->mhd); /* closes the listening socket too */
+    unlink(h->socket_path);
+    h->closing = 2;
+    uv_close((uv_handle_t *)&h->poll, on_closed);
+    uv_close((uv_handle_t *)&h->timer, on_closed);
+}

@@ -1,0 +1,21 @@
+/* httpd.h — the daemon's HTTP server: libmicrohttpd driven by the daemon's
+ * libuv loop (no threads of its own), listening on a unix socket of mode
+ * 0600. POST /rpc is JSON-RPC; other routes are added by path prefix. */
+#ifndef TEND_API_HTTPD_H
+#define TEND_API_HTTPD_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "api/rpc.h"
+
+typedef struct httpd httpd;
+
+/* Binds the socket (refusing if a live server answers there, replacing a
+ * stale one) and starts serving. Returns NULL with the reason in err. */
+httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
+                   size_t errlen);
+/* Stops serving and removes the socket file. */
+void httpd_stop(httpd *h);
+
+#endif

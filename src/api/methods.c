@@ -1,0 +1,391 @@
+/* methods.c — the JSON-RPC methods: parameters checked (a bad one is
+ * -32602 naming it, and nothing changes), then one call into the
+ * supervisor or the store. Spec changes (service.set, action.set, their
+ * deletes, registry.apply) all build a whole new registry and pass it
+ * through the one validation the registry file gets. */
+#include "api/methods.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "daemon/logs.h"
+#include "model/state.h"
+
+#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_PARAMS  ((const char *const[]){NULL})
+
+static json_t *failed(rpc_error *err, int rc, const char *message)
+{
+    (void)rc;
+    return rpc_fail(err, RPC_FAILED, "%s", message);
+}
+
+/* Validates doc as a registry and applies it; the plan is the result. */
+static json_t *apply_document(api_ctx *ctx, json_t *doc, rpc_error *err)
+{
+    diag_list diags;
+    diag_init(&diags, "(api)");
+    registry *r = registry_from_json(doc, &diags);
+    if (!r) {
+        json_t *problems = json_array();
+        for (size_t i = 0; i < diags.len; i++)
+            json_array_append_new(problems, json_string(diags.items[i].message));
+        rpc_fail(err, RPC_INVALID_PARAMS, "invalid params: %s%s",
+                 diags.len ? diags.items[0].message : "invalid registry",
+                 diags.len > 1 ? " (and more)" : "");
+        err->data = json_pack("{s:s, s:o}", "message", err->message, "problems", problems);
+        diag_free(&diags);
+        return NULL;
+    }
+    diag_free(&diags);
+    json_t *plan = NULL;
+    if (supervisor_apply(ctx->sv, r, &plan) < 0) {
+        registry_free(r);
+        return rpc_fail(err, RPC_INTERNAL_ERROR, "out of memory");
+    }
+    return plan;
+}
+
+static json_t *current_document(api_ctx *ctx)
+{
+    return registry_to_json(supervisor_registry(ctx->sv));
+}
+
+/* ---- services ---- */
+
+static json_t *service_list(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    if (param_names(params, NAMES("running", "category"), err) < 0) return NULL;
+    bool running = false;
+    const char *category = NULL;
+    if (param_bool(params, "running", &running, err) < 0 ||
+        param_string(params, "category", false, &category, err) < 0)
+        return NULL;
+    json_t *all = supervisor_status_all(ctx->sv), *out = json_array();
+    size_t i;
+    json_t *s;
+    json_array_foreach(all, i, s)
+    {
+        const char *cat = json_string_value(json_object_get(s, "category"));
+        if (running && strcmp(json_string_value(json_object_get(s, "state")), "running") != 0)
+            continue;
+        if (category && (!cat || strcmp(cat, category) != 0)) continue;
+        json_object_del(s, "jobs");
+        json_array_append(out, s);
+    }
+    json_decref(all);
+    return out;
+}
+
+static json_t *service_get(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (param_names(params, NAMES("name"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0)
+        return NULL;
+    const service_spec *s = registry_service(supervisor_registry(ctx->sv), name);
+    if (!s) return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+    return service_spec_to_json(s);
+}
+
+static json_t *service_set(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    json_t *spec = NULL;
+    if (param_names(params, NAMES("name", "spec"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0 ||
+        param_object(params, "spec", true, &spec, err) < 0)
+        return NULL;
+    json_t *doc = current_document(ctx);
+    json_t *copy = json_deep_copy(spec);
+    json_object_set_new(copy, "name", json_string(name));
+    json_object_set_new(json_object_get(doc, "services"), name, copy);
+    json_t *plan = apply_document(ctx, doc, err);
+    json_decref(doc);
+    return plan;
+}
+
+static json_t *service_delete(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (param_names(params, NAMES("name"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0)
+        return NULL;
+    json_t *doc = current_document(ctx);
+    if (json_object_del(json_object_get(doc, "services"), name) < 0) {
+        json_decref(doc);
+        return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+    }
+    json_t *plan = apply_document(ctx, doc, err);
+    json_decref(doc);
+    return plan;
+}
+
+static json_t *service_start(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    start_options o = {.replace_existing_jobs = true};
+    if (param_names(params, NAMES("name", "replace_existing_jobs", "force"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0 ||
+        param_bool(params, "replace_existing_jobs", &o.replace_existing_jobs, err) < 0 ||
+        param_bool(params, "force", &o.force, err) < 0)
+        return NULL;
+    char why[512];
+    int rc = supervisor_service_start(ctx->sv, name, &o, why, sizeof(why));
+    if (rc < 0) return failed(err, rc, why);
+    return supervisor_service_status(ctx->sv, name);
+}
+
+static json_t *service_stop(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    bool remove_jobs = false, force = false;
+    if (param_names(params, NAMES("name", "remove_jobs", "force"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0 ||
+        param_bool(params, "remove_jobs", &remove_jobs, err) < 0 ||
+        param_bool(params, "force", &force, err) < 0)
+        return NULL;
+    char why[512];
+    int rc = supervisor_service_stop(ctx->sv, name, remove_jobs, force, why, sizeof(why));
+    if (rc < 0) return failed(err, rc, why);
+    return supervisor_service_status(ctx->sv, name);
+}
+
+static json_t *service_restart(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (param_names(params, NAMES("name"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0)
+        return NULL;
+    char why[512];
+    int rc = supervisor_service_restart(ctx->sv, name, why, sizeof(why));
+    if (rc < 0) return failed(err, rc, why);
+    return supervisor_service_status(ctx->sv, name);
+}
+
+static json_t *service_status(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (param_names(params, NAMES("name"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0)
+        return NULL;
+    json_t *st = supervisor_service_status(ctx->sv, name);
+    return st ? st : rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+}
+
+static json_t *service_status_all(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    if (param_names(params, NO_PARAMS, err) < 0) return NULL;
+    return supervisor_status_all(ctx->sv);
+}
+
+/* ---- actions ---- */
+
+static json_t *action_get(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (param_names(params, NAMES("name"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0)
+        return NULL;
+    const action_spec *a = registry_action(supervisor_registry(ctx->sv), name);
+    if (!a) return rpc_fail(err, RPC_FAILED, "no action named '%s'", name);
+    json_t *o = action_spec_to_json(a);
+    json_object_set_new(o, "name", json_string(a->name));
+    if (a->from_service) json_object_set_new(o, "from_service", json_string(a->from_service));
+    return o;
+}
+
+static json_t *action_list(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    if (param_names(params, NO_PARAMS, err) < 0) return NULL;
+    const registry *r = supervisor_registry(ctx->sv);
+    json_t *out = json_array();
+    for (size_t i = 0; i < r->n_actions; i++) {
+        json_t *o = action_spec_to_json(r->actions[i]);
+        json_object_set_new(o, "name", json_string(r->actions[i]->name));
+        if (r->actions[i]->from_service)
+            json_object_set_new(o, "from_service", json_string(r->actions[i]->from_service));
+        json_array_append_new(out, o);
+    }
+    return out;
+}
+
+static json_t *action_set(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    json_t *spec = NULL;
+    if (param_names(params, NAMES("name", "spec"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0 ||
+        param_object(params, "spec", true, &spec, err) < 0)
+        return NULL;
+    json_t *doc = current_document(ctx);
+    json_object_set_new(json_object_get(doc, "actions"), name, json_deep_copy(spec));
+    json_t *plan = apply_document(ctx, doc, err);
+    json_decref(doc);
+    return plan;
+}
+
+static json_t *action_delete(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (param_names(params, NAMES("name"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0)
+        return NULL;
+    json_t *doc = current_document(ctx);
+    if (json_object_del(json_object_get(doc, "actions"), name) < 0) {
+        json_decref(doc);
+        return rpc_fail(err, RPC_FAILED,
+                        "no action named '%s' (actions of binary services "
+                        "go with their service)",
+                        name);
+    }
+    json_t *plan = apply_document(ctx, doc, err);
+    json_decref(doc);
+    return plan;
+}
+
+/* ---- jobs and runs ---- */
+
+static json_t *job_create(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *action = NULL;
+    if (param_names(params, NAMES("action"), err) < 0 ||
+        param_string(params, "action", true, &action, err) < 0)
+        return NULL;
+    char why[512];
+    int64_t id = supervisor_job_create(ctx->sv, action, why, sizeof(why));
+    if (id < 0) return failed(err, (int)id, why);
+    return json_pack("{s:I}", "id", (json_int_t)id);
+}
+
+static json_t *job_get(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    json_int_t id = 0;
+    if (param_names(params, NAMES("id"), err) < 0 ||
+        param_int(params, "id", true, 1, INT64_MAX, &id, err) < 0)
+        return NULL;
+    json_t *job = store_job_get(ctx->st, id);
+    return job ? job : rpc_fail(err, RPC_FAILED, "no job %lld", (long long)id);
+}
+
+static json_t *job_list(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    store_job_filter f = {0};
+    json_int_t run_id = 0, limit = 0;
+    if (param_names(params, NAMES("service_id", "action_id", "run_id", "phase", "limit"), err) <
+            0 ||
+        param_string(params, "service_id", false, &f.service_id, err) < 0 ||
+        param_string(params, "action_id", false, &f.action_id, err) < 0 ||
+        param_int(params, "run_id", false, 1, INT64_MAX, &run_id, err) < 0 ||
+        param_string(params, "phase", false, &f.phase, err) < 0 ||
+        param_int(params, "limit", false, 1, 100000, &limit, err) < 0)
+        return NULL;
+    if (f.phase && job_phase_from_name(f.phase) < 0)
+        return rpc_fail(err, RPC_INVALID_PARAMS,
+                        "invalid params: 'phase' must be one of pending, starting, running, "
+                        "stopping, succeeded, failed, cancelled, lost");
+    f.run_id = run_id;
+    f.limit = limit;
+    return store_jobs_list(ctx->st, &f);
+}
+
+static json_t *run_get(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    json_int_t id = 0;
+    if (param_names(params, NAMES("id"), err) < 0 ||
+        param_int(params, "id", true, 1, INT64_MAX, &id, err) < 0)
+        return NULL;
+    json_t *run = store_run_get(ctx->st, id);
+    if (!run) return rpc_fail(err, RPC_FAILED, "no run %lld", (long long)id);
+    json_object_set_new(run, "jobs", store_jobs_list(ctx->st, &(store_job_filter){.run_id = id}));
+    return run;
+}
+
+static json_t *run_list(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *service = NULL;
+    json_int_t limit = 0;
+    if (param_names(params, NAMES("service", "limit"), err) < 0 ||
+        param_string(params, "service", false, &service, err) < 0 ||
+        param_int(params, "limit", false, 1, 100000, &limit, err) < 0)
+        return NULL;
+    return store_runs_list(ctx->st, service, limit);
+}
+
+static json_t *logs_tail(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    json_int_t job = 0, lines = 50;
+    if (param_names(params, NAMES("name", "job", "lines"), err) < 0 ||
+        param_string(params, "name", false, &name, err) < 0 ||
+        param_int(params, "job", false, 1, INT64_MAX, &job, err) < 0 ||
+        param_int(params, "lines", false, 1, 100000, &lines, err) < 0)
+        return NULL;
+    if (!name == !job)
+        return rpc_fail(err, RPC_INVALID_PARAMS, "invalid params: give 'name' or 'job'");
+    if (name && !registry_service(supervisor_registry(ctx->sv), name))
+        return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+    json_t *out = logs_tail_lines(ctx->st, name, job, (size_t)lines);
+    return out ? out : rpc_fail(err, RPC_FAILED, "no logs");
+}
+
+static json_t *registry_apply(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    json_t *doc = NULL;
+    if (param_names(params, NAMES("registry"), err) < 0 ||
+        param_object(params, "registry", true, &doc, err) < 0)
+        return NULL;
+    return apply_document(ctx, doc, err);
+}
+
+static const rpc_method methods[] = {
+    {"service.list", service_list},
+    {"service.get", service_get},
+    {"service.set", service_set},
+    {"service.delete", service_delete},
+    {"service.start", service_start},
+    {"service.stop", service_stop},
+    {"service.restart", service_restart},
+    {"service.status", service_status},
+    {"service.status_all", service_status_all},
+    {"action.get", action_get},
+    {"action.list", action_list},
+    {"action.set", action_set},
+    {"action.delete", action_delete},
+    {"job.create", job_create},
+    {"job.get", job_get},
+    {"job.list", job_list},
+    {"run.get", run_get},
+    {"run.list", run_list},
+    {"logs.tail", logs_tail},
+    {"registry.apply", registry_apply},
+};
+
+void api_dispatcher_init(rpc_dispatcher *d, api_ctx *ctx)
+{
+    *d = (rpc_dispatcher){
+        .methods = methods, .n_methods = sizeof(methods) / sizeof(methods[0]), .ctx = ctx};
+}

@@ -1,0 +1,189 @@
+/* rpc.c — JSON-RPC 2.0 requests, batches, notifications and errors. */
+#include "api/rpc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+json_t *rpc_fail(rpc_error *err, int code, const char *fmt, ...)
+{
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
+static json_t *error_response(json_t *id, int code, const char *message, json_t *data)
+{
+    json_t *error = json_pack("{s:i, s:s}", "code", code, "message", message);
+    if (data) json_object_set_new(error, "data", data);
+    return json_pack("{s:s, s:o, s:O}", "jsonrpc", "2.0", "error", error, "id",
+                     id ? id : json_null());
+}
+
+/* The spec's own words for the standard codes. */
+static const char *standard_message(int code)
+{
+    switch (code) {
+    case RPC_PARSE_ERROR: return "Parse error";
+    case RPC_INVALID_REQUEST: return "Invalid Request";
+    case RPC_METHOD_NOT_FOUND: return "Method not found";
+    case RPC_INVALID_PARAMS: return "Invalid params";
+    case RPC_INTERNAL_ERROR: return "Internal error";
+    }
+    return NULL;
+}
+
+static const rpc_method *find_method(const rpc_dispatcher *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_methods; i++)
+        if (strcmp(d->methods[i].name, name) == 0) return &d->methods[i];
+    return NULL;
+}
+
+/* One request object; NULL when it is a notification. */
+static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
+{
+    json_t *id = json_is_object(req) ? json_object_get(req, "id") : NULL;
+    bool valid_id =
+        !id || json_is_string(id) || json_is_integer(id) || json_is_real(id) || json_is_null(id);
+    json_t *version = json_is_object(req) ? json_object_get(req, "jsonrpc") : NULL;
+    json_t *method = json_is_object(req) ? json_object_get(req, "method") : NULL;
+    json_t *params = json_is_object(req) ? json_object_get(req, "params") : NULL;
+    if (!json_is_object(req) || !valid_id || !json_is_string(version) ||
+        strcmp(json_string_value(version), "2.0") != 0 || !json_is_string(method) ||
+        (params && !json_is_object(params) && !json_is_array(params)))
+        return error_response(valid_id ? id : NULL, RPC_INVALID_REQUEST, "Invalid Request", NULL);
+    bool notification = !id;
+    const rpc_method *m = find_method(d, json_string_value(method));
+    if (!m) {
+        if (notification) return NULL;
+        return error_response(id, RPC_METHOD_NOT_FOUND, "Method not found", NULL);
+    }
+    rpc_error err = {0};
+    json_t *result = m->fn(d->ctx, params, &err);
+    if (notification) {
+        json_decref(result);
+        json_decref(err.data);
+        return NULL;
+    }
+    if (!result) {
+        const char *standard = standard_message(err.code);
+        json_t *data = err.data;
+        /* Standard codes keep the spec's message; the detail goes to data. */
+        if (standard && err.message[0] && !data) data = json_string(err.message);
+        return error_response(id, err.code ? err.code : RPC_INTERNAL_ERROR,
+                              standard ? standard : err.message, data);
+    }
+    return json_pack("{s:s, s:o, s:O}", "jsonrpc", "2.0", "result", result, "id", id);
+}
+
+char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len)
+{
+    json_error_t jerr;
+    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *resp = NULL;
+    if (!req) {
+        resp = error_response(NULL, RPC_PARSE_ERROR, "Parse error", json_string(jerr.text));
+    } else if (json_is_array(req)) {
+        if (json_array_size(req) == 0) {
+            resp = error_response(NULL, RPC_INVALID_REQUEST, "Invalid Request", NULL);
+        } else {
+            resp = json_array();
+            size_t i;
+            json_t *item;
+            json_array_foreach(req, i, item)
+            {
+                json_t *one = handle_one(d, item);
+                if (one) json_array_append_new(resp, one);
+            }
+            if (json_array_size(resp) == 0) {
+                json_decref(resp);
+                resp = NULL;
+            }
+        }
+    } else {
+        resp = handle_one(d, req);
+    }
+    json_decref(req);
+    if (!resp) return NULL;
+    char *text = json_dumps(resp, JSON_COMPACT);
+    json_decref(resp);
+    return text;
+}
+
+/* ---- parameters ---- */
+
+/* "invalid params: 'NAME' WHAT" — the parameter is always named. */
+static int bad_param(rpc_error *err, const char *name, const char *what)
+{
+    err->code = RPC_INVALID_PARAMS;
+    snprintf(err->message, sizeof(err->message), "invalid params: '%s' %s", name, what);
+    return -1;
+}
+
+int param_names(json_t *params, const char *const *allowed, rpc_error *err)
+{
+    if (!params) return 0;
+    if (!json_is_object(params))
+        return bad_param(err, "params", "must be an object of named parameters");
+    const char *key;
+    json_t *value;
+    json_object_foreach(params, key, value)
+    {
+        bool known = false;
+        for (size_t i = 0; allowed[i] && !known; i++) known = strcmp(allowed[i], key) == 0;
+        if (!known) return bad_param(err, key, "is not a parameter of this method");
+    }
+    return 0;
+}
+
+static json_t *param_get(json_t *params, const char *name)
+{
+    return json_is_object(params) ? json_object_get(params, name) : NULL;
+}
+
+int param_string(json_t *params, const char *name, bool required, const char **out, rpc_error *err)
+{
+    json_t *v = param_get(params, name);
+    if (!v) return required ? bad_param(err, name, "is required") : 0;
+    if (!json_is_string(v)) return bad_param(err, name, "must be a string");
+    *out = json_string_value(v);
+    return 0;
+}
+
+int param_bool(json_t *params, const char *name, bool *out, rpc_error *err)
+{
+    json_t *v = param_get(params, name);
+    if (!v) return 0;
+    if (!json_is_boolean(v)) return bad_param(err, name, "must be true or false");
+    *out = json_is_true(v);
+    return 0;
+}
+
+int param_int(json_t *params, const char *name, bool required, json_int_t min, json_int_t max,
+              json_int_t *out, rpc_error *err)
+{
+    json_t *v = param_get(params, name);
+    if (!v) return required ? bad_param(err, name, "is required") : 0;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+        err->code = RPC_INVALID_PARAMS;
+        snprintf(err->message, sizeof(err->message),
+                 "invalid params: '%s' must be an integer from %lld to %lld", name, (long long)min,
+                 (long long)max);
+        return -1;
+    }
+    *out = json_integer_value(v);
+    return 0;
+}
+
+int param_object(json_t *params, const char *name, bool required, json_t **out, rpc_error *err)
+{
+    json_t *v = param_get(params, name);
+    if (!v) return required ? bad_param(err, name, "is required") : 0;
+    if (!json_is_object(v)) return bad_param(err, name, "must be an object");
+    *out = v;
+    return 0;
+}

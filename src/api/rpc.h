@@ -1,0 +1,60 @@
+/* rpc.h — JSON-RPC 2.0 dispatch, independent of any transport.
+ *
+ * Single requests, batches and notifications as the specification says:
+ * an empty batch is one Invalid Request; a notification gets no response;
+ * a batch of notifications gets none at all. Handlers receive params as
+ * sent (object, array or NULL) and return a new reference, or NULL with
+ * the error filled in. The param_* helpers turn a bad parameter into
+ * -32602 with a message that names it.
+ */
+#ifndef TEND_API_RPC_H
+#define TEND_API_RPC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+enum {
+    RPC_PARSE_ERROR = -32700,
+    RPC_INVALID_REQUEST = -32600,
+    RPC_METHOD_NOT_FOUND = -32601,
+    RPC_INVALID_PARAMS = -32602,
+    RPC_INTERNAL_ERROR = -32603,
+    RPC_FAILED = -32000, /* the method ran and the operation failed */
+};
+
+typedef struct {
+    int code;
+    char message[512];
+    json_t *data; /* optional, owned */
+} rpc_error;
+
+typedef json_t *(*rpc_handler)(void *ctx, json_t *params, rpc_error *err);
+
+typedef struct {
+    const char *name;
+    rpc_handler fn;
+} rpc_method;
+
+typedef struct {
+    const rpc_method *methods;
+    size_t n_methods;
+    void *ctx;
+} rpc_dispatcher;
+
+/* Handles one HTTP body. Returns the response text (caller frees), or NULL
+ * when nothing is to be sent back. */
+char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len);
+
+__attribute__((format(printf, 3, 4))) json_t *rpc_fail(rpc_error *err, int code, const char *fmt,
+                                                       ...);
+
+/* Parameter helpers: 0 on success (or when an optional one is absent, *out
+ * untouched), -1 with err set to -32602 naming the parameter. */
+int param_names(json_t *params, const char *const *allowed, rpc_error *err);
+int param_string(json_t *params, const char *name, bool required, const char **out, rpc_error *err);
+int param_bool(json_t *params, const char *name, bool *out, rpc_error *err);
+int param_int(json_t *params, const char *name, bool required, json_int_t min, json_int_t max,
+              json_int_t *out, rpc_error *err);
+int param_object(json_t *params, const char *name, bool required, json_t **out, rpc_error *err);
+
+#endif

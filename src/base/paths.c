@@ -1,0 +1,100 @@
+/* paths.c — tend's file locations from the environment (see paths.h). */
+#include "base/paths.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *join(const char *dir, const char *name)
+{
+    char *out = NULL;
+    return asprintf(&out, "%s/%s", dir, name) < 0 ? NULL : out;
+}
+
+/* $VAR/tend if VAR is set, else $HOME/fallback/tend. */
+static char *xdg_dir(const char *var, const char *fallback)
+{
+    const char *base = getenv(var);
+    if (base && *base) return join(base, "tend");
+    const char *home = getenv("HOME");
+    char *out = NULL;
+    if (asprintf(&out, "%s/%s/tend", home && *home ? home : "/tmp", fallback) < 0) return NULL;
+    return out;
+}
+
+int tend_paths_init(tend_paths *p)
+{
+    *p = (tend_paths){0};
+    const char *home = getenv("TEND_HOME");
+    char *config_dir = NULL;
+    if (home && *home) {
+        p->runtime_dir = strdup(home);
+        p->state_dir = strdup(home);
+        config_dir = strdup(home);
+    } else if (geteuid() == 0) {
+        p->runtime_dir = strdup("/run/tend");
+        p->state_dir = strdup("/var/lib/tend");
+        config_dir = strdup("/etc/tend");
+    } else {
+        const char *run = getenv("XDG_RUNTIME_DIR");
+        if (run && *run)
+            p->runtime_dir = join(run, "tend");
+        else if (asprintf(&p->runtime_dir, "/tmp/tend-%u", (unsigned)getuid()) < 0)
+            p->runtime_dir = NULL;
+        p->state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
+        config_dir = xdg_dir("XDG_CONFIG_HOME", ".config");
+    }
+    if (p->runtime_dir) p->socket = join(p->runtime_dir, "tend.sock");
+    if (p->state_dir) {
+        p->db = join(p->state_dir, "tend.db");
+        p->logs = join(p->state_dir, "logs");
+    }
+    if (config_dir) p->config = join(config_dir, "services.toml");
+    free(config_dir);
+    if (!p->runtime_dir || !p->state_dir || !p->socket || !p->db || !p->logs || !p->config) {
+        tend_paths_free(p);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int make_dir(const char *path)
+{
+    /* Parents first: XDG state dirs may not exist yet on a fresh account. */
+    char *copy = strdup(path);
+    if (!copy) return -ENOMEM;
+    for (char *s = copy + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
+            int e = -errno;
+            free(copy);
+            return e;
+        }
+        *s = '/';
+    }
+    free(copy);
+    return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int tend_paths_create(const tend_paths *p)
+{
+    int rc = make_dir(p->runtime_dir);
+    if (rc == 0) rc = make_dir(p->state_dir);
+    if (rc == 0) rc = make_dir(p->logs);
+    return rc;
+}
+
+void tend_paths_free(tend_paths *p)
+{
+    free(p->runtime_dir);
+    free(p->state_dir);
+    free(p->socket);
+    free(p->db);
+    free(p->logs);
+    free(p->config);
+    *p = (tend_paths){0};
+}

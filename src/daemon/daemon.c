@@ -1,0 +1,205 @@
+/* daemon.c — `tend daemon`: the supervisor process. Runs in the
+ * foreground (fit for systemd, a container's PID 1 or a terminal), owns
+ * one libuv loop, and stops every job before it exits on SIGTERM/SIGINT.
+ *
+ * Start-up: paths, the store, the registry (from -c FILE, else the specs
+ * the store kept), jobs a previous daemon left behind marked lost, the
+ * API socket, then the services that are wanted.
+ */
+#include "daemon/daemon.h"
+#include "base/clock.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "api/httpd.h"
+#include "api/methods.h"
+#include "base/paths.h"
+#include "daemon/children.h"
+#include "daemon/supervisor.h"
+
+static const char daemon_usage[] =
+    "usage: tend daemon [-c FILE]\n"
+    "\n"
+    "Runs the supervisor in the foreground until SIGTERM or SIGINT, which stop\n"
+    "every job first. With -c, the registry file is loaded (and stored);\n"
+    "without it, the services stored by the last run come back.\n"
+    "\n"
+    "  -c, --config FILE  the registry to load\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Files: $TEND_HOME/tend.sock, tend.db and logs/ (see tend --help).\n";
+
+typedef struct {
+    uv_loop_t *loop;
+    store *st;
+    supervisor *sv;
+    httpd *http;
+    uv_signal_t sigterm, sigint;
+    bool stopping;
+} daemon_state;
+
+static int collect_spec(void *ctx, const char *name, const char *spec_json, const char *wanted)
+{
+    json_t *into = ctx;
+    json_t *spec = json_loads(spec_json, 0, NULL);
+    if (spec)
+        json_object_set_new(json_object_get(into, wanted ? "services" : "actions"), name, spec);
+    return 0;
+}
+
+/* The registry the store kept from the last run (empty when none). */
+static registry *stored_registry(store *st)
+{
+    json_t *doc = json_pack("{s:{}, s:{}}", "services", "actions");
+    store_services_each(st, collect_spec, doc);
+    store_actions_each(st, collect_spec, doc);
+    diag_list diags;
+    diag_init(&diags, "(stored registry)");
+    registry *r = registry_from_json(doc, &diags);
+    if (!r) {
+        fprintf(stderr, "tend: the stored registry is invalid; starting with none\n");
+        diag_print(&diags, stderr);
+        json_t *empty = json_object();
+        r = registry_from_json(empty, &diags);
+        json_decref(empty);
+    }
+    diag_free(&diags);
+    json_decref(doc);
+    return r;
+}
+
+static void all_stopped(void *ctx)
+{
+    daemon_state *d = ctx;
+    httpd_stop(d->http);
+    d->http = NULL;
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+}
+
+static void on_stop_signal(uv_signal_t *handle, int signum)
+{
+    daemon_state *d = handle->data;
+    if (d->stopping) {
+        fprintf(stderr, "tend: %s again: still waiting for jobs to stop\n", strsignal(signum));
+        return;
+    }
+    d->stopping = true;
+    fprintf(stderr, "tend: %s: stopping every job\n", strsignal(signum));
+    supervisor_shutdown(d->sv, all_stopped, d);
+}
+
+/* A thousand jobs need three thousand descriptors (two pipes and a log each). */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static int run_daemon(const char *config)
+{
+    tend_paths paths;
+    if (tend_paths_init(&paths) < 0) return 1;
+    int rc = tend_paths_create(&paths);
+    if (rc < 0) {
+        fprintf(stderr, "tend daemon: cannot create %s: %s\n", paths.state_dir, strerror(-rc));
+        tend_paths_free(&paths);
+        return 1;
+    }
+    registry *from_file = NULL;
+    if (config) {
+        diag_list diags;
+        diag_init(&diags, config);
+        from_file = registry_load_file(config, &diags);
+        diag_sort(&diags);
+        diag_print(&diags, stderr);
+        diag_free(&diags);
+        if (!from_file) {
+            tend_paths_free(&paths);
+            return 1;
+        }
+    }
+    daemon_state d = {.loop = uv_default_loop()};
+    char err[512];
+    if (store_open(paths.db, &d.st, err, sizeof(err)) < 0) {
+        fprintf(stderr, "tend daemon: %s\n", err);
+        registry_free(from_file);
+        tend_paths_free(&paths);
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
+    children_become_subreaper();
+    children_init(d.loop);
+    int lost = store_jobs_mark_lost(d.st, wall_now());
+    if (lost > 0) fprintf(stderr, "tend: %d job(s) of the previous daemon marked lost\n", lost);
+
+    d.sv = supervisor_new(d.loop, d.st, paths.logs);
+    registry *r = from_file ? from_file : stored_registry(d.st);
+    supervisor_apply(d.sv, r, NULL);
+    supervisor_restore_wanted(d.sv);
+    api_ctx api = {.sv = d.sv, .st = d.st};
+    rpc_dispatcher dispatcher;
+    api_dispatcher_init(&dispatcher, &api);
+    d.http = httpd_start(d.loop, paths.socket, &dispatcher, err, sizeof(err));
+    if (!d.http) {
+        fprintf(stderr, "tend daemon: %s\n", err);
+        supervisor_free(d.sv);
+        children_close();
+        uv_run(d.loop, UV_RUN_DEFAULT);
+        store_close(d.st);
+        tend_paths_free(&paths);
+        return 1;
+    }
+    uv_signal_init(d.loop, &d.sigterm);
+    uv_signal_init(d.loop, &d.sigint);
+    d.sigterm.data = d.sigint.data = &d;
+    uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
+    supervisor_start_wanted(d.sv);
+    fprintf(stderr, "tend daemon: %zu services; listening on %s\n",
+            supervisor_registry(d.sv)->n_services, paths.socket);
+    uv_run(d.loop, UV_RUN_DEFAULT);
+
+    supervisor_free(d.sv);
+    children_close();
+    uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */
+    uv_loop_close(d.loop);
+    store_close(d.st);
+    tend_paths_free(&paths);
+    fprintf(stderr, "tend daemon: stopped\n");
+    return 0;
+}
+
+int daemon_main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *config = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'h': fputs(daemon_usage, stdout); return 0;
+        default: fputs(daemon_usage, stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "tend daemon: unexpected argument '%s'\n%s", argv[optind], daemon_usage);
+        return 2;
+    }
+    return run_daemon(config);
+}

@@ -1,0 +1,243 @@
+/* joblog.c — capturing job output into log files (see joblog.h). */
+#include "daemon/joblog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+
+typedef struct {
+    uv_pipe_t pipe;
+    job_log *log;
+    int tag;       /* 1 out, 2 err */
+    int child_fd;  /* the write end, until the child has it */
+    bool open;     /* the pipe handle is not closed yet */
+    char *partial; /* an unfinished last line */
+    size_t partial_len;
+    bool cutting; /* dropping the rest of an over-long line */
+} log_stream;
+
+struct job_log {
+    log_stream out, err;
+    int fd; /* the log file */
+    bool released;
+};
+
+static joblog_stats totals;
+/* Reads land here one at a time: the loop runs one callback at a time. */
+static char read_buffer[256 * 1024];
+
+joblog_stats joblog_totals(void)
+{
+    return totals;
+}
+
+static void format_time(char *out, size_t size)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+static void emit_line(buf *out, const char *stamp, int tag, const char *text, size_t len, bool cut)
+{
+    buf_printf(out, "%s %s ", stamp, tag == 1 ? "out" : "err");
+    buf_append(out, text, len);
+    buf_puts(out, cut ? " [line cut]\n" : "\n");
+}
+
+/* Splits data into lines, keeping an unfinished one for next time. */
+static void stream_lines(log_stream *s, const char *data, size_t len, buf *out, const char *stamp)
+{
+    while (len) {
+        const char *nl = memchr(data, '\n', len);
+        size_t take = nl ? (size_t)(nl - data) : len;
+        if (s->cutting) {
+            if (nl) s->cutting = false;
+        } else if (s->partial_len + take >= JOBLOG_LINE_MAX) {
+            size_t room = JOBLOG_LINE_MAX - s->partial_len;
+            buf line = {0};
+            buf_append(&line, s->partial, s->partial_len);
+            buf_append(&line, data, room);
+            emit_line(out, stamp, s->tag, line.data, line.len, true);
+            buf_free(&line);
+            s->partial_len = 0;
+            s->cutting = !nl;
+            totals.lines_cut++;
+        } else if (nl) {
+            if (s->partial_len) {
+                buf line = {0};
+                buf_append(&line, s->partial, s->partial_len);
+                buf_append(&line, data, take);
+                emit_line(out, stamp, s->tag, line.data, line.len, false);
+                buf_free(&line);
+                s->partial_len = 0;
+            } else {
+                emit_line(out, stamp, s->tag, data, take, false);
+            }
+        } else {
+            char *grown = realloc(s->partial, s->partial_len + take);
+            if (grown) {
+                memcpy(grown + s->partial_len, data, take);
+                s->partial = grown;
+                s->partial_len += take;
+            }
+        }
+        if (!nl) break;
+        len -= take + 1;
+        data = nl + 1;
+    }
+    if (!s->partial_len && s->partial) {
+        free(s->partial);
+        s->partial = NULL;
+    }
+}
+
+static void write_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return; /* a full disk must not stop supervision */
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+static void maybe_free(job_log *log)
+{
+    if (!log->released || log->out.open || log->err.open) return;
+    if (log->fd >= 0) close(log->fd);
+    free(log->out.partial);
+    free(log->err.partial);
+    free(log);
+}
+
+static void on_stream_closed(uv_handle_t *handle)
+{
+    log_stream *s = handle->data;
+    s->open = false;
+    maybe_free(s->log);
+}
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *out)
+{
+    (void)handle, (void)suggested;
+    *out = uv_buf_init(read_buffer, sizeof(read_buffer));
+}
+
+static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *data)
+{
+    log_stream *s = stream->data;
+    if (n > 0) {
+        char stamp[64];
+        format_time(stamp, sizeof(stamp));
+        buf out = {0};
+        stream_lines(s, data->base, (size_t)n, &out, stamp);
+        if (out.len && s->log->fd >= 0) write_all(s->log->fd, out.data, out.len);
+        buf_free(&out);
+        totals.bytes += (uint64_t)n;
+        return;
+    }
+    if (n == 0) return;
+    /* End of file (or an error): flush an unfinished last line, then close. */
+    if (s->partial_len && s->log->fd >= 0) {
+        char stamp[64];
+        format_time(stamp, sizeof(stamp));
+        buf out = {0};
+        emit_line(&out, stamp, s->tag, s->partial, s->partial_len, false);
+        write_all(s->log->fd, out.data, out.len);
+        buf_free(&out);
+        s->partial_len = 0;
+    }
+    uv_close((uv_handle_t *)&s->pipe, on_stream_closed);
+}
+
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static int stream_open(uv_loop_t *loop, job_log *log, log_stream *s, int tag)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
+    /* Our end never blocks; the child's end is an ordinary blocking pipe. */
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    s->log = log;
+    s->tag = tag;
+    s->child_fd = fds[1];
+    if (uv_pipe_init(loop, &s->pipe, 0) < 0 || uv_pipe_open(&s->pipe, fds[0]) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -EIO;
+    }
+    s->open = true;
+    s->pipe.data = s;
+    uv_read_start((uv_stream_t *)&s->pipe, on_alloc, on_read);
+    return 0;
+}
+
+job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
+                     char **path)
+{
+    char *dir = NULL, *file = NULL;
+    job_log *log = calloc(1, sizeof(*log));
+    if (!log || asprintf(&dir, "%s/%s", logs_dir, service ? service : "_jobs") < 0) goto bad;
+    if (make_dir(logs_dir) < 0 || make_dir(dir) < 0) goto bad;
+    if (asprintf(&file, "%s/%lld.log", dir, (long long)job_id) < 0) goto bad;
+    log->fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    log->out.child_fd = log->err.child_fd = -1;
+    if (log->fd < 0 || stream_open(loop, log, &log->out, 1) < 0) goto bad;
+    if (stream_open(loop, log, &log->err, 2) < 0) {
+        close(log->out.child_fd);
+        log->out.child_fd = -1;
+        uv_close((uv_handle_t *)&log->out.pipe, on_stream_closed);
+        log->released = true; /* frees itself once the handle is closed */
+        free(dir);
+        free(file);
+        return NULL;
+    }
+    free(dir);
+    *path = file;
+    return log;
+bad:
+    if (log && log->fd > 0) close(log->fd);
+    free(log);
+    free(dir);
+    free(file);
+    return NULL;
+}
+
+void joblog_child_fds(job_log *log, int *out_fd, int *err_fd)
+{
+    *out_fd = log->out.child_fd;
+    *err_fd = log->err.child_fd;
+}
+
+void joblog_child_started(job_log *log)
+{
+    if (log->out.child_fd >= 0) close(log->out.child_fd);
+    if (log->err.child_fd >= 0) close(log->err.child_fd);
+    log->out.child_fd = log->err.child_fd = -1;
+}
+
+void joblog_release(job_log *log)
+{
+    if (!log) return;
+    /* A job that never started still holds the write ends: without them
+     * closed, end-of-file would never come. */
+    joblog_child_started(log);
+    log->released = true;
+    maybe_free(log);
+}

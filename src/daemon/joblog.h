@@ -1,0 +1,38 @@
+/* joblog.h — a job's stdout and stderr, captured through pipes into its
+ * log file: one line per output line, "TIMESTAMP out|err TEXT".
+ *
+ * The daemon's ends of the pipes are non-blocking and read by the loop in
+ * large chunks into one shared buffer, so a child writing as fast as it
+ * can never blocks the daemon, and a thousand idle jobs cost no buffers.
+ * A line longer than JOBLOG_LINE_MAX is cut and marked, and counted.
+ * A log outlives its job until both pipes reach end-of-file, so nothing
+ * the process wrote before it died is lost.
+ */
+#ifndef TEND_DAEMON_JOBLOG_H
+#define TEND_DAEMON_JOBLOG_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#define JOBLOG_LINE_MAX 16384
+
+typedef struct job_log job_log;
+
+/* Creates logs_dir/SERVICE/JOB.log (logs_dir/_jobs/JOB.log for a job of no
+ * service) and the two pipes. *path gets the file's path (caller frees). */
+job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
+                     char **path);
+/* The write ends for the child's stdout and stderr. */
+void joblog_child_fds(job_log *log, int *out_fd, int *err_fd);
+/* The child has them now: the daemon closes its copies of the write ends. */
+void joblog_child_started(job_log *log);
+/* The job no longer needs the log; it goes once the pipes are drained. */
+void joblog_release(job_log *log);
+
+typedef struct {
+    uint64_t bytes;     /* read from all jobs */
+    uint64_t lines_cut; /* lines longer than JOBLOG_LINE_MAX */
+} joblog_stats;
+joblog_stats joblog_totals(void);
+
+#endif

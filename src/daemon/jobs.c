@@ -1,0 +1,268 @@
+/* jobs.c — one job's life: created (with provenance, in one place),
+ * launched as a process group, watched until it ends, stopped with its
+ * stop signal and then SIGKILL, retried as its action's retry policy says.
+ *
+ * Every phase change goes through job_transition(), which writes the job
+ * row and its event in the loop iteration's batch and then tells the
+ * supervisor, so the run and the service can react.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/signame.h"
+#include "daemon/children.h"
+#include "daemon/joblog.h"
+#include "daemon/launch.h"
+#include "daemon/supervisor_internal.h"
+
+enum { TIMER_NONE, TIMER_RETRY, TIMER_STOP, TIMER_TIMEOUT };
+
+static void job_save(job_rt *j)
+{
+    store_job row = {
+        .id = j->id,
+        .phase = job_phase_name(j->phase),
+        .attempt = j->attempt,
+        .pid = j->pid,
+        .has_exit_code = j->has_exit_code,
+        .exit_code = j->exit_code,
+        .term_signal = j->term_signal,
+        .error = j->error,
+        .started_at = j->started_at,
+        .ended_at = j->ended_at,
+        .log_path = j->log_path,
+    };
+    store_batch(j->sv->st);
+    store_job_update(j->sv->st, &row);
+}
+
+static void live_link(job_rt *j)
+{
+    supervisor *sv = j->sv;
+    j->next_live = sv->live;
+    if (sv->live) sv->live->prev_live = j;
+    sv->live = j;
+    sv->n_live++;
+}
+
+static void live_unlink(job_rt *j)
+{
+    supervisor *sv = j->sv;
+    if (j->prev_live)
+        j->prev_live->next_live = j->next_live;
+    else if (sv->live == j)
+        sv->live = j->next_live;
+    if (j->next_live) j->next_live->prev_live = j->prev_live;
+    j->next_live = j->prev_live = NULL;
+    sv->n_live--;
+}
+
+job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt)
+{
+    job_rt *j = calloc(1, sizeof(*j));
+    if (!j) return NULL;
+    j->sv = sv;
+    j->service = service;
+    j->run = run;
+    j->reg = sv->reg;
+    j->reg->refs++;
+    j->spec = spec;
+    j->phase = JOB_PENDING;
+    j->attempt = attempt;
+    j->created_at = wall_now();
+    json_t *spec_json = action_spec_to_json(spec);
+    char *spec_text = spec_json ? json_dumps(spec_json, JSON_COMPACT) : NULL;
+    json_decref(spec_json);
+    store_job row = {
+        .service_id = service ? service->name : NULL,
+        .action_id = spec->name,
+        .run_id = run ? run->id : 0,
+        .phase = job_phase_name(JOB_PENDING),
+        .attempt = attempt,
+        .created_at = j->created_at,
+        .spec_json = spec_text,
+    };
+    store_batch(sv->st);
+    int rc = store_job_create(sv->st, &row);
+    free(spec_text);
+    if (rc < 0) {
+        reg_ref_put(j->reg);
+        free(j);
+        return NULL;
+    }
+    j->id = row.id;
+    uv_timer_init(sv->loop, &j->timer);
+    j->timer.data = j;
+    live_link(j);
+    char data[64];
+    snprintf(data, sizeof(data), "{\"to\":\"pending\",\"attempt\":%d}", attempt);
+    store_event_add(sv->st, j->created_at, "job.created", service ? service->name : NULL, j->id,
+                    run ? run->id : 0, data);
+    return j;
+}
+
+void job_transition(job_rt *j, job_phase to, const char *reason)
+{
+    job_phase from = j->phase;
+    if (from == to) return;
+    j->phase = to;
+    double now = wall_now();
+    if (to == JOB_RUNNING && !j->started_at) j->started_at = now;
+    if (job_phase_is_terminal(to)) {
+        j->ended_at = now;
+        if (reason && !j->error && (to == JOB_FAILED || to == JOB_LOST)) j->error = strdup(reason);
+    }
+    job_save(j);
+    json_t *data = json_pack("{s:s, s:s}", "from", job_phase_name(from), "to", job_phase_name(to));
+    if (reason) json_object_set_new(data, "reason", json_string(reason));
+    if (j->has_exit_code) json_object_set_new(data, "exit_code", json_integer(j->exit_code));
+    if (j->term_signal)
+        json_object_set_new(data, "signal", json_string(signal_name(j->term_signal)));
+    char *text = json_dumps(data, JSON_COMPACT);
+    store_event_add(j->sv->st, now, "job.phase", j->service ? j->service->name : NULL, j->id,
+                    j->run ? j->run->id : 0, text);
+    free(text);
+    json_decref(data);
+    if (job_phase_is_terminal(to)) {
+        uv_timer_stop(&j->timer);
+        live_unlink(j);
+    }
+    if (j->run)
+        run_job_changed(j->sv, j);
+    else
+        standalone_job_changed(j->sv, j);
+}
+
+static void job_timer_fired(uv_timer_t *timer);
+
+/* Starts the job's one timer for purpose, replacing what it timed before. */
+static void job_arm(job_rt *j, int purpose, double seconds)
+{
+    j->timer_purpose = purpose;
+    uint64_t ms = seconds <= 0 ? 0 : (uint64_t)(seconds * 1000.0 + 0.5);
+    uv_timer_start(&j->timer, job_timer_fired, ms, 0);
+}
+
+/* The main process is gone: whatever it left in its group goes too, so a
+ * stop or a crash never leaves grandchildren behind. */
+static void job_process_exited(void *data, pid_t pid, int exit_code, int term_signal)
+{
+    job_rt *j = data;
+    process_group_signal(pid, SIGKILL);
+    j->pid = 0;
+    j->has_exit_code = term_signal == 0;
+    j->exit_code = exit_code;
+    j->term_signal = term_signal;
+    if (j->log) joblog_release(j->log), j->log = NULL;
+    char reason[96];
+    if (term_signal)
+        snprintf(reason, sizeof(reason), "killed by %s", signal_name(term_signal));
+    else
+        snprintf(reason, sizeof(reason), "exit code %d", exit_code);
+    if (j->phase == JOB_STOPPING) {
+        job_transition(j, JOB_CANCELLED, "stopped");
+        return;
+    }
+    bool ok = term_signal == 0 && exit_code == 0;
+    if (!ok && j->spec->kind == ACTION_ONESHOT && j->attempt < j->spec->retry.max_attempts) {
+        double delay = j->spec->retry.delay;
+        for (int i = 1; i < j->attempt; i++) delay *= j->spec->retry.backoff;
+        job_replace(j, delay);
+    }
+    job_transition(j, ok ? JOB_SUCCEEDED : JOB_FAILED, reason);
+}
+
+job_rt *job_replace(job_rt *old, double delay)
+{
+    job_rt *next = job_create(old->sv, old->service, old->run, old->spec, old->attempt + 1);
+    if (!next) return NULL;
+    if (old->run) {
+        next->slot = old->slot;
+        old->run->jobs[old->slot] = next;
+    }
+    job_arm(next, TIMER_RETRY, delay);
+    return next;
+}
+
+void job_launch(job_rt *j)
+{
+    char err[256] = "";
+    pid_t pid = 0;
+    j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
+                         &j->log_path);
+    int rc = launch_action(j->spec, j->log, &pid, err, sizeof(err));
+    if (rc < 0) {
+        if (j->log) joblog_release(j->log), j->log = NULL;
+        job_transition(j, JOB_FAILED, err[0] ? err : strerror(-rc));
+        return;
+    }
+    j->pid = pid;
+    children_watch(pid, job_process_exited, j);
+    /* Without a readiness check, a process is running once it is spawned. */
+    job_transition(j, JOB_RUNNING, NULL);
+    if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
+}
+
+void job_stop(job_rt *j, bool kill_now)
+{
+    switch (j->phase) {
+    case JOB_PENDING: job_transition(j, JOB_CANCELLED, "stopped before it started"); return;
+    case JOB_STARTING:
+    case JOB_RUNNING:
+        process_group_signal(j->pid, kill_now ? SIGKILL : j->spec->stop_signal);
+        job_transition(j, JOB_STOPPING, kill_now ? "killed" : "stop requested");
+        if (!kill_now) job_arm(j, TIMER_STOP, j->spec->stop_timeout);
+        return;
+    case JOB_STOPPING:
+        if (kill_now) process_group_signal(j->pid, SIGKILL);
+        return;
+    default: return;
+    }
+}
+
+static void job_timer_fired(uv_timer_t *timer)
+{
+    job_rt *j = timer->data;
+    switch (j->timer_purpose) {
+    case TIMER_RETRY:
+        if (j->phase != JOB_PENDING) break;
+        if (j->sv->shutting_down)
+            job_transition(j, JOB_CANCELLED, "daemon shutting down");
+        else
+            job_launch(j);
+        break;
+    case TIMER_STOP:
+        /* stop_timeout passed and the group still lives. */
+        if (j->pid) process_group_signal(j->pid, SIGKILL);
+        break;
+    case TIMER_TIMEOUT:
+        if (j->phase == JOB_RUNNING) {
+            free(j->error);
+            j->error = strdup("timed out");
+            process_group_signal(j->pid, SIGKILL);
+        }
+        break;
+    }
+}
+
+static void job_timer_closed(uv_handle_t *handle)
+{
+    job_rt *j = handle->data;
+    free(j->error);
+    free(j->log_path);
+    free(j);
+}
+
+/* Frees a terminal job's runtime part; its history stays in the store. */
+void job_release(job_rt *j)
+{
+    reg_ref_put(j->reg);
+    if (j->pid) children_forget(j->pid);
+    if (j->log) joblog_release(j->log);
+    uv_close((uv_handle_t *)&j->timer, job_timer_closed);
+}

@@ -1,0 +1,117 @@
+/* launch.c — an action spec as a process: argv by interpreter (never a
+ * string handed to a shell unless the action's own interpreter is one),
+ * the daemon's environment with the action's on top, its user and cwd. */
+#include "daemon/launch.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/strv.h"
+#include "daemon/children.h"
+#include "daemon/joblog.h"
+
+extern char **environ;
+
+/* The inline-code flag of each script interpreter. */
+static const char *code_flag(const char *interpreter)
+{
+    static const struct {
+        const char *name, *flag;
+    } table[] = {
+        {"sh", "-c"},   {"bash", "-c"}, {"python3", "-c"}, {"node", "-e"},
+        {"perl", "-e"}, {"nu", "-c"},   {"lua", "-e"},
+    };
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (strcmp(table[i].name, interpreter) == 0) return table[i].flag;
+    return NULL;
+}
+
+char **action_argv(const action_spec *a)
+{
+    char **argv = NULL;
+    if (a->exec) {
+        argv = strv_copy(a->exec);
+    } else {
+        const char *flag = code_flag(a->interpreter);
+        if (!flag) return NULL;
+        strv_push(&argv, a->interpreter);
+        strv_push(&argv, flag);
+        strv_push(&argv, a->script);
+        /* sh -c takes $0 next; name it after the action, as error messages show it. */
+        if (strcmp(a->interpreter, "sh") == 0 || strcmp(a->interpreter, "bash") == 0)
+            strv_push(&argv, a->name);
+    }
+    for (size_t i = 0; argv && a->args && a->args[i]; i++) strv_push(&argv, a->args[i]);
+    return argv;
+}
+
+/* environ, then the action's entries replacing same-named ones. */
+static char **action_env(const action_spec *a, const struct passwd *user)
+{
+    char **env = NULL;
+    for (size_t i = 0; environ && environ[i]; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        bool replaced = false;
+        for (size_t k = 0; a->env && a->env[k] && !replaced; k++)
+            replaced = strncmp(a->env[k], environ[i], klen) == 0 && a->env[k][klen] == '=';
+        if (user && (strncmp(environ[i], "HOME=", 5) == 0 || strncmp(environ[i], "USER=", 5) == 0 ||
+                     strncmp(environ[i], "LOGNAME=", 8) == 0))
+            replaced = true;
+        if (!replaced) strv_push(&env, environ[i]);
+    }
+    for (size_t k = 0; a->env && a->env[k]; k++) strv_push(&env, a->env[k]);
+    if (user) {
+        char *entry = NULL;
+        if (asprintf(&entry, "HOME=%s", user->pw_dir) >= 0) strv_push_take(&env, entry);
+        if (asprintf(&entry, "USER=%s", user->pw_name) >= 0) strv_push_take(&env, entry);
+        if (asprintf(&entry, "LOGNAME=%s", user->pw_name) >= 0) strv_push_take(&env, entry);
+    }
+    return env;
+}
+
+int launch_action(const action_spec *a, job_log *log, pid_t *pid, char *err, size_t errlen)
+{
+    spawn_request req = {
+        .cwd = a->cwd, .uid = (uid_t)-1, .gid = (gid_t)-1, .stdout_fd = -1, .stderr_fd = -1};
+    struct passwd pw, *user = NULL;
+    char pwbuf[4096];
+    gid_t groups[256];
+    if (a->user) {
+        if (getpwnam_r(a->user, &pw, pwbuf, sizeof(pwbuf), &user) != 0 || !user) {
+            snprintf(err, errlen, "no such user: %s", a->user);
+            return -ESRCH;
+        }
+        int n = 256;
+        if (getgrouplist(user->pw_name, user->pw_gid, groups, &n) < 0) n = 0;
+        req.uid = user->pw_uid;
+        req.gid = user->pw_gid;
+        req.groups = groups;
+        req.n_groups = (size_t)n;
+    }
+    if (a->script && strcmp(a->interpreter, "lua") == 0 && a->args && a->args[0]) {
+        snprintf(err, errlen, "lua -e scripts take no args");
+        return -EINVAL;
+    }
+    char **argv = action_argv(a);
+    char **env = action_env(a, user);
+    if (!argv || !env) {
+        strv_free(argv);
+        strv_free(env);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    if (log) joblog_child_fds(log, &req.stdout_fd, &req.stderr_fd);
+    req.argv = argv;
+    req.env = env;
+    int rc = child_spawn(&req, pid, err, errlen);
+    if (log) joblog_child_started(log);
+    strv_free(argv);
+    strv_free(env);
+    return rc;
+}

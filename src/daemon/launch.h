@@ -1,0 +1,22 @@
+/* launch.h — turning an action spec into a running process group: the
+ * command line for its interpreter, its environment, its user, its
+ * working directory, its output wired to the job's log. */
+#ifndef TEND_DAEMON_LAUNCH_H
+#define TEND_DAEMON_LAUNCH_H
+
+#include <sys/types.h>
+
+#include "config/registry.h"
+
+struct job_log;
+
+/* The argv an action runs: exec argv + args, or the interpreter with the
+ * script as its inline-code argument + args. A new strv, or NULL. */
+char **action_argv(const action_spec *a);
+
+/* Starts the action's process (own session and process group); its stdout
+ * and stderr go to log (NULL: /dev/null). Returns 0 and *pid, or -errno
+ * with the reason in err. */
+int launch_action(const action_spec *a, struct job_log *log, pid_t *pid, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,617 @@
+/* supervisor.c — services and their runs: starting a service (its
+ * dependencies first, its jobs in depends_on order), keeping it running
+ * (restart policy), stopping it, and reporting its actual state.
+ *
+ * Everything is event-driven: a job's phase change calls run_job_changed,
+ * which advances that run and the runs of services waiting on this one.
+ * The work per event is proportional to the service's own jobs and direct
+ * dependents, never to the number of services.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/strv.h"
+#include "daemon/supervisor_internal.h"
+#include "model/deps.h"
+#include "model/workflow.h"
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static void run_free(run_rt *run);
+static bool run_finished(const run_rt *run);
+
+/* The end of every loop iteration: commit the batch, and free the old runs
+ * whose jobs have all ended (never freed while a callback may hold them). */
+static void end_of_iteration(uv_check_t *check)
+{
+    supervisor *sv = check->data;
+    store_flush(sv->st);
+    size_t keep = 0;
+    for (size_t i = 0; i < sv->n_retired; i++) {
+        if (run_finished(sv->retired[i]))
+            run_free(sv->retired[i]);
+        else
+            sv->retired[keep++] = sv->retired[i];
+    }
+    sv->n_retired = keep;
+}
+
+void reg_ref_put(reg_ref *ref)
+{
+    if (ref && --ref->refs == 0) {
+        registry_free(ref->r);
+        free(ref);
+    }
+}
+
+svc *svc_find(supervisor *sv, const char *name)
+{
+    return strmap_get(&sv->svc_by_name, name);
+}
+
+__attribute__((format(printf, 2, 3))) static void svc_explain(svc *s, const char *fmt, ...)
+{
+    char *text = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&text, fmt, ap) < 0) text = NULL;
+    va_end(ap);
+    free(s->reason);
+    s->reason = text;
+    s->since = wall_now();
+}
+
+static void svc_set_wanted(supervisor *sv, svc *s, wanted_status w)
+{
+    if (s->wanted == w) return;
+    s->wanted = w;
+    store_batch(sv->st);
+    store_service_set_wanted(sv->st, s->name, wanted_status_name(w), wall_now());
+    char data[64];
+    snprintf(data, sizeof(data), "{\"wanted\":\"%s\"}", wanted_status_name(w));
+    store_event_add(sv->st, wall_now(), "service.wanted", s->name, 0, 0, data);
+}
+
+/* Shutting down: tell the waiter, once, when the last job has ended. */
+static void check_idle(supervisor *sv)
+{
+    if (!sv->on_idle || sv->n_live) return;
+    void (*done)(void *) = sv->on_idle;
+    sv->on_idle = NULL;
+    done(sv->on_idle_ctx);
+}
+
+static job_tally svc_tally(const svc *s)
+{
+    job_tally t = {0};
+    if (!s->run) return t;
+    for (size_t i = 0; i < s->run->n_jobs; i++) {
+        const job_rt *j = s->run->jobs[i];
+        t.phase[j->phase]++;
+        if (j->phase == JOB_SUCCEEDED && j->spec->kind == ACTION_PROCESS)
+            t.process_succeeded = true;
+    }
+    return t;
+}
+
+static service_state svc_state(const svc *s)
+{
+    job_tally t = svc_tally(s);
+    return service_actual_state(&t);
+}
+
+/* Ready for its dependents: running, or done successfully (oneshots). */
+static bool svc_ready(const svc *s)
+{
+    service_state st = svc_state(s);
+    return st == SERVICE_RUNNING || st == SERVICE_SUCCESS;
+}
+
+bool svc_is_active(const svc *s)
+{
+    service_state st = svc_state(s);
+    return st == SERVICE_RUNNING || st == SERVICE_STARTING || st == SERVICE_STOPPING;
+}
+
+/* Whether a process that ends by itself is restarted: unless the user
+ * stopped the service or told tend to leave it alone. */
+static bool svc_supervised(const svc *s)
+{
+    return s->wanted == WANTED_START || s->wanted == WANTED_SPEC;
+}
+
+/* ---- runs -------------------------------------------------------------- */
+
+static void run_free(run_rt *run)
+{
+    for (size_t i = 0; i < run->n_jobs; i++) job_release(run->jobs[i]);
+    free(run->jobs);
+    free(run);
+}
+
+static bool run_finished(const run_rt *run)
+{
+    for (size_t i = 0; i < run->n_jobs; i++)
+        if (!job_phase_is_terminal(run->jobs[i]->phase)) return false;
+    return true;
+}
+
+/* An old run: freed at the end of the iteration once its jobs have ended. */
+static void run_retire(supervisor *sv, run_rt *run)
+{
+    run_rt **grown = realloc(sv->retired, (sv->n_retired + 1) * sizeof(*grown));
+    if (!grown) return; /* leaked rather than freed under a caller's feet */
+    sv->retired = grown;
+    sv->retired[sv->n_retired++] = run;
+}
+
+/* A service waits for every dependency to be ready before its jobs start. */
+static svc *unready_dependency(supervisor *sv, svc *s)
+{
+    for (size_t i = 0; i < sv->deps.n_deps[s->index]; i++) {
+        svc *d = sv->svcs[sv->deps.deps[s->index][i]];
+        if (!svc_ready(d)) return d;
+    }
+    return NULL;
+}
+
+static void run_update_status(supervisor *sv, run_rt *run, wf_job *wf)
+{
+    run_status status = workflow_run_status(wf, run->n_jobs);
+    if (status == run->status) return;
+    run->status = status;
+    bool over = status == RUN_OK || status == RUN_ERROR || status == RUN_STOPPED;
+    store_batch(sv->st);
+    store_run_update(sv->st, run->id, run_status_name(status), run->service->reason,
+                     over ? wall_now() : 0);
+    char data[64];
+    snprintf(data, sizeof(data), "{\"status\":\"%s\"}", run_status_name(status));
+    store_event_add(sv->st, wall_now(), "run.status", run->service->name, 0, run->id, data);
+}
+
+/* Starts what may start, cancels what never can, and updates the status. */
+static void run_advance(supervisor *sv, run_rt *run)
+{
+    size_t n = run->n_jobs;
+    wf_job *wf = calloc(n ? n : 1, sizeof(*wf));
+    size_t *edges = calloc(2 * n * n + 1, sizeof(*edges));
+    if (!wf || !edges) goto out;
+    /* Map each job's depends_on names to slots of this run. */
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const action_spec *a = run->jobs[i]->spec;
+        wf[i] = (wf_job){.phase = run->jobs[i]->phase,
+                         .oneshot = a->kind == ACTION_ONESHOT,
+                         .ready = run->jobs[i]->phase == JOB_RUNNING};
+        char **lists[2] = {a->requires, a->after};
+        for (int l = 0; l < 2; l++) {
+            size_t *start = edges + used, count = 0;
+            for (size_t k = 0; lists[l] && lists[l][k]; k++)
+                for (size_t m = 0; m < n; m++)
+                    if (strcmp(run->jobs[m]->spec->name, lists[l][k]) == 0) start[count++] = m;
+            used += count;
+            if (l == 0)
+            wf[i].requires = start, wf[i].n_requires = count;
+            else wf[i].after = start, wf[i].n_after = count;
+        }
+    }
+    svc *s = run->service;
+    svc *waiting_on = unready_dependency(sv, s);
+    bool progressed = true;
+    while (progressed) {
+        progressed = false;
+        for (size_t i = 0; i < n; i++) {
+            job_rt *j = run->jobs[i];
+            if (j->phase != JOB_PENDING || uv_is_active((uv_handle_t *)&j->timer)) continue;
+            size_t culprit = 0;
+            wf_readiness r = workflow_readiness(wf, i, &culprit);
+            if (r == WF_BLOCKED) {
+                char why[160];
+                snprintf(why, sizeof(why), "required action %s did not come up",
+                         run->jobs[culprit]->spec->name);
+                job_transition(j, JOB_CANCELLED, why);
+            } else if (r == WF_READY && !waiting_on && s->stopping_jobs == 0 &&
+                       !sv->shutting_down) {
+                job_launch(j);
+            } else {
+                continue;
+            }
+            wf[i].phase = j->phase;
+            wf[i].ready = j->phase == JOB_RUNNING;
+            progressed = true;
+        }
+    }
+    if (waiting_on) svc_explain(s, "waiting for %s", waiting_on->name);
+    run_update_status(sv, run, wf);
+out:
+    free(wf);
+    free(edges);
+}
+
+static void dependents_advance(supervisor *sv, svc *s)
+{
+    if (s->removed) return;
+    for (size_t i = 0; i < sv->rdeps.n_deps[s->index]; i++) {
+        svc *d = sv->svcs[sv->rdeps.deps[s->index][i]];
+        if (d->run && d->run->status == RUN_STARTING) run_advance(sv, d->run);
+    }
+}
+
+/* A process of a service that should be running has ended on its own. */
+static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
+{
+    const startup_spec *st = &s->spec->startup;
+    restart_policy policy = {.mode = st->restart,
+                             .max_restarts = st->max_restarts,
+                             .window = st->restart_window,
+                             .delay = st->restart_delay,
+                             .delay_max = st->restart_delay_max};
+    restart_decision d = restart_decide(&policy, &s->restarts, j->started_at, wall_now(),
+                                        j->exit_code, j->term_signal);
+    if (d.verdict == RESTART_AFTER) {
+        svc_explain(s, "%s: %s", j->spec->name, d.reason);
+        job_replace(j, d.delay);
+    } else {
+        svc_explain(s, "%s: %s", j->spec->name, d.reason);
+        store_event_add(sv->st, wall_now(), "service.gave_up", s->name, j->id, j->run->id, NULL);
+    }
+}
+
+void run_job_changed(supervisor *sv, job_rt *j)
+{
+    svc *s = j->service;
+    run_rt *run = j->run;
+    bool current = run->jobs[j->slot] == j;
+    if (j->phase == JOB_STOPPING) s->stopping_jobs++;
+    if (job_phase_is_terminal(j->phase) && j->stopping_counted) s->stopping_jobs--;
+    j->stopping_counted = j->phase == JOB_STOPPING;
+    if (!current) {
+        if (job_phase_is_terminal(j->phase)) job_release(j);
+    } else if (run == s->run && svc_supervised(s) && !sv->shutting_down &&
+               j->spec->kind == ACTION_PROCESS &&
+               (j->phase == JOB_SUCCEEDED || j->phase == JOB_FAILED)) {
+        svc_process_ended(sv, s, j);
+    } else if (j->phase == JOB_FAILED) {
+        svc_explain(s, "%s failed: %s", j->spec->name, j->error ? j->error : "?");
+    }
+    if (run != s->run) {
+        /* An old run's jobs ending lets the current run's jobs start. */
+        if (s->run && s->stopping_jobs == 0) run_advance(sv, s->run);
+    } else {
+        run_advance(sv, run);
+        if (svc_state(s) == SERVICE_RUNNING) svc_explain(s, "running");
+    }
+    dependents_advance(sv, s);
+    if (s->remove_jobs_when_idle && s->run == run && run_finished(run)) {
+        s->remove_jobs_when_idle = false;
+        store_batch(sv->st);
+        store_jobs_delete_terminated(sv->st, s->name);
+    }
+    check_idle(sv);
+}
+
+void standalone_job_changed(supervisor *sv, job_rt *j)
+{
+    if (job_phase_is_terminal(j->phase)) job_release(j);
+    check_idle(sv);
+}
+
+static run_rt *run_create(supervisor *sv, svc *s)
+{
+    run_rt *run = calloc(1, sizeof(*run));
+    size_t n = strv_len(s->spec->actions);
+    if (!run || !(run->jobs = calloc(n ? n : 1, sizeof(*run->jobs)))) {
+        free(run);
+        return NULL;
+    }
+    store_batch(sv->st);
+    run->id = store_run_create(sv->st, s->name, wall_now());
+    run->service = s;
+    run->status = RUN_STARTING;
+    const registry *r = sv->reg->r;
+    for (size_t i = 0; i < n; i++) {
+        const action_spec *a = registry_action(r, s->spec->actions[i]);
+        job_rt *j = a ? job_create(sv, s, run, a, 1) : NULL;
+        if (!j) continue;
+        j->slot = run->n_jobs;
+        run->jobs[run->n_jobs++] = j;
+    }
+    store_event_add(sv->st, wall_now(), "run.created", s->name, 0, run->id, NULL);
+    return run;
+}
+
+/* Stops the jobs of the service's current run and lets it go. */
+static void svc_end_run(supervisor *sv, svc *s, bool kill_now)
+{
+    run_rt *run = s->run;
+    if (!run) return;
+    s->run = NULL;
+    run_retire(sv, run);
+    for (size_t i = 0; i < run->n_jobs; i++)
+        if (!job_phase_is_terminal(run->jobs[i]->phase)) job_stop(run->jobs[i], kill_now);
+}
+
+/* ---- starting and stopping services ----------------------------------- */
+
+static int check_conflicts(supervisor *sv, svc *s, char *err, size_t errlen)
+{
+    for (size_t i = 0; s->spec->conflicts && s->spec->conflicts[i]; i++) {
+        svc *other = svc_find(sv, s->spec->conflicts[i]);
+        if (other && svc_is_active(other)) {
+            snprintf(err, errlen, "conflicts: %s is running", other->name);
+            return -EBUSY;
+        }
+    }
+    /* Conflicts hold both ways. */
+    for (size_t i = 0; i < sv->reg->r->n_services; i++) {
+        svc *other = sv->svcs[i];
+        if (other != s && strv_contains(other->spec->conflicts, s->name) && svc_is_active(other)) {
+            snprintf(err, errlen, "conflicts: %s is running", other->name);
+            return -EBUSY;
+        }
+    }
+    return 0;
+}
+
+/* A new run: the current one's jobs are stopped first; with
+ * delete_old, the service's ended jobs are deleted (seed 002, 4.2). */
+static void svc_begin_run(supervisor *sv, svc *s, bool delete_old)
+{
+    svc_end_run(sv, s, false);
+    if (delete_old) {
+        store_batch(sv->st);
+        store_jobs_delete_terminated(sv->st, s->name);
+    }
+    s->restarts = (restart_history){0};
+    svc_explain(s, "starting");
+    s->run = run_create(sv, s);
+    if (s->run) run_advance(sv, s->run);
+}
+
+/* mark_wanted: an explicit start makes the service (and what it needs)
+ * wanted "start"; a start at boot leaves the wanted status as it is. */
+static int service_start(supervisor *sv, const char *name, const start_options *o, bool mark_wanted,
+                         char *err, size_t errlen)
+{
+    svc *s = svc_find(sv, name);
+    if (!s || s->removed) {
+        snprintf(err, errlen, "no service named '%s'", name);
+        return -ENOENT;
+    }
+    size_t n = sv->reg->r->n_services;
+    bool *mark = calloc(n + 1, sizeof(*mark));
+    size_t *order = calloc(n + 1, sizeof(*order)), count = 0;
+    if (!mark || !order) {
+        free(mark);
+        free(order);
+        return -ENOMEM;
+    }
+    graph_closure(&sv->deps, s->index, mark);
+    for (size_t i = 0; i < n && !o->force; i++) {
+        int rc = mark[i] ? check_conflicts(sv, sv->svcs[i], err, errlen) : 0;
+        if (rc < 0) {
+            free(mark);
+            free(order);
+            return rc;
+        }
+    }
+    deps_start_order(sv->reg->r, &sv->deps, mark, order, &count);
+    free(mark);
+    /* Dependencies first; those already up stay as they are. */
+    for (size_t k = 0; k < count; k++) {
+        svc *d = sv->svcs[order[k]];
+        if (d == s) continue;
+        if (mark_wanted) svc_set_wanted(sv, d, WANTED_START);
+        if (!svc_is_active(d) && svc_state(d) != SERVICE_SUCCESS) svc_begin_run(sv, d, true);
+    }
+    free(order);
+    if (!o->replace_existing_jobs && svc_is_active(s)) {
+        snprintf(err, errlen, "%s is already %s (and replace_existing_jobs is false)", s->name,
+                 service_state_name(svc_state(s)));
+        return -EALREADY;
+    }
+    if (mark_wanted) svc_set_wanted(sv, s, WANTED_START);
+    svc_begin_run(sv, s, o->replace_existing_jobs);
+    return 0;
+}
+
+int supervisor_service_start(supervisor *sv, const char *name, const start_options *o, char *err,
+                             size_t errlen)
+{
+    return service_start(sv, name, o, true, err, errlen);
+}
+
+int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, bool force,
+                            char *err, size_t errlen)
+{
+    svc *s = svc_find(sv, name);
+    if (!s || s->removed) {
+        snprintf(err, errlen, "no service named '%s'", name);
+        return -ENOENT;
+    }
+    if (!force) {
+        char list[512] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < sv->rdeps.n_deps[s->index]; i++) {
+            svc *d = sv->svcs[sv->rdeps.deps[s->index][i]];
+            if (svc_is_active(d))
+                len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
+                                        "%s%s", len ? ", " : "", d->name);
+        }
+        if (len) {
+            snprintf(err, errlen, "Cannot stop %s: Dependent services running: %s", s->name, list);
+            return -EBUSY;
+        }
+    }
+    svc_set_wanted(sv, s, WANTED_STOP);
+    svc_explain(s, "stopped by user");
+    run_rt *run = s->run;
+    if (run) {
+        for (size_t i = 0; i < run->n_jobs; i++)
+            if (!job_phase_is_terminal(run->jobs[i]->phase)) job_stop(run->jobs[i], false);
+        run_advance(sv, run);
+    }
+    if (remove_jobs) s->remove_jobs_when_idle = true;
+    if (remove_jobs && (!run || run_finished(run))) {
+        store_batch(sv->st);
+        store_jobs_delete_terminated(sv->st, s->name);
+    }
+    return 0;
+}
+
+int supervisor_service_restart(supervisor *sv, const char *name, char *err, size_t errlen)
+{
+    start_options o = {.replace_existing_jobs = true, .force = true};
+    return supervisor_service_start(sv, name, &o, err, errlen);
+}
+
+int64_t supervisor_job_create(supervisor *sv, const char *action, char *err, size_t errlen)
+{
+    const action_spec *a = registry_action(sv->reg->r, action);
+    if (!a) {
+        snprintf(err, errlen, "no action named '%s'", action);
+        return -ENOENT;
+    }
+    job_rt *j = job_create(sv, NULL, NULL, a, 1);
+    if (!j) {
+        snprintf(err, errlen, "could not record the job: %s", store_error(sv->st));
+        return -EIO;
+    }
+    int64_t id = j->id;
+    job_launch(j);
+    return id;
+}
+
+void supervisor_start_wanted(supervisor *sv)
+{
+    const registry *r = sv->reg->r;
+    size_t *order = calloc(r->n_services + 1, sizeof(*order)), count = 0;
+    if (!order) return;
+    deps_start_order(r, &sv->deps, NULL, order, &count);
+    for (size_t k = 0; k < count; k++) {
+        svc *s = sv->svcs[order[k]];
+        bool wanted =
+            s->wanted == WANTED_START || (s->wanted == WANTED_SPEC && s->spec->startup.auto_start);
+        if (!wanted || svc_is_active(s)) continue;
+        char err[256];
+        start_options o = {.replace_existing_jobs = true};
+        if (service_start(sv, s->name, &o, false, err, sizeof(err)) < 0)
+            svc_explain(s, "not started: %s", err);
+    }
+    free(order);
+}
+
+/* ---- status ---------------------------------------------------------- */
+
+json_t *supervisor_service_status(supervisor *sv, const char *name)
+{
+    svc *s = svc_find(sv, name);
+    if (!s || s->removed) return NULL;
+    service_state state = svc_state(s);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "name", s->name, "state", service_state_name(state),
+                          "wanted", wanted_status_name(s->wanted));
+    json_object_set_new(o, "reason", s->reason ? json_string(s->reason) : json_null());
+    json_object_set_new(o, "since", json_real(s->since));
+    json_object_set_new(o, "type", s->spec->type ? json_string(s->spec->type) : json_null());
+    json_object_set_new(o, "category",
+                        s->spec->category ? json_string(s->spec->category) : json_null());
+    json_object_set_new(o, "deployment", json_string(deploy_mode_name(s->spec->deployment.mode)));
+    json_object_set_new(o, "auto_start", json_boolean(s->spec->startup.auto_start));
+    json_t *deps = json_array();
+    for (size_t i = 0; s->spec->dependencies && s->spec->dependencies[i]; i++)
+        json_array_append_new(deps, json_string(s->spec->dependencies[i]));
+    json_object_set_new(o, "dependencies", deps);
+    json_t *jobs = json_array();
+    json_int_t pid = 0, restarts = 0;
+    double started = 0;
+    const job_rt *last_ended = NULL;
+    for (size_t i = 0; s->run && i < s->run->n_jobs; i++) {
+        const job_rt *j = s->run->jobs[i];
+        json_array_append_new(jobs,
+                              json_pack("{s:I, s:s, s:s, s:i, s:I}", "id", (json_int_t)j->id,
+                                        "action", j->spec->name, "phase", job_phase_name(j->phase),
+                                        "attempt", j->attempt, "pid", (json_int_t)j->pid));
+        if (j->pid && !pid) pid = j->pid, started = j->started_at;
+        restarts += j->attempt - 1;
+        if (j->ended_at && (!last_ended || j->ended_at > last_ended->ended_at)) last_ended = j;
+    }
+    json_object_set_new(o, "jobs", jobs);
+    json_object_set_new(o, "run_id", s->run ? json_integer(s->run->id) : json_null());
+    json_object_set_new(o, "pid", pid ? json_integer(pid) : json_null());
+    json_object_set_new(o, "uptime", pid ? json_real(wall_now() - started) : json_null());
+    json_object_set_new(o, "restarts", json_integer(restarts));
+    json_t *last = json_null();
+    if (last_ended)
+        last = json_pack(
+            "{s:o, s:o}", "exit_code",
+            last_ended->has_exit_code ? json_integer(last_ended->exit_code) : json_null(), "signal",
+            last_ended->term_signal ? json_integer(last_ended->term_signal) : json_null());
+    json_object_set_new(o, "last_exit", last);
+    return o;
+}
+
+json_t *supervisor_status_all(supervisor *sv)
+{
+    json_t *all = json_array();
+    for (size_t i = 0; i < sv->reg->r->n_services; i++)
+        json_array_append_new(all, supervisor_service_status(sv, sv->svcs[i]->name));
+    return all;
+}
+
+/* ---- life of the supervisor ------------------------------------------- */
+
+void svc_bury(supervisor *sv, svc *s)
+{
+    svc **grown = realloc(sv->buried, (sv->n_buried + 1) * sizeof(*grown));
+    if (!grown) return;
+    sv->buried = grown;
+    sv->buried[sv->n_buried++] = s;
+}
+
+void svc_drop_run(supervisor *sv, svc *s)
+{
+    (void)sv;
+    if (s->run) run_free(s->run);
+    s->run = NULL;
+}
+
+void supervisor_hooks_start(supervisor *sv)
+{
+    uv_check_init(sv->loop, &sv->end_check);
+    sv->end_check.data = sv;
+    uv_check_start(&sv->end_check, end_of_iteration);
+    /* The check handle alone must not keep the loop alive. */
+    uv_unref((uv_handle_t *)&sv->end_check);
+}
+
+void supervisor_hooks_stop(supervisor *sv)
+{
+    end_of_iteration(&sv->end_check);
+    for (size_t i = 0; i < sv->n_retired; i++) run_free(sv->retired[i]);
+    free(sv->retired);
+    sv->retired = NULL;
+    sv->n_retired = 0;
+    uv_close((uv_handle_t *)&sv->end_check, NULL);
+}
+
+void supervisor_shutdown(supervisor *sv, void (*done)(void *ctx), void *ctx)
+{
+    sv->shutting_down = true;
+    sv->on_idle = done;
+    sv->on_idle_ctx = ctx;
+    /* Stopping may end jobs at once (pending ones): walk a snapshot. */
+    job_rt **jobs = calloc((size_t)sv->n_live + 1, sizeof(*jobs));
+    size_t n = 0;
+    for (job_rt *j = sv->live; jobs && j; j = j->next_live) jobs[n++] = j;
+    for (size_t i = 0; i < n; i++)
+        if (!job_phase_is_terminal(jobs[i]->phase)) job_stop(jobs[i], false);
+    free(jobs);
+    if (sv->n_live == 0 && sv->on_idle) {
+        sv->on_idle = NULL;
+        done(ctx);
+    }
+}

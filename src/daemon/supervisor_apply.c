@@ -1,0 +1,216 @@
+/* supervisor_apply.c — the supervisor's life and its registry: creating it,
+ * taking a new registry (the plan of added, changed, removed and unchanged
+ * services, and acting on it), restoring wanted states, shutting down. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "daemon/supervisor_internal.h"
+#include "model/deps.h"
+
+static svc *svc_new(const char *name)
+{
+    svc *s = calloc(1, sizeof(*s));
+    if (!s || !(s->name = strdup(name))) {
+        free(s);
+        return NULL;
+    }
+    s->wanted = WANTED_SPEC;
+    return s;
+}
+
+static void svc_free(svc *s)
+{
+    free(s->name);
+    free(s->reason);
+    free(s);
+}
+
+static bool same_spec(const service_spec *a, const service_spec *b, const registry *ra,
+                      const registry *rb)
+{
+    json_t *x = service_spec_to_json(a), *y = service_spec_to_json(b);
+    bool same = json_equal(x, y);
+    json_decref(x);
+    json_decref(y);
+    /* A service also changes when an action it runs changes. */
+    for (size_t i = 0; same && a->actions && a->actions[i]; i++) {
+        const action_spec *p = registry_action(ra, a->actions[i]);
+        const action_spec *q = registry_action(rb, a->actions[i]);
+        if (!p || !q) return false;
+        x = action_spec_to_json(p), y = action_spec_to_json(q);
+        same = json_equal(x, y);
+        json_decref(x);
+        json_decref(y);
+    }
+    return same;
+}
+
+static void store_specs(supervisor *sv, const registry *r, const registry *old)
+{
+    double now = wall_now();
+    store_batch(sv->st);
+    for (size_t i = 0; i < r->n_services; i++) {
+        json_t *spec = service_spec_to_json(r->services[i]);
+        char *text = json_dumps(spec, JSON_COMPACT);
+        store_service_put(sv->st, r->services[i]->name, text, now);
+        free(text);
+        json_decref(spec);
+    }
+    for (size_t i = 0; i < r->n_actions; i++) {
+        if (r->actions[i]->from_service) continue;
+        json_t *spec = action_spec_to_json(r->actions[i]);
+        char *text = json_dumps(spec, JSON_COMPACT);
+        store_action_put(sv->st, r->actions[i]->name, text, now);
+        free(text);
+        json_decref(spec);
+    }
+    for (size_t i = 0; old && i < old->n_actions; i++)
+        if (!old->actions[i]->from_service && !registry_action(r, old->actions[i]->name))
+            store_action_delete(sv->st, old->actions[i]->name);
+}
+
+int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
+{
+    reg_ref *ref = calloc(1, sizeof(*ref));
+    svc **svcs = calloc(r->n_services + 1, sizeof(*svcs));
+    dep_graph deps, rdeps;
+    if (!ref || !svcs || deps_graph(r, &deps) < 0) {
+        free(ref);
+        free(svcs);
+        return -ENOMEM;
+    }
+    if (graph_reverse(&deps, &rdeps) < 0) {
+        graph_free(&deps);
+        free(ref);
+        free(svcs);
+        return -ENOMEM;
+    }
+    ref->r = r;
+    ref->refs = 1;
+    const registry *old = sv->reg->r;
+    json_t *added = json_array(), *changed = json_array(), *removed = json_array(),
+           *unchanged = json_array();
+    strmap by_name = {0};
+    bool *restart = calloc(r->n_services + 1, sizeof(*restart));
+    for (size_t i = 0; i < r->n_services; i++) {
+        const service_spec *spec = r->services[i];
+        svc *s = svc_find(sv, spec->name);
+        if (s && !s->removed) {
+            bool same = same_spec(s->spec, spec, old, r);
+            json_array_append_new(same ? unchanged : changed, json_string(spec->name));
+            if (!same && restart) restart[i] = svc_is_active(s);
+        } else {
+            s = svc_new(spec->name);
+            if (!s) continue;
+            json_array_append_new(added, json_string(spec->name));
+        }
+        s->spec = spec;
+        s->index = i;
+        svcs[i] = s;
+        strmap_put(&by_name, s->name, s, NULL);
+    }
+    /* Services no longer declared: stopped, forgotten with their history. */
+    for (size_t i = 0; i < old->n_services; i++) {
+        svc *s = sv->svcs[i];
+        if (strmap_get(&by_name, s->name) == s) continue;
+        json_array_append_new(removed, json_string(s->name));
+        char err[128];
+        supervisor_service_stop(sv, s->name, true, true, err, sizeof(err));
+        s->removed = true;
+        store_batch(sv->st);
+        store_service_delete(sv->st, s->name);
+        svc_bury(sv, s);
+    }
+    free(sv->svcs);
+    sv->svcs = svcs;
+    strmap_free(&sv->svc_by_name);
+    sv->svc_by_name = by_name;
+    graph_free(&sv->deps);
+    graph_free(&sv->rdeps);
+    sv->deps = deps;
+    sv->rdeps = rdeps;
+    reg_ref *old_ref = sv->reg;
+    sv->reg = ref;
+    store_specs(sv, r, old);
+    reg_ref_put(old_ref);
+    for (size_t i = 0; restart && i < r->n_services; i++) {
+        char err[256];
+        if (restart[i]) supervisor_service_restart(sv, r->services[i]->name, err, sizeof(err));
+    }
+    free(restart);
+    json_t *p = json_pack("{s:o, s:o, s:o, s:o}", "added", added, "changed", changed, "removed",
+                          removed, "unchanged", unchanged);
+    if (plan)
+        *plan = p;
+    else
+        json_decref(p);
+    return 0;
+}
+
+static int restore_one(void *ctx, const char *name, const char *spec_json, const char *wanted)
+{
+    (void)spec_json;
+    supervisor *sv = ctx;
+    svc *s = svc_find(sv, name);
+    int w = wanted ? wanted_status_from_name(wanted) : -1;
+    if (s && w >= 0) s->wanted = (wanted_status)w;
+    return 0;
+}
+
+void supervisor_restore_wanted(supervisor *sv)
+{
+    store_services_each(sv->st, restore_one, sv);
+}
+
+supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir)
+{
+    supervisor *sv = calloc(1, sizeof(*sv));
+    registry *empty = calloc(1, sizeof(*empty));
+    reg_ref *ref = calloc(1, sizeof(*ref));
+    if (!sv || !empty || !ref || !(sv->logs_dir = strdup(logs_dir)) ||
+        !(empty->path = strdup("(none)")) || graph_init(&sv->deps, 0) < 0 ||
+        graph_init(&sv->rdeps, 0) < 0) {
+        if (empty) free(empty->path);
+        free(empty);
+        free(ref);
+        if (sv) free(sv->logs_dir);
+        free(sv);
+        return NULL;
+    }
+    ref->r = empty;
+    ref->refs = 1;
+    sv->reg = ref;
+    sv->loop = loop;
+    sv->st = st;
+    supervisor_hooks_start(sv);
+    return sv;
+}
+
+void supervisor_free(supervisor *sv)
+{
+    if (!sv) return;
+    supervisor_hooks_stop(sv);
+    for (size_t i = 0; i < sv->reg->r->n_services; i++) {
+        svc_drop_run(sv, sv->svcs[i]);
+        svc_free(sv->svcs[i]);
+    }
+    for (size_t i = 0; i < sv->n_buried; i++) {
+        svc_drop_run(sv, sv->buried[i]);
+        svc_free(sv->buried[i]);
+    }
+    free(sv->buried);
+    free(sv->svcs);
+    strmap_free(&sv->svc_by_name);
+    graph_free(&sv->deps);
+    graph_free(&sv->rdeps);
+    reg_ref_put(sv->reg);
+    free(sv->logs_dir);
+    free(sv);
+}
+
+const registry *supervisor_registry(const supervisor *sv)
+{
+    return sv->reg->r;
+}

@@ -1,0 +1,117 @@
+/* supervisor_internal.h — the supervisor's runtime structures (private to
+ * src/daemon/supervisor*.c and jobs.c).
+ *
+ * A svc lives as long as its service is in the registry; a run_rt as long
+ * as it is the service's current run or has live jobs; a job_rt while it is
+ * not terminal (history lives in the store). Registries are shared by
+ * reference count, because a job keeps using the action spec it was
+ * created from after a newer registry replaced it.
+ */
+#ifndef TEND_DAEMON_SUPERVISOR_INTERNAL_H
+#define TEND_DAEMON_SUPERVISOR_INTERNAL_H
+
+#include "base/strmap.h"
+#include "daemon/supervisor.h"
+#include "model/graph.h"
+#include "model/restart.h"
+#include "model/state.h"
+
+typedef struct reg_ref {
+    registry *r;
+    int refs;
+} reg_ref;
+
+typedef struct svc svc;
+typedef struct run_rt run_rt;
+typedef struct job_rt job_rt;
+
+struct job_rt {
+    int64_t id;
+    supervisor *sv;
+    svc *service; /* NULL for a standalone job */
+    run_rt *run;  /* NULL for a standalone job */
+    size_t slot;  /* its index in run->jobs */
+    reg_ref *reg; /* keeps spec alive */
+    const action_spec *spec;
+    job_phase phase;
+    int attempt;
+    pid_t pid;
+    double created_at, started_at, ended_at;
+    bool has_exit_code;
+    int exit_code, term_signal;
+    char *error;
+    char *log_path;
+    uv_timer_t timer; /* retry delay, stop timeout, or job timeout */
+    int timer_purpose;
+    struct job_log *log;   /* stdout/stderr capture while the process lives */
+    bool stopping_counted; /* counted in its service's stopping_jobs */
+    job_rt *next_live, *prev_live;
+};
+
+struct run_rt {
+    int64_t id;
+    svc *service;
+    job_rt **jobs; /* one current job per action of the service */
+    size_t n_jobs;
+    run_status status;
+};
+
+struct svc {
+    char *name;
+    const service_spec *spec;
+    size_t index; /* in the current registry */
+    wanted_status wanted;
+    run_rt *run; /* the current run, or NULL */
+    restart_history restarts;
+    char *reason;      /* why it is in its state, in words */
+    double since;      /* when it entered its state */
+    int stopping_jobs; /* jobs of old runs still stopping: new ones wait */
+    bool remove_jobs_when_idle;
+    bool removed; /* gone from the registry; freed once idle */
+};
+
+struct supervisor {
+    uv_loop_t *loop;
+    store *st;
+    char *logs_dir;
+    reg_ref *reg;
+    svc **svcs; /* index-parallel to reg->r->services */
+    strmap svc_by_name;
+    dep_graph deps, rdeps;
+    uv_check_t end_check; /* commits each loop iteration's writes, frees old runs */
+    run_rt **retired;     /* old runs waiting for their jobs to end */
+    size_t n_retired;
+    job_rt *live; /* every non-terminal job */
+    int n_live;
+    svc **buried; /* services removed from the registry, freed at the end */
+    size_t n_buried;
+    bool shutting_down; /* nothing starts or restarts any more */
+    void (*on_idle)(void *ctx);
+    void *on_idle_ctx;
+};
+
+/* jobs.c */
+job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt);
+void job_transition(job_rt *j, job_phase to, const char *reason);
+void job_launch(job_rt *j);
+/* The next attempt of old's action in old's place, launched after delay
+ * seconds (old itself is left to end as it does). */
+job_rt *job_replace(job_rt *old, double delay);
+void job_stop(job_rt *j, bool kill_now);
+void job_release(job_rt *j);
+
+/* supervisor.c: called by jobs.c whenever a job of a run changed phase. */
+void run_job_changed(supervisor *sv, job_rt *j);
+void standalone_job_changed(supervisor *sv, job_rt *j);
+
+void reg_ref_put(reg_ref *ref);
+
+/* supervisor.c, for supervisor_apply.c */
+svc *svc_find(supervisor *sv, const char *name);
+bool svc_is_active(const svc *s);
+void svc_bury(supervisor *sv, svc *s);
+void svc_drop_run(supervisor *sv, svc *s);
+void supervisor_hooks_start(supervisor *sv);
+void supervisor_hooks_stop(supervisor *sv);
+
+#endif

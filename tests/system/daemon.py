@@ -1,0 +1,120 @@
+"""A real tend daemon for system tests: started with its own TEND_HOME,
+talked to over its unix socket with JSON-RPC, stopped (and checked for a
+clean exit) at the end."""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TEND_BIN = os.environ.get('TEND_BIN', str(REPO / 'build' / 'tend'))
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=30):
+        super().__init__('localhost', timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+class RpcError(Exception):
+    def __init__(self, error):
+        super().__init__(f"{error.get('code')}: {error.get('message')} {error.get('data', '')}")
+        self.code = error.get('code')
+        self.message = error.get('message')
+        self.data = error.get('data')
+
+
+class Daemon:
+    def __init__(self, home, config=None, extra_args=()):
+        self.home = Path(home)
+        self.config = config
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.socket = str(self.home / 'tend.sock')
+        self.next_id = 1
+
+    def env(self):
+        return dict(os.environ, TEND_HOME=str(self.home), NO_COLOR='1')
+
+    def start(self, timeout=10):
+        args = [TEND_BIN, 'daemon'] + (['-c', str(self.config)] if self.config else []) + self.extra_args
+        self.log = open(self.home / 'daemon.out', 'ab')
+        self.proc = subprocess.Popen(args, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f'daemon exited with {self.proc.returncode}: {self.output()}')
+            try:
+                self.call('service.list')
+                return self
+            except (FileNotFoundError, ConnectionRefusedError):
+                time.sleep(0.02)
+        raise RuntimeError('daemon did not answer in time: ' + self.output())
+
+    def output(self):
+        try:
+            return (self.home / 'daemon.out').read_text(errors='replace')
+        except OSError:
+            return ''
+
+    def post(self, body):
+        conn = UnixHTTPConnection(self.socket)
+        try:
+            conn.request('POST', '/rpc', body=body, headers={'Content-Type': 'application/json'})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def call(self, method, params=None):
+        req = {'jsonrpc': '2.0', 'id': self.next_id, 'method': method}
+        self.next_id += 1
+        if params is not None:
+            req['params'] = params
+        _, body = self.post(json.dumps(req))
+        resp = json.loads(body)
+        if 'error' in resp:
+            raise RpcError(resp['error'])
+        return resp['result']
+
+    def tend(self, *args, timeout=30):
+        return subprocess.run([TEND_BIN, *map(str, args)], capture_output=True, text=True,
+                              env=self.env(), timeout=timeout)
+
+    def wait_for(self, predicate, timeout=10, what='condition'):
+        """Polls the daemon's answers; this is the test waiting, not tend."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = predicate()
+            if last:
+                return last
+            time.sleep(0.02)
+        raise AssertionError(f'timed out waiting for {what}; last: {last}')
+
+    def state(self, name):
+        return self.call('service.status', {'name': name})['state']
+
+    def wait_state(self, name, state, timeout=10):
+        return self.wait_for(lambda: self.state(name) == state, timeout, f'{name} {state}')
+
+    def stop(self, timeout=20):
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            raise AssertionError('daemon did not stop on SIGTERM: ' + self.output())

@@ -1,0 +1,317 @@
+"""The supervisor with real processes: runs and jobs, dependency order,
+restarts and crash loops, stopping whole process groups, job cleanup,
+provenance in the SQLite file, and a daemon that stays responsive."""
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from daemon import Daemon, RpcError
+
+
+@pytest.fixture
+def home(tmp_path):
+    h = tmp_path / 'home'
+    h.mkdir()
+    return h
+
+
+@pytest.fixture
+def daemon(home):
+    started = []
+
+    def start(registry_text):
+        cfg = home / 'services.toml'
+        cfg.write_text(registry_text)
+        d = Daemon(home, cfg).start()
+        started.append(d)
+        return d
+    yield start
+    for d in started:
+        assert d.stop() == 0, d.output()
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f'/proc/{pid}/stat').read_text().split(') ')[1][0] != 'Z'
+    except OSError:
+        return False
+
+
+def jobs_of(d, **filters):
+    return sorted(d.call('job.list', filters), key=lambda j: j['id'])
+
+
+def test_two_action_service_is_one_run_of_two_jobs_in_order(daemon, home):
+    d = daemon(f'''
+[actions.migrate]
+kind = "oneshot"
+interpreter = "sh"
+script = "sleep 0.2; echo migrated"
+[actions.server]
+exec = ["/bin/sleep", "1000"]
+depends_on = {{ requires = ["migrate"] }}
+[services.app]
+actions = ["migrate", "server"]
+''')
+    d.call('service.start', {'name': 'app'})
+    d.wait_state('app', 'running')
+    runs = d.call('run.list', {'service': 'app'})
+    assert len(runs) == 1
+    jobs = jobs_of(d, run_id=runs[0]['id'])
+    assert [j['action_id'] for j in jobs] == ['migrate', 'server']
+    assert all(j['service_id'] == 'app' for j in jobs)
+    migrate, server = jobs
+    assert migrate['phase'] == 'succeeded'
+    assert server['phase'] == 'running'
+    assert migrate['ended_at'] <= server['started_at']
+
+
+def test_dependencies_start_first(daemon):
+    d = daemon('''
+[services.db]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+[services.api]
+dependencies = ["db"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+[services.web]
+dependencies = ["api"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.call('service.start', {'name': 'web'})
+    d.wait_state('web', 'running')
+    started = {n: jobs_of(d, service_id=n)[-1]['started_at'] for n in ('db', 'api', 'web')}
+    assert started['db'] <= started['api'] <= started['web']
+    assert d.call('service.status', {'name': 'db'})['wanted'] == 'start'
+
+
+def test_crash_is_restarted(daemon, home):
+    marker = home / 'crashed-once'
+    d = daemon(f'''
+[services.flaky]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-c", "if [ -e {marker} ]; then exec sleep 1000; fi; touch {marker}; exit 3"] }} }}
+''')
+    d.call('service.start', {'name': 'flaky'})
+    d.wait_for(lambda: d.call('service.status', {'name': 'flaky'})['restarts'] == 1 and
+               d.state('flaky') == 'running', what='one restart')
+    jobs = jobs_of(d, service_id='flaky')
+    assert [j['attempt'] for j in jobs] == [1, 2]
+    assert jobs[0]['phase'] == 'failed' and jobs[0]['exit_code'] == 3
+    assert jobs[1]['phase'] == 'running'
+
+
+def test_crash_loop_ends_in_failed_with_the_reason(daemon):
+    d = daemon('''
+[services.broken]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sh", args = ["-c", "exit 7"] } }
+startup = { max_restarts = 3, restart_delay = 0.01, restart_delay_max = 0.05 }
+''')
+    d.call('service.start', {'name': 'broken'})
+    d.wait_state('broken', 'failed')
+    st = d.call('service.status', {'name': 'broken'})
+    assert 'crash loop: 3 restarts in 60 s, last exit code 7' in st['reason']
+    assert len(jobs_of(d, service_id='broken')) == 4
+    time.sleep(0.3)  # and it stays failed: nothing spins
+    assert len(jobs_of(d, service_id='broken')) == 4
+
+
+def test_stop_kills_grandchildren(daemon, home):
+    pidfile = home / 'grandchild.pid'
+    d = daemon(f'''
+[services.tree]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-c", "sleep 1000 & echo $! > {pidfile}; wait"] }} }}
+''')
+    d.call('service.start', {'name': 'tree'})
+    d.wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), what='grandchild pid')
+    grandchild = int(pidfile.read_text())
+    assert alive(grandchild)
+    d.call('service.stop', {'name': 'tree'})
+    d.wait_state('tree', 'inactive')
+    d.wait_for(lambda: not alive(grandchild), what='grandchild gone')
+
+
+def test_child_ignoring_sigterm_is_killed_after_stop_timeout(daemon):
+    d = daemon('''
+[actions.stubborn]
+interpreter = "sh"
+script = "trap '' TERM; while :; do sleep 0.05; done"
+stop_timeout = 0.5
+[services.stubborn]
+actions = ["stubborn"]
+''')
+    d.call('service.start', {'name': 'stubborn'})
+    d.wait_state('stubborn', 'running')
+    pid = d.call('service.status', {'name': 'stubborn'})['pid']
+    d.call('service.stop', {'name': 'stubborn'})
+    assert d.state('stubborn') == 'stopping'
+    d.wait_state('stubborn', 'inactive', timeout=5)
+    assert not alive(pid)
+    job = jobs_of(d, service_id='stubborn')[-1]
+    assert job['phase'] == 'cancelled' and job['term_signal'] == signal.SIGKILL
+
+
+def test_start_replaces_old_jobs_by_default(daemon):
+    d = daemon('''
+[services.s]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.call('service.start', {'name': 's'})
+    d.wait_state('s', 'running')
+    d.call('service.stop', {'name': 's'})
+    d.wait_state('s', 'inactive')
+    first = jobs_of(d, service_id='s')
+    assert len(first) == 1
+    d.call('service.start', {'name': 's'})
+    d.wait_state('s', 'running')
+    now = jobs_of(d, service_id='s')
+    assert len(now) == 1 and now[0]['id'] != first[0]['id']
+    d.call('service.stop', {'name': 's'})
+    d.wait_state('s', 'inactive')
+    d.call('service.start', {'name': 's', 'replace_existing_jobs': False})
+    d.wait_state('s', 'running')
+    assert len(jobs_of(d, service_id='s')) == 2
+
+
+def test_stop_with_remove_jobs_deletes_them(daemon):
+    d = daemon('''
+[services.s]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.call('service.start', {'name': 's'})
+    d.wait_state('s', 'running')
+    d.call('service.stop', {'name': 's', 'remove_jobs': True})
+    d.wait_state('s', 'inactive')
+    d.wait_for(lambda: jobs_of(d, service_id='s') == [], what='jobs removed')
+
+
+def test_standalone_job_has_an_action_and_no_service(daemon):
+    d = daemon('''
+[actions.hello]
+interpreter = "sh"
+script = "echo hello"
+kind = "oneshot"
+''')
+    job_id = d.call('job.create', {'action': 'hello'})['id']
+    job = d.wait_for(lambda: (j := d.call('job.get', {'id': job_id}))['phase'] == 'succeeded' and j)
+    assert job['action_id'] == 'hello' and job['service_id'] is None and job['run_id'] is None
+
+
+def test_provenance_columns_and_indexes_in_the_database(daemon, home):
+    d = daemon('''
+[services.s]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.call('service.start', {'name': 's'})
+    d.wait_state('s', 'running')
+    db = sqlite3.connect(home / 'tend.db')
+    row = db.execute('SELECT service_id, action_id, run_id FROM jobs').fetchone()
+    assert row[0] == 's' and row[1] == 's' and row[2] is not None
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {'idx_jobs_service_id', 'idx_jobs_action_id', 'idx_jobs_service_id_phase'} <= indexes
+    db.close()
+
+
+def test_stop_refused_while_dependents_run_unless_forced(daemon):
+    d = daemon('''
+[services.db]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+[services.web]
+dependencies = ["db"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.call('service.start', {'name': 'web'})
+    d.wait_state('web', 'running')
+    with pytest.raises(RpcError) as e:
+        d.call('service.stop', {'name': 'db'})
+    assert 'Dependent services running: web' in str(e.value)
+    assert d.state('db') == 'running'
+    d.call('service.stop', {'name': 'db', 'force': True})
+    d.wait_state('db', 'inactive')
+
+
+def test_conflicting_service_is_refused_with_its_name(daemon):
+    d = daemon('''
+[services.dnsmasq]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+[services.coredns]
+conflicts = ["dnsmasq"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.call('service.start', {'name': 'dnsmasq'})
+    d.wait_state('dnsmasq', 'running')
+    with pytest.raises(RpcError) as e:
+        d.call('service.start', {'name': 'coredns'})
+    assert 'conflicts: dnsmasq is running' in str(e.value)
+    assert d.state('coredns') == 'inactive'
+
+
+def test_bad_params_name_the_parameter_and_change_nothing(daemon):
+    d = daemon('''
+[services.s]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    for method, params, name in [('service.start', {}, 'name'),
+                                 ('service.start', {'name': 5}, 'name'),
+                                 ('service.start', {'name': 's', 'replace_existing_jobs': 'yes'},
+                                  'replace_existing_jobs'),
+                                 ('service.stop', {'name': 's', 'bogus': 1}, 'bogus'),
+                                 ('job.list', {'phase': 'sleeping'}, 'phase'),
+                                 ('job.get', {'id': 'x'}, 'id')]:
+        with pytest.raises(RpcError) as e:
+            d.call(method, params)
+        assert e.value.code == -32602, (method, params)
+        assert name in str(e.value), (method, params, str(e.value))
+    assert d.state('s') == 'inactive'
+    assert jobs_of(d) == []
+
+
+def test_auto_start_services_come_up_with_the_daemon(daemon):
+    d = daemon('''
+[services.a]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+startup = { auto_start = true }
+[services.b]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.wait_state('a', 'running')
+    assert d.state('b') == 'inactive'
+    status = {s['name']: s for s in d.call('service.status_all')}
+    assert status['a']['state'] == 'running' and status['a']['wanted'] == 'spec'
+    assert status['b']['state'] == 'inactive'
+
+
+def test_daemon_stop_leaves_no_process_behind(home):
+    cfg = home / 'services.toml'
+    pidfile = home / 'gc.pid'
+    cfg.write_text(f'''
+[services.tree]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-c", "sleep 1000 & echo $! > {pidfile}; wait"] }} }}
+startup = {{ auto_start = true }}
+''')
+    d = Daemon(home, cfg).start()
+    d.wait_for(lambda: pidfile.exists() and pidfile.read_text().strip(), what='grandchild')
+    grandchild = int(pidfile.read_text())
+    main = d.call('service.status', {'name': 'tree'})['pid']
+    assert d.stop() == 0
+    assert not alive(main) and not alive(grandchild)
+
+
+def test_chatty_child_does_not_stall_the_daemon(daemon, home):
+    d = daemon('''
+[services.chatty]
+deployment = { mode = "binary", binary = { binary_path = "/usr/bin/yes", args = ["a line of output that is written as fast as possible"] } }
+''')
+    d.call('service.start', {'name': 'chatty'})
+    d.wait_state('chatty', 'running')
+    for _ in range(50):
+        assert d.call('service.status', {'name': 'chatty'})['state'] == 'running'
+    d.call('service.stop', {'name': 'chatty'})
+    d.wait_state('chatty', 'inactive')
