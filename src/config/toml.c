@@ -37,19 +37,29 @@ typedef struct {
     /* Position cursor: line/col of byte offset pos_off, moved forward lazily. */
     size_t pos_off;
     int pos_line, pos_col;
+    size_t text_start; /* after a byte order mark, which takes no column */
     int failed;
 } parser;
 
 /* ---- positions and errors ------------------------------------------------ */
 
+/* line:col of byte offset off. The cursor moves forward with the parse;
+ * a step back (a header's position, asked for after its keys) walks back
+ * over the few bytes in between, never from the start of the file. */
 static toml_pos pos_at(parser *p, size_t off)
 {
-    if (off < p->pos_off) { /* rare: an error behind the cursor */
-        p->pos_off = 0;
-        p->pos_line = 1;
+    if (off > p->len) off = p->len;
+    if (off < p->pos_off) {
+        for (size_t i = off; i < p->pos_off; i++)
+            if (p->s[i] == '\n') p->pos_line--;
+        size_t line_start = off;
+        while (line_start > p->text_start && p->s[line_start - 1] != '\n') line_start--;
         p->pos_col = 1;
+        for (size_t i = line_start; i < off; i++)
+            if ((p->s[i] & 0xC0) != 0x80) p->pos_col++;
+        p->pos_off = off;
     }
-    while (p->pos_off < off && p->pos_off < p->len) {
+    while (p->pos_off < off) {
         unsigned char c = p->s[p->pos_off++];
         if (c == '\n') {
             p->pos_line++;
@@ -1119,7 +1129,7 @@ toml_value *toml_parse(const char *bytes, size_t len, toml_error *err)
     *err = (toml_error){0};
     if (check_utf8(&p) < 0) return NULL;
     if (len >= 3 && memcmp(bytes, "\xEF\xBB\xBF", 3) == 0) p.i = 3;
-    p.pos_off = p.i; /* a BOM takes no column */
+    p.pos_off = p.text_start = p.i;
     toml_value *root = value_new(&p, TOML_TABLE, p.i);
     if (!root) return NULL;
     root->u.table.flags = TABLE_HEADER;

@@ -89,6 +89,30 @@ static void test_positions_of_values_keys_and_headers(void **state)
     toml_free(root);
 }
 
+static void test_positions_after_a_byte_order_mark(void **state)
+{
+    (void)state;
+    toml_value *root = parse_ok("\xEF\xBB\xBF[t]\nx = 1\n");
+    assert_int_equal(toml_get(root, "t")->pos.line, 1);
+    assert_int_equal(toml_get(root, "t")->pos.col, 1);
+    toml_free(root);
+}
+
+/* Positions asked for out of order (a header after its keys) stay right
+ * and cheap: a big file parses in linear time. */
+static void test_many_headers_parse_in_linear_time(void **state)
+{
+    (void)state;
+    buf text = {0};
+    for (int i = 0; i < 20000; i++) buf_printf(&text, "[services.s%d.deployment]\nmode = \"x\"\n", i);
+    toml_value *root = parse_ok(text.data);
+    const toml_value *last = toml_get(toml_get(toml_get(root, "services"), "s19999"), "deployment");
+    assert_int_equal(last->pos.line, 39999);
+    assert_int_equal(last->pos.col, 1);
+    toml_free(root);
+    buf_free(&text);
+}
+
 static void test_columns_count_characters_not_bytes(void **state)
 {
     (void)state;
@@ -211,6 +235,8 @@ int main(void)
         cmocka_unit_test(test_typed_values_and_lookup),
         cmocka_unit_test(test_hex_with_sign_is_refused),
         cmocka_unit_test(test_positions_of_values_keys_and_headers),
+        cmocka_unit_test(test_positions_after_a_byte_order_mark),
+        cmocka_unit_test(test_many_headers_parse_in_linear_time),
         cmocka_unit_test(test_columns_count_characters_not_bytes),
         cmocka_unit_test(test_keys_keep_document_order),
         cmocka_unit_test(test_duplicate_key_names_both_places),
