@@ -165,9 +165,10 @@ static int run_daemon(const char *config)
     d.sigterm.data = d.sigint.data = &d;
     uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
     uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
+    double t0 = wall_now();
     supervisor_start_wanted(d.sv);
-    fprintf(stderr, "tend daemon: %zu services; listening on %s\n",
-            supervisor_registry(d.sv)->n_services, paths.socket);
+    fprintf(stderr, "tend daemon: %zu services (wanted ones started in %.3f s); listening on %s\n",
+            supervisor_registry(d.sv)->n_services, wall_now() - t0, paths.socket);
     uv_run(d.loop, UV_RUN_DEFAULT);
 
     supervisor_free(d.sv);

@@ -26,7 +26,8 @@ typedef struct {
 
 struct job_log {
     log_stream out, err;
-    int fd; /* the log file */
+    int fd;           /* the log file, opened at the first output (-1 until then) */
+    char *dir, *path; /* where it goes */
     bool released;
 };
 
@@ -114,10 +115,32 @@ static void write_all(int fd, const char *data, size_t len)
     }
 }
 
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* Most services print little or nothing: the file (and its folder) is
+ * created when the first output arrives, not for every job. */
+static void log_write(job_log *log, const char *data, size_t len)
+{
+    if (log->fd < 0 && log->path) {
+        make_dir(log->dir);
+        log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (log->fd < 0) {
+            free(log->path); /* unwritable: give up on this log, quietly */
+            log->path = NULL;
+        }
+    }
+    if (log->fd >= 0) write_all(log->fd, data, len);
+}
+
 static void maybe_free(job_log *log)
 {
     if (!log->released || log->out.open || log->err.open) return;
     if (log->fd >= 0) close(log->fd);
+    free(log->dir);
+    free(log->path);
     free(log->out.partial);
     free(log->err.partial);
     free(log);
@@ -144,28 +167,23 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *data)
         format_time(stamp, sizeof(stamp));
         buf out = {0};
         stream_lines(s, data->base, (size_t)n, &out, stamp);
-        if (out.len && s->log->fd >= 0) write_all(s->log->fd, out.data, out.len);
+        if (out.len) log_write(s->log, out.data, out.len);
         buf_free(&out);
         totals.bytes += (uint64_t)n;
         return;
     }
     if (n == 0) return;
     /* End of file (or an error): flush an unfinished last line, then close. */
-    if (s->partial_len && s->log->fd >= 0) {
+    if (s->partial_len) {
         char stamp[64];
         format_time(stamp, sizeof(stamp));
         buf out = {0};
         emit_line(&out, stamp, s->tag, s->partial, s->partial_len, false);
-        write_all(s->log->fd, out.data, out.len);
+        log_write(s->log, out.data, out.len);
         buf_free(&out);
         s->partial_len = 0;
     }
     uv_close((uv_handle_t *)&s->pipe, on_stream_closed);
-}
-
-static int make_dir(const char *path)
-{
-    return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 static int stream_open(uv_loop_t *loop, job_log *log, log_stream *s, int tag)
@@ -191,32 +209,28 @@ static int stream_open(uv_loop_t *loop, job_log *log, log_stream *s, int tag)
 job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
                      char **path)
 {
-    char *dir = NULL, *file = NULL;
     job_log *log = calloc(1, sizeof(*log));
-    if (!log || asprintf(&dir, "%s/%s", logs_dir, service ? service : "_jobs") < 0) goto bad;
-    if (make_dir(logs_dir) < 0 || make_dir(dir) < 0) goto bad;
-    if (asprintf(&file, "%s/%lld.log", dir, (long long)job_id) < 0) goto bad;
-    log->fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (!log) return NULL;
+    log->fd = -1;
     log->out.child_fd = log->err.child_fd = -1;
-    if (log->fd < 0 || stream_open(loop, log, &log->out, 1) < 0) goto bad;
+    if (asprintf(&log->dir, "%s/%s", logs_dir, service ? service : "_jobs") < 0) log->dir = NULL;
+    if (!log->dir || asprintf(&log->path, "%s/%lld.log", log->dir, (long long)job_id) < 0 ||
+        !(*path = strdup(log->path)) || stream_open(loop, log, &log->out, 1) < 0) {
+        free(log->dir);
+        free(log->path);
+        free(log);
+        return NULL;
+    }
     if (stream_open(loop, log, &log->err, 2) < 0) {
+        free(*path);
+        *path = NULL;
         close(log->out.child_fd);
         log->out.child_fd = -1;
         uv_close((uv_handle_t *)&log->out.pipe, on_stream_closed);
         log->released = true; /* frees itself once the handle is closed */
-        free(dir);
-        free(file);
         return NULL;
     }
-    free(dir);
-    *path = file;
     return log;
-bad:
-    if (log && log->fd > 0) close(log->fd);
-    free(log);
-    free(dir);
-    free(file);
-    return NULL;
 }
 
 void joblog_child_fds(job_log *log, int *out_fd, int *err_fd)

@@ -18,8 +18,9 @@
 
 typedef struct job_log job_log;
 
-/* Creates logs_dir/SERVICE/JOB.log (logs_dir/_jobs/JOB.log for a job of no
- * service) and the two pipes. *path gets the file's path (caller frees). */
+/* Makes the two pipes for a job whose output goes to logs_dir/SERVICE/JOB.log
+ * (logs_dir/_jobs/JOB.log for a job of no service), created when the first
+ * output arrives. *path gets the file's path (caller frees). */
 job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
                      char **path);
 /* The write ends for the child's stdout and stderr. */
