@@ -17,10 +17,20 @@ static const char main_usage[] =
     "tend supervises services: it starts them in dependency order, keeps them\n"
     "running, and tells you what actually runs.\n"
     "\n"
+    "Daemon:\n"
+    "  daemon [-c FILE]                    run the supervisor in the foreground\n"
+    "  apply [-c FILE]                     load a registry into the daemon, print the plan\n"
+    "  services list|status|start|stop|restart|logs ...\n"
+    "                                      manage services (tend services --help)\n"
+    "  rpc METHOD ['JSON params']          call any API method, print the JSON result\n"
+    "\n"
     "Registry commands (no daemon needed):\n"
     "  validate [-c FILE]                  check the registry, every error as FILE:LINE:COL\n"
     "  services dependencies [NAME] [-c FILE]\n"
     "                                      dependency tree, start order, reverse dependencies\n"
+    "\n"
+    "Client commands start a user daemon when none answers; --no-autostart or\n"
+    "TEND_NO_AUTOSTART=1 prevents that.\n"
     "\n"
     "Options:\n"
     "  -h, --help      this text (COMMAND --help for a command's own)\n"
@@ -32,29 +42,6 @@ static const char main_usage[] =
     "\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error,\n"
     "3 daemon unreachable.\n";
-
-static const char services_usage[] =
-    "usage: tend services SUBCOMMAND [ARGS]\n"
-    "\n"
-    "  dependencies [NAME] [-c FILE]  dependency tree, start order, reverse dependencies\n"
-    "  validate [-c FILE]             same as tend validate\n";
-
-static int services_command(int argc, char **argv)
-{
-    if (argc < 2) {
-        fputs(services_usage, stderr);
-        return EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-        fputs(services_usage, stdout);
-        return EXIT_OK;
-    }
-    if (strcmp(sub, "dependencies") == 0) return cmd_dependencies(argc - 1, argv + 1);
-    if (strcmp(sub, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
-    fprintf(stderr, "tend services: unknown subcommand '%s'\n%s", sub, services_usage);
-    return EXIT_USAGE;
-}
 
 int main(int argc, char **argv)
 {
@@ -73,7 +60,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "daemon") == 0) return daemon_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "services") == 0) return services_command(argc - 1, argv + 1);
+    if (strcmp(cmd, "services") == 0) return cmd_services(argc - 1, argv + 1);
+    if (strcmp(cmd, "rpc") == 0) return cmd_rpc(argc - 1, argv + 1);
+    if (strcmp(cmd, "apply") == 0) return cmd_apply(argc - 1, argv + 1);
     fprintf(stderr, "tend: unknown command '%s'\n%s", cmd, main_usage);
     return EXIT_USAGE;
 }

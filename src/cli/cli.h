@@ -27,7 +27,14 @@ registry *cli_load_registry(const char *path);
  * NO_COLOR is not set). */
 bool cli_fancy(FILE *out);
 
+/* Prints a failed call's message; returns the exit status it means. */
+#include "cli/api_client.h"
+int cli_report_call(const char *what, call_status status, const call_error *err);
+
 int cmd_validate(int argc, char **argv);
+int cmd_rpc(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_services(int argc, char **argv);
 int cmd_dependencies(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "api/httpd.h"
 #include "api/methods.h"
@@ -105,7 +106,16 @@ static void raise_fd_limit(void)
     }
 }
 
-static int run_daemon(const char *config)
+/* Tells a waiting client (tend's autostart) that the daemon listens. */
+static void signal_ready(int fd)
+{
+    if (fd < 0) return;
+    ssize_t n = write(fd, "1", 1);
+    (void)n;
+    close(fd);
+}
+
+static int run_daemon(const char *config, int ready_fd)
 {
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return 1;
@@ -169,6 +179,7 @@ static int run_daemon(const char *config)
     supervisor_start_wanted(d.sv);
     fprintf(stderr, "tend daemon: %zu services (wanted ones started in %.3f s); listening on %s\n",
             supervisor_registry(d.sv)->n_services, wall_now() - t0, paths.socket);
+    signal_ready(ready_fd);
     uv_run(d.loop, UV_RUN_DEFAULT);
 
     supervisor_free(d.sv);
@@ -186,15 +197,18 @@ int daemon_main(int argc, char **argv)
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
+        {"ready-fd", required_argument, NULL, 'r'},
         {0},
     };
     const char *config = NULL;
+    int ready_fd = -1;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
         case 'h': fputs(daemon_usage, stdout); return 0;
+        case 'r': ready_fd = atoi(optarg); break;
         default: fputs(daemon_usage, stderr); return 2;
         }
     }
@@ -202,5 +216,5 @@ int daemon_main(int argc, char **argv)
         fprintf(stderr, "tend daemon: unexpected argument '%s'\n%s", argv[optind], daemon_usage);
         return 2;
     }
-    return run_daemon(config);
+    return run_daemon(config, ready_fd);
 }

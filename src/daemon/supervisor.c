@@ -425,6 +425,14 @@ int supervisor_service_start(supervisor *sv, const char *name, const start_optio
     return service_start(sv, name, o, true, err, errlen);
 }
 
+void svc_auto_start(supervisor *sv, svc *s)
+{
+    char err[256];
+    start_options o = {.replace_existing_jobs = true};
+    if (service_start(sv, s->name, &o, false, err, sizeof(err)) < 0)
+        svc_explain(s, "not started: %s", err);
+}
+
 int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, bool force,
                             char *err, size_t errlen)
 {
@@ -496,11 +504,7 @@ void supervisor_start_wanted(supervisor *sv)
         svc *s = sv->svcs[order[k]];
         bool wanted =
             s->wanted == WANTED_START || (s->wanted == WANTED_SPEC && s->spec->startup.auto_start);
-        if (!wanted || svc_is_active(s)) continue;
-        char err[256];
-        start_options o = {.replace_existing_jobs = true};
-        if (service_start(sv, s->name, &o, false, err, sizeof(err)) < 0)
-            svc_explain(s, "not started: %s", err);
+        if (wanted && !svc_is_active(s)) svc_auto_start(sv, s);
     }
     free(order);
 }

@@ -90,10 +90,13 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
     ref->r = r;
     ref->refs = 1;
     const registry *old = sv->reg->r;
+    bool had_services = sv->applied;
+    sv->applied = true;
     json_t *added = json_array(), *changed = json_array(), *removed = json_array(),
            *unchanged = json_array();
     strmap by_name = {0};
     bool *restart = calloc(r->n_services + 1, sizeof(*restart));
+    bool *fresh = calloc(r->n_services + 1, sizeof(*fresh));
     for (size_t i = 0; i < r->n_services; i++) {
         const service_spec *spec = r->services[i];
         svc *s = svc_find(sv, spec->name);
@@ -105,6 +108,7 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
             s = svc_new(spec->name);
             if (!s) continue;
             json_array_append_new(added, json_string(spec->name));
+            if (fresh) fresh[i] = true;
         }
         s->spec = spec;
         s->index = i;
@@ -140,6 +144,11 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
         if (restart[i]) supervisor_service_restart(sv, r->services[i]->name, err, sizeof(err));
     }
     free(restart);
+    /* New services that declare auto_start come up as they would at boot,
+     * but not on the daemon's own first apply (it starts what is wanted). */
+    for (size_t i = 0; fresh && had_services && i < r->n_services; i++)
+        if (fresh[i] && r->services[i]->startup.auto_start) svc_auto_start(sv, svcs[i]);
+    free(fresh);
     json_t *p = json_pack("{s:o, s:o, s:o, s:o}", "added", added, "changed", changed, "removed",
                           removed, "unchanged", unchanged);
     if (plan)

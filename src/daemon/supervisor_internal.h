@@ -86,6 +86,7 @@ struct supervisor {
     svc **buried; /* services removed from the registry, freed at the end */
     size_t n_buried;
     bool shutting_down; /* nothing starts or restarts any more */
+    bool applied;       /* a registry was applied before (not the boot one) */
     void (*on_idle)(void *ctx);
     void *on_idle_ctx;
 };
@@ -110,6 +111,8 @@ void reg_ref_put(reg_ref *ref);
 svc *svc_find(supervisor *sv, const char *name);
 bool svc_is_active(const svc *s);
 void svc_bury(supervisor *sv, svc *s);
+/* Starts a service as the daemon does at boot: its wanted status stays. */
+void svc_auto_start(supervisor *sv, svc *s);
 void svc_drop_run(supervisor *sv, svc *s);
 void supervisor_hooks_start(supervisor *sv);
 void supervisor_hooks_stop(supervisor *sv);

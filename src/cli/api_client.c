@@ -1,0 +1,143 @@
+/* api_client.c — JSON-RPC calls to the daemon with libcurl over its unix
+ * socket. When nothing answers and autostart is allowed, `tend daemon` is
+ * started in its own session, and the call waits for it on a readiness
+ * pipe (the daemon writes one byte once it listens) instead of polling. */
+#include "cli/api_client.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/paths.h"
+
+static bool autostart = true;
+
+void api_set_autostart(bool allowed)
+{
+    autostart = allowed;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+    buf_append(ctx, data, size * n);
+    return size * n;
+}
+
+/* One POST; returns CURLE_* and the body. */
+static CURLcode post(const char *socket_path, const char *body, buf *out, long *status)
+{
+    CURL *curl = curl_easy_init();
+    if (!curl) return CURLE_FAILED_INIT;
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+    curl_easy_setopt(curl, CURLOPT_URL, "http://localhost/rpc");
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+    CURLcode rc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return rc;
+}
+
+/* Starts `tend daemon` detached and waits until it listens (or dies). */
+static bool start_daemon(const tend_paths *paths)
+{
+    int ready[2];
+    if (tend_paths_create(paths) < 0 || pipe2(ready, O_CLOEXEC) < 0) return false;
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+        /* Double fork: the daemon is nobody's child but init's (or a subreaper's). */
+        if (setsid() < 0 || fork() != 0) _exit(0);
+        char *log = NULL, fd_arg[16];
+        if (asprintf(&log, "%s/daemon.log", paths->state_dir) < 0) _exit(1);
+        int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int in = open("/dev/null", O_RDONLY);
+        if (out < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(1);
+        snprintf(fd_arg, sizeof(fd_arg), "%d", ready[1]);
+        fcntl(ready[1], F_SETFD, 0); /* the daemon keeps this one */
+        execl("/proc/self/exe", "tend", "daemon", "--ready-fd", fd_arg, (char *)NULL);
+        _exit(127);
+    }
+    close(ready[1]);
+    waitpid(pid, NULL, 0);
+    char byte = 0;
+    ssize_t n;
+    do n = read(ready[0], &byte, 1);
+    while (n < 0 && errno == EINTR);
+    close(ready[0]);
+    return n == 1;
+}
+
+static void describe_error(json_t *error, call_error *err)
+{
+    json_t *data = json_object_get(error, "data");
+    err->code = (int)json_integer_value(json_object_get(error, "code"));
+    const char *message = json_string_value(json_object_get(error, "message"));
+    const char *detail = json_is_string(data) ? json_string_value(data)
+                         : json_is_object(data)
+                             ? json_string_value(json_object_get(data, "message"))
+                             : NULL;
+    snprintf(err->message, sizeof(err->message), "%s", detail ? detail : message ? message : "?");
+}
+
+call_status api_call(const char *method, json_t *params, json_t **result, call_error *err)
+{
+    tend_paths paths;
+    if (tend_paths_init(&paths) < 0) {
+        snprintf(err->message, sizeof(err->message), "out of memory");
+        return CALL_FAILED;
+    }
+    json_t *req = json_pack("{s:s, s:i, s:s}", "jsonrpc", "2.0", "id", 1, "method", method);
+    if (params) json_object_set(req, "params", params);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    buf out = {0};
+    long status = 0;
+    CURLcode rc = post(paths.socket, body, &out, &status);
+    const char *no = getenv("TEND_NO_AUTOSTART");
+    bool may_start = autostart && !(no && strcmp(no, "1") == 0);
+    if (rc == CURLE_COULDNT_CONNECT && may_start && start_daemon(&paths)) {
+        buf_free(&out);
+        rc = post(paths.socket, body, &out, &status);
+    }
+    free(body);
+    call_status result_status = CALL_FAILED;
+    if (rc == CURLE_COULDNT_CONNECT) {
+        snprintf(err->message, sizeof(err->message), "no daemon answers at %s%s", paths.socket,
+                 may_start ? " and none could be started" : " (start one with 'tend daemon')");
+        result_status = CALL_UNREACHABLE;
+    } else if (rc != CURLE_OK) {
+        snprintf(err->message, sizeof(err->message), "talking to the daemon: %s",
+                 curl_easy_strerror(rc));
+        result_status = CALL_UNREACHABLE;
+    } else {
+        json_t *resp = json_loadb(out.data ? out.data : "", out.len, 0, NULL);
+        json_t *error = json_object_get(resp, "error");
+        if (error) {
+            describe_error(error, err);
+        } else if (resp && json_object_get(resp, "result")) {
+            *result = json_incref(json_object_get(resp, "result"));
+            result_status = CALL_OK;
+        } else {
+            snprintf(err->message, sizeof(err->message), "unexpected answer (HTTP %ld)", status);
+        }
+        json_decref(resp);
+    }
+    buf_free(&out);
+    tend_paths_free(&paths);
+    return result_status;
+}

@@ -1,0 +1,24 @@
+/* api_client.h — the CLI's side of the API: one JSON-RPC call over the
+ * daemon's unix socket, and starting a user daemon when none answers. */
+#ifndef TEND_CLI_API_CLIENT_H
+#define TEND_CLI_API_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+typedef enum { CALL_OK, CALL_FAILED, CALL_UNREACHABLE } call_status;
+
+typedef struct {
+    int code;
+    char message[512]; /* with error.data's detail appended when there is one */
+} call_error;
+
+/* Calls method with params (borrowed; NULL for none). On CALL_OK *result
+ * is a new reference. */
+call_status api_call(const char *method, json_t *params, json_t **result, call_error *err);
+
+/* Whether api_call may start a daemon when none answers (default yes;
+ * --no-autostart and TEND_NO_AUTOSTART=1 say no). */
+void api_set_autostart(bool allowed);
+
+#endif

@@ -1,0 +1,234 @@
+/* cmd_services.c — `tend services ...`: list, status, start, stop,
+ * restart and logs through the daemon; dependencies and validate offline.
+ * Human output follows the service management guide; --json prints what
+ * the API returned. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/api_client.h"
+#include "cli/cli.h"
+
+static const char services_usage[] =
+    "usage: tend services SUBCOMMAND [ARGS] [--json] [--no-autostart]\n"
+    "\n"
+    "  list [--running] [--category C]   services with their actual state\n"
+    "  status NAME                       one service: state, wanted, PID, uptime, restarts\n"
+    "  start NAME [--force]              start it (dependencies first); --force skips the\n"
+    "                                    conflict check\n"
+    "  stop NAME [--force]               stop it; refused while dependents run, unless --force\n"
+    "  restart NAME                      stop and start again\n"
+    "  logs NAME [--lines N]             its latest output (default 50 lines)\n"
+    "  dependencies [NAME] [-c FILE]     dependency tree, start order, reverse dependencies\n"
+    "  validate [-c FILE]                check the registry\n"
+    "\n"
+    "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.\n";
+
+typedef struct {
+    bool json, running, force;
+    const char *category;
+    long lines;
+    const char *name;
+} svc_args;
+
+static int parse(int argc, char **argv, svc_args *a, bool needs_name)
+{
+    static const struct option options[] = {
+        {"json", no_argument, NULL, 'j'},        {"running", no_argument, NULL, 'r'},
+        {"force", no_argument, NULL, 'f'},       {"category", required_argument, NULL, 'c'},
+        {"lines", required_argument, NULL, 'n'}, {"no-autostart", no_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},        {0},
+    };
+    int c;
+    optind = 1;
+    *a = (svc_args){.lines = 50};
+    while ((c = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'j': a->json = true; break;
+        case 'r': a->running = true; break;
+        case 'f': a->force = true; break;
+        case 'c': a->category = optarg; break;
+        case 'n': {
+            char *end = NULL;
+            a->lines = strtol(optarg, &end, 10);
+            if (*end || a->lines < 1 || a->lines > 100000) {
+                fprintf(stderr, "tend services: --lines needs a number from 1 to 100000\n");
+                return -1;
+            }
+            break;
+        }
+        case 'A': api_set_autostart(false); break;
+        case 'h': fputs(services_usage, stdout); exit(EXIT_OK);
+        default: return -1;
+        }
+    }
+    if (needs_name && argc - optind != 1) {
+        fprintf(stderr, "tend services %s: give one service NAME\n", argv[0]);
+        return -1;
+    }
+    if (!needs_name && argc - optind != 0) {
+        fprintf(stderr, "tend services %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+        return -1;
+    }
+    a->name = needs_name ? argv[optind] : NULL;
+    return 0;
+}
+
+static const char *text_of(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "-";
+}
+
+static int print_json(json_t *v)
+{
+    char *text = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    puts(text ? text : "null");
+    free(text);
+    return EXIT_OK;
+}
+
+static int call(const char *method, json_t *params, json_t **result)
+{
+    call_error err = {0};
+    call_status st = api_call(method, params, result, &err);
+    json_decref(params);
+    return cli_report_call(method, st, &err);
+}
+
+static int services_list(const svc_args *a)
+{
+    json_t *params = json_object(), *result = NULL;
+    if (a->running) json_object_set_new(params, "running", json_true());
+    if (a->category) json_object_set_new(params, "category", json_string(a->category));
+    int rc = call("service.list", params, &result);
+    if (rc) return rc;
+    if (a->json)
+        rc = print_json(result);
+    else {
+        printf("%-20s %-15s %-15s %-9s %-15s %s\n", "name", "type", "category", "status",
+               "deployment_mode", "auto_start");
+        size_t i;
+        json_t *s;
+        json_array_foreach(result, i, s)
+            printf("%-20s %-15s %-15s %-9s %-15s %s\n", text_of(s, "name"), text_of(s, "type"),
+                   text_of(s, "category"), text_of(s, "state"), text_of(s, "deployment"),
+                   json_is_true(json_object_get(s, "auto_start")) ? "true" : "false");
+    }
+    json_decref(result);
+    return rc;
+}
+
+static int services_status(const svc_args *a)
+{
+    json_t *result = NULL;
+    int rc = call("service.status", json_pack("{s:s}", "name", a->name), &result);
+    if (rc) return rc;
+    if (a->json) {
+        print_json(result);
+        json_decref(result);
+        return EXIT_OK;
+    }
+    printf("Service: %s\n", text_of(result, "name"));
+    printf("Type: %s\n", text_of(result, "type"));
+    printf("Category: %s\n", text_of(result, "category"));
+    printf("Status: %s\n", text_of(result, "state"));
+    printf("Wanted: %s\n", text_of(result, "wanted"));
+    printf("Deployment: %s\n", text_of(result, "deployment"));
+    printf("Auto-start: %s\n",
+           json_is_true(json_object_get(result, "auto_start")) ? "true" : "false");
+    json_t *pid = json_object_get(result, "pid");
+    if (json_is_integer(pid))
+        printf("PID: %lld\n", (long long)json_integer_value(pid));
+    else
+        printf("PID: -\n");
+    json_t *uptime = json_object_get(result, "uptime");
+    if (json_is_number(uptime))
+        printf("Uptime: %.0fs\n", floor(json_number_value(uptime)));
+    else
+        printf("Uptime: -\n");
+    printf("Restarts: %lld\n", (long long)json_integer_value(json_object_get(result, "restarts")));
+    printf("Reason: %s\n", text_of(result, "reason"));
+    printf("Dependencies: [");
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(result, "dependencies"), i, d)
+        printf("%s%s", i ? ", " : "", json_string_value(d));
+    printf("]\n");
+    json_decref(result);
+    return EXIT_OK;
+}
+
+static int services_act(const char *verb, const svc_args *a)
+{
+    char method[32];
+    snprintf(method, sizeof(method), "service.%s", verb);
+    json_t *params = json_pack("{s:s}", "name", a->name);
+    if (a->force && strcmp(verb, "restart") != 0) json_object_set_new(params, "force", json_true());
+    json_t *result = NULL;
+    call_error err = {0};
+    call_status st = api_call(method, params, &result, &err);
+    json_decref(params);
+    if (st != CALL_OK) {
+        fprintf(stderr, "%s%s\n", cli_fancy(stderr) ? "❌ " : "error: ", err.message);
+        if (strstr(err.message, "Dependent services running"))
+            fprintf(stderr, "Use --force to stop anyway\n");
+        return st == CALL_UNREACHABLE ? EXIT_UNREACHABLE : EXIT_FAILED;
+    }
+    if (a->json)
+        print_json(result);
+    else
+        printf("%s %s: %s\n", strcmp(verb, "stop") == 0 ? "Stopping" : "Starting", a->name,
+               text_of(result, "state"));
+    json_decref(result);
+    return EXIT_OK;
+}
+
+static int services_logs(const svc_args *a)
+{
+    json_t *result = NULL;
+    int rc = call("logs.tail",
+                  json_pack("{s:s, s:I}", "name", a->name, "lines", (json_int_t)a->lines), &result);
+    if (rc) return rc;
+    if (a->json)
+        print_json(result);
+    else {
+        size_t i;
+        json_t *line;
+        json_array_foreach(json_object_get(result, "lines"), i, line) printf(
+            "%s %s %s\n", text_of(line, "at"), text_of(line, "stream"), text_of(line, "text"));
+    }
+    json_decref(result);
+    return EXIT_OK;
+}
+
+int cmd_services(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(services_usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+        fputs(services_usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(sub, "dependencies") == 0) return cmd_dependencies(argc - 1, argv + 1);
+    if (strcmp(sub, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+    static const char *const with_name[] = {"status", "start", "stop", "restart", "logs", NULL};
+    bool needs_name = false, known = strcmp(sub, "list") == 0;
+    for (size_t i = 0; with_name[i]; i++)
+        if (strcmp(sub, with_name[i]) == 0) known = needs_name = true;
+    if (!known) {
+        fprintf(stderr, "tend services: unknown subcommand '%s'\n%s", sub, services_usage);
+        return EXIT_USAGE;
+    }
+    svc_args a;
+    if (parse(argc - 1, argv + 1, &a, needs_name) < 0) return EXIT_USAGE;
+    if (strcmp(sub, "list") == 0) return services_list(&a);
+    if (strcmp(sub, "status") == 0) return services_status(&a);
+    if (strcmp(sub, "logs") == 0) return services_logs(&a);
+    return services_act(sub, &a);
+}
