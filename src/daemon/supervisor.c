@@ -592,14 +592,24 @@ void supervisor_hooks_start(supervisor *sv)
     uv_unref((uv_handle_t *)&sv->end_check);
 }
 
-void supervisor_hooks_stop(supervisor *sv)
+static void supervisor_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+void supervisor_flush_retired(supervisor *sv)
 {
     end_of_iteration(&sv->end_check);
     for (size_t i = 0; i < sv->n_retired; i++) run_free(sv->retired[i]);
     free(sv->retired);
     sv->retired = NULL;
     sv->n_retired = 0;
-    uv_close((uv_handle_t *)&sv->end_check, NULL);
+}
+
+void supervisor_hooks_stop(supervisor *sv)
+{
+    /* The handle lives inside sv: sv is freed when libuv is done with it. */
+    uv_close((uv_handle_t *)&sv->end_check, supervisor_closed);
 }
 
 void supervisor_shutdown(supervisor *sv, void (*done)(void *ctx), void *ctx)

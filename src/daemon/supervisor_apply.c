@@ -200,7 +200,7 @@ supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir)
 void supervisor_free(supervisor *sv)
 {
     if (!sv) return;
-    supervisor_hooks_stop(sv);
+    supervisor_flush_retired(sv);
     for (size_t i = 0; i < sv->reg->r->n_services; i++) {
         svc_drop_run(sv, sv->svcs[i]);
         svc_free(sv->svcs[i]);
@@ -216,7 +216,7 @@ void supervisor_free(supervisor *sv)
     graph_free(&sv->rdeps);
     reg_ref_put(sv->reg);
     free(sv->logs_dir);
-    free(sv);
+    supervisor_hooks_stop(sv); /* last: frees sv once its handle has closed */
 }
 
 const registry *supervisor_registry(const supervisor *sv)

@@ -115,6 +115,8 @@ void svc_bury(supervisor *sv, svc *s);
 void svc_auto_start(supervisor *sv, svc *s);
 void svc_drop_run(supervisor *sv, svc *s);
 void supervisor_hooks_start(supervisor *sv);
+/* Frees sv itself, once libuv has closed its handle. */
 void supervisor_hooks_stop(supervisor *sv);
+void supervisor_flush_retired(supervisor *sv);
 
 #endif

@@ -34,8 +34,9 @@ class RpcError(Exception):
 
 
 class Daemon:
-    def __init__(self, home, config=None, extra_args=()):
+    def __init__(self, home, config=None, extra_args=(), valgrind=None):
         self.home = Path(home)
+        self.valgrind = list(valgrind or [])
         self.config = config
         self.extra_args = list(extra_args)
         self.proc = None
@@ -46,7 +47,7 @@ class Daemon:
         return dict(os.environ, TEND_HOME=str(self.home), NO_COLOR='1')
 
     def start(self, timeout=10):
-        args = [TEND_BIN, 'daemon'] + (['-c', str(self.config)] if self.config else []) + self.extra_args
+        args = self.valgrind + [TEND_BIN, 'daemon'] + (['-c', str(self.config)] if self.config else []) + self.extra_args
         self.log = open(self.home / 'daemon.out', 'ab')
         self.proc = subprocess.Popen(args, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)

@@ -315,3 +315,28 @@ deployment = { mode = "binary", binary = { binary_path = "/usr/bin/yes", args = 
         assert d.call('service.status', {'name': 'chatty'})['state'] == 'running'
     d.call('service.stop', {'name': 'chatty'})
     d.wait_state('chatty', 'inactive')
+
+
+def test_daemon_is_valgrind_clean(home):
+    """A whole scenario (start with dependencies, a workflow, stop, a
+    standalone job, apply, delete, shutdown) under valgrind: no invalid
+    access, no leak."""
+    import shutil
+    import subprocess
+    valgrind = shutil.which('valgrind')
+    if not valgrind or 'asan' in os.environ.get('TEND_BIN', ''):
+        pytest.skip('needs valgrind and a build without sanitizers')
+    cfg = home / 'services.toml'
+    cfg.write_text(Path(__file__).resolve().parents[2].joinpath('examples/services.toml').read_text())
+    d = Daemon(home, cfg, valgrind=[valgrind, '--leak-check=full', '--error-exitcode=9', '-q'])
+    d.start(timeout=60)
+    d.call('service.start', {'name': 'api-gateway'})
+    d.wait_state('api-gateway', 'running', timeout=30)
+    d.call('service.start', {'name': 'app'})
+    d.wait_state('app', 'running', timeout=30)
+    d.call('service.stop', {'name': 'app', 'remove_jobs': True})
+    d.call('job.create', {'action': 'app-warmup'})
+    d.call('service.delete', {'name': 'coredns'})
+    d.call('service.status_all')
+    assert d.stop(timeout=60) == 0, d.output()
+    assert '==' not in d.output(), d.output()
