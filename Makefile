@@ -6,7 +6,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 60
 EXAMPLE    := examples/services.toml
 
-.PHONY: all setup build run test asan fuzz format clean
+.PHONY: all setup build run test asan fuzz bench format clean
 
 all: build
 
@@ -17,11 +17,12 @@ build: setup
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) >/dev/null
 	@meson compile -C $(BUILD) >/dev/null || meson compile -C $(BUILD)
 
-# Until the daemon lands, running tend on the example registry means
-# validating it and showing its dependency order.
+# tend on the example registry, in the foreground (Ctrl+C stops it and
+# every service). In another shell: export TEND_HOME=$$PWD/.tend and
+# ./build/tend services list.
 run: build
 	./$(BUILD)/tend validate -c $(EXAMPLE)
-	./$(BUILD)/tend services dependencies -c $(EXAMPLE)
+	TEND_HOME=$(CURDIR)/.tend ./$(BUILD)/tend daemon -c $(EXAMPLE)
 
 test: build
 	@scripts/run-tests.sh $(BUILD)
@@ -43,6 +44,14 @@ fuzz:
 	@mkdir -p fuzz/corpus
 	./$(FUZZ_BUILD)/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-max_len=4096 fuzz/corpus ../shared/conformance/toml
+
+# Speed and memory: tend alone through its API, then side by side with s6,
+# runit and supervisord (../shared/bench/peers.py). Not part of make test.
+BENCH_N ?= 1000
+bench: build
+	@scripts/setup.sh bench
+	/usr/bin/python3 bench/bench_tend.py $(BENCH_N)
+	TEND_BIN=$(CURDIR)/$(BUILD)/tend /usr/bin/python3 ../shared/bench/peers.py $(BENCH_N)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -2,15 +2,16 @@
 # setup.sh — installs the Debian packages tend needs to build and test.
 # Idempotent and quick when everything is present: it asks dpkg first and
 # runs apt-get only for what is missing. `setup.sh fuzz` adds the fuzzing
-# toolchain. Needs root (or sudo) only when something must be installed.
+# toolchain, `setup.sh bench` the supervisors tend is measured against. Needs root (or sudo) only when something must be installed.
 set -eu
 
 packages="gcc make meson ninja-build pkg-config libcmocka-dev python3 python3-pytest python3-requests valgrind
     libuv1-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev"
 case "${1:-}" in
 fuzz) packages="$packages clang libclang-rt-14-dev" ;;
+bench) packages="$packages s6 runit supervisor" ;;
 "") ;;
-*) echo "usage: scripts/setup.sh [fuzz]" >&2; exit 2 ;;
+*) echo "usage: scripts/setup.sh [fuzz|bench]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -8,6 +8,7 @@
 #include "api/httpd.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,7 +36,12 @@ struct httpd {
 typedef struct {
     buf body;
     bool too_big;
+    bool big_answer;
 } request;
+
+/* After an answer this large (status_all of a thousand services), the
+ * memory it took goes back to the system instead of lingering in malloc. */
+#define BIG_ANSWER (64u << 10)
 
 static void httpd_run(httpd *h);
 
@@ -110,6 +116,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (req->too_big) return reply_error(c, 413 /* content too large */, "request body too large");
     char *answer = rpc_handle(h->rpc, req->body.data ? req->body.data : "", req->body.len);
     if (!answer) return reply(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
+    req->big_answer = strlen(answer) > BIG_ANSWER;
     return reply(c, MHD_HTTP_OK, answer, "application/json");
 }
 
@@ -119,9 +126,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)cls, (void)c, (void)why;
     request *req = *con_cls;
     if (!req) return;
+    bool trim = req->big_answer;
     buf_free(&req->body);
     free(req);
     *con_cls = NULL;
+    if (trim) malloc_trim(0);
 }
 
 static int listen_unix(const char *path, char *err, size_t errlen)

@@ -151,6 +151,7 @@ typedef struct {
     deployment_spec deployment;
     health_spec health;
     startup_spec startup;
+    long log_max_bytes; /* the service's job logs are kept within this; default 64 MiB */
     spec_pos pos;
 } service_spec;
 

@@ -150,6 +150,7 @@ json_t *service_spec_to_json(const service_spec *s)
     if (s->deployment.mode != DEPLOY_NONE)
         json_object_set_new(o, "deployment", deployment_to_json(&s->deployment));
     json_object_set_new(o, "health_check", health_to_json(&s->health));
+    json_object_set_new(o, "log_max_bytes", json_integer(s->log_max_bytes));
     const startup_spec *st = &s->startup;
     json_object_set_new(o, "startup",
                         json_pack("{s:b, s:f, s:i, s:s, s:i, s:f, s:f, s:f}", "auto_start",

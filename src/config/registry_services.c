@@ -9,8 +9,9 @@
 #include "config/words.h"
 
 static const char *const service_keys[] = {
-    "name",      "type",    "category",   "description",  "required_for", "dependencies",
-    "conflicts", "actions", "deployment", "health_check", "startup",      NULL,
+    "name",         "type",          "category", "description", "required_for",
+    "dependencies", "conflicts",     "actions",  "deployment",  "health_check",
+    "startup",      "log_max_bytes", NULL,
 };
 static const char *const service_types[] = {"platform", "infrastructure", "utility", NULL};
 
@@ -269,6 +270,7 @@ static service_spec *service_new(void)
     s->health.interval = 10;
     s->health.retries = 3;
     s->health.timeout = 5;
+    s->log_max_bytes = 64L << 20;
     s->startup = (startup_spec){
         .auto_start = false,
         .start_timeout = 30,
@@ -315,6 +317,13 @@ service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
     read_deployment(rd, table, path, &s->deployment);
     read_health(rd, table, path, &s->health);
     read_startup(rd, table, path, &s->startup);
+    const toml_value *lmb = toml_get(table, "log_max_bytes");
+    if (lmb && lmb->type == TOML_INTEGER && lmb->u.integer >= 65536 &&
+        lmb->u.integer <= (1LL << 40))
+        s->log_max_bytes = (long)lmb->u.integer;
+    else if (lmb)
+        read_error(rd, lmb->pos,
+                   "'%s.log_max_bytes': expected an integer from 65536 to 1099511627776", path);
 
     const toml_entry *actions = toml_get_entry(table, "actions");
     if (actions && s->deployment.mode != DEPLOY_NONE)

@@ -1,6 +1,7 @@
 /* joblog.c — capturing job output into log files (see joblog.h). */
 #include "daemon/joblog.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -27,6 +28,8 @@ typedef struct {
 struct job_log {
     log_stream out, err;
     int fd;           /* the log file, opened at the first output (-1 until then) */
+    uint64_t written; /* bytes in the current file */
+    uint64_t budget;  /* for all of the service's logs */
     char *dir, *path; /* where it goes */
     bool released;
 };
@@ -120,19 +123,109 @@ static int make_dir(const char *path)
     return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+/* "123.log" or "123.log.1": the job id, and whether it is the older half. */
+static bool log_name(const char *name, long long *job, int *older)
+{
+    char *end = NULL;
+    *job = strtoll(name, &end, 10);
+    if (end == name) return false;
+    if (strcmp(end, ".log") == 0)
+        *older = 0;
+    else if (strcmp(end, ".log.1") == 0)
+        *older = 1;
+    else
+        return false;
+    return true;
+}
+
+typedef struct {
+    char *path;
+    long long job;
+    int older;
+    off_t size;
+} log_file;
+
+static log_file *realloc_files(log_file *files, size_t *cap)
+{
+    size_t grown_cap = *cap ? *cap * 2 : 16;
+    log_file *grown = realloc(files, grown_cap * sizeof(*grown));
+    if (!grown) {
+        free(files);
+        return NULL;
+    }
+    *cap = grown_cap;
+    return grown;
+}
+
+static int oldest_first(const void *a, const void *b)
+{
+    const log_file *x = a, *y = b;
+    if (x->job != y->job) return x->job < y->job ? -1 : 1;
+    return y->older - x->older;
+}
+
+/* Keeps a service's logs within budget bytes and
+ * JOBLOG_SERVICE_FILES files, deleting the oldest jobs' logs first. */
+static void prune_service_logs(const char *dir, uint64_t budget)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    log_file *files = NULL;
+    size_t n = 0, cap = 0;
+    uint64_t total = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long long job;
+        int older;
+        struct stat st;
+        char *path = NULL;
+        if (!log_name(e->d_name, &job, &older) || asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+            continue;
+        if (stat(path, &st) < 0 || (n == cap && !(files = realloc_files(files, &cap)))) {
+            free(path);
+            continue;
+        }
+        files[n++] = (log_file){.path = path, .job = job, .older = older, .size = st.st_size};
+        total += (uint64_t)st.st_size;
+    }
+    closedir(d);
+    if (files) qsort(files, n, sizeof(*files), oldest_first);
+    for (size_t i = 0; i < n; i++) {
+        if (total > budget || n - i > JOBLOG_SERVICE_FILES) {
+            if (unlink(files[i].path) == 0) totals.files_pruned++;
+            total -= (uint64_t)files[i].size;
+        }
+        free(files[i].path);
+    }
+    free(files);
+}
+
 /* Most services print little or nothing: the file (and its folder) is
- * created when the first output arrives, not for every job. */
+ * created when the first output arrives, not for every job. A file that
+ * outgrows a quarter of the budget becomes JOB.log.1 and a new one starts. */
 static void log_write(job_log *log, const char *data, size_t len)
 {
+    if (log->fd >= 0 && log->written + len > log->budget / 4) {
+        char *older = NULL;
+        close(log->fd);
+        log->fd = -1;
+        if (asprintf(&older, "%s.1", log->path) >= 0) rename(log->path, older);
+        free(older);
+    }
     if (log->fd < 0 && log->path) {
         make_dir(log->dir);
+        prune_service_logs(log->dir, log->budget);
         log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        log->written = 0;
         if (log->fd < 0) {
             free(log->path); /* unwritable: give up on this log, quietly */
             log->path = NULL;
         }
     }
-    if (log->fd >= 0) write_all(log->fd, data, len);
+    if (log->fd >= 0) {
+        write_all(log->fd, data, len);
+        log->written += len;
+    }
 }
 
 static void maybe_free(job_log *log)
@@ -207,11 +300,12 @@ static int stream_open(uv_loop_t *loop, job_log *log, log_stream *s, int tag)
 }
 
 job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
-                     char **path)
+                     uint64_t budget, char **path)
 {
     job_log *log = calloc(1, sizeof(*log));
     if (!log) return NULL;
     log->fd = -1;
+    log->budget = budget;
     log->out.child_fd = log->err.child_fd = -1;
     if (asprintf(&log->dir, "%s/%s", logs_dir, service ? service : "_jobs") < 0) log->dir = NULL;
     if (!log->dir || asprintf(&log->path, "%s/%lld.log", log->dir, (long long)job_id) < 0 ||

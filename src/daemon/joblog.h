@@ -4,7 +4,8 @@
  * The daemon's ends of the pipes are non-blocking and read by the loop in
  * large chunks into one shared buffer, so a child writing as fast as it
  * can never blocks the daemon, and a thousand idle jobs cost no buffers.
- * A line longer than JOBLOG_LINE_MAX is cut and marked, and counted.
+ * A line longer than JOBLOG_LINE_MAX is cut and marked, and counted. Each
+ * service's logs stay within a budget; the oldest jobs' logs go first.
  * A log outlives its job until both pipes reach end-of-file, so nothing
  * the process wrote before it died is lost.
  */
@@ -15,6 +16,10 @@
 #include <uv.h>
 
 #define JOBLOG_LINE_MAX 16384
+/* A service keeps at most this many log files; its byte budget is its
+ * log_max_bytes, and one job's file is cut in two (JOB.log.1, JOB.log)
+ * when it passes a quarter of the budget. */
+#define JOBLOG_SERVICE_FILES 64
 
 typedef struct job_log job_log;
 
@@ -22,7 +27,7 @@ typedef struct job_log job_log;
  * (logs_dir/_jobs/JOB.log for a job of no service), created when the first
  * output arrives. *path gets the file's path (caller frees). */
 job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
-                     char **path);
+                     uint64_t budget, char **path);
 /* The write ends for the child's stdout and stderr. */
 void joblog_child_fds(job_log *log, int *out_fd, int *err_fd);
 /* The child has them now: the daemon closes its copies of the write ends. */
@@ -31,8 +36,9 @@ void joblog_child_started(job_log *log);
 void joblog_release(job_log *log);
 
 typedef struct {
-    uint64_t bytes;     /* read from all jobs */
-    uint64_t lines_cut; /* lines longer than JOBLOG_LINE_MAX */
+    uint64_t bytes;        /* read from all jobs */
+    uint64_t lines_cut;    /* lines longer than JOBLOG_LINE_MAX */
+    uint64_t files_pruned; /* old logs deleted to keep within the budget */
 } joblog_stats;
 joblog_stats joblog_totals(void);
 

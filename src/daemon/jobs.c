@@ -193,8 +193,9 @@ void job_launch(job_rt *j)
 {
     char err[256] = "";
     pid_t pid = 0;
+    uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
     j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
-                         &j->log_path);
+                         budget, &j->log_path);
     int rc = launch_action(j->spec, j->log, &pid, err, sizeof(err));
     if (rc < 0) {
         if (j->log) joblog_release(j->log), j->log = NULL;

@@ -391,6 +391,18 @@ static int service_start(supervisor *sv, const char *name, const start_options *
         return -ENOMEM;
     }
     graph_closure(&sv->deps, s->index, mark);
+    for (size_t i = 0; i < n; i++) {
+        deploy_mode mode = sv->svcs[i]->spec->deployment.mode;
+        if (!mark[i] || mode == DEPLOY_NONE || mode == DEPLOY_BINARY) continue;
+        /* Saying so beats a run of no jobs that looks like success. */
+        snprintf(err, errlen,
+                 "%s: deployment mode %s cannot be started by this version of tend "
+                 "(binary and actions can)",
+                 sv->svcs[i]->name, deploy_mode_name(mode));
+        free(mark);
+        free(order);
+        return -ENOTSUP;
+    }
     for (size_t i = 0; i < n && !o->force; i++) {
         int rc = mark[i] ? check_conflicts(sv, sv->svcs[i], err, errlen) : 0;
         if (rc < 0) {

@@ -2,6 +2,7 @@
 restarts and crash loops, stopping whole process groups, job cleanup,
 provenance in the SQLite file, and a daemon that stays responsive."""
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -340,3 +341,62 @@ def test_daemon_is_valgrind_clean(home):
     d.call('service.status_all')
     assert d.stop(timeout=60) == 0, d.output()
     assert '==' not in d.output(), d.output()
+
+
+def test_deployment_modes_without_an_adapter_are_refused_in_words(daemon):
+    d = daemon('''
+[services.coredns]
+deployment = { mode = "docker", docker = { image = "coredns/coredns:1.11.1" } }
+[services.web]
+dependencies = ["coredns"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    for name in ('coredns', 'web'):
+        with pytest.raises(RpcError) as e:
+            d.call('service.start', {'name': name})
+        assert 'coredns: deployment mode docker cannot be started' in str(e.value)
+    assert d.state('web') == 'inactive'
+    assert jobs_of(d) == []
+
+
+def test_logs_are_timestamped_tagged_and_long_lines_cut(daemon, home):
+    d = daemon('''
+[actions.talk]
+kind = "oneshot"
+interpreter = "sh"
+script = "echo to-stdout; echo to-stderr >&2; head -c 20000 /dev/zero | tr '\\\\0' x; echo; printf 'no newline at the end'"
+[services.talk]
+actions = ["talk"]
+''')
+    d.call('service.start', {'name': 'talk'})
+    d.wait_state('talk', 'success')
+    job = d.call('job.list', {'service_id': 'talk'})[0]
+    d.wait_for(lambda: Path(job['log_path']).exists() and
+               Path(job['log_path']).read_text().endswith('no newline at the end\n'), what='log')
+    lines = Path(job['log_path']).read_text().splitlines()
+    stamp, stream, text = lines[0].split(' ', 2)
+    assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z', stamp)
+    assert (stream, text) == ('out', 'to-stdout')
+    assert lines[1].split(' ', 1)[1] == 'err to-stderr'
+    assert lines[2].endswith(' [line cut]') and len(lines[2]) < 17000
+    assert lines[3].split(' ', 1)[1] == 'out no newline at the end'
+    tail = d.call('logs.tail', {'name': 'talk', 'lines': 2})['lines']
+    assert [(l['stream'], l['text'][:5]) for l in tail] == [('out', 'xxxxx'), ('out', 'no ne')]
+
+
+def test_logs_stay_within_the_service_budget(daemon, home):
+    d = daemon('''
+[services.noisy]
+log_max_bytes = 262144
+deployment = { mode = "binary", binary = { binary_path = "/bin/sh", args = ["-c", "i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; exit 1"] } }
+startup = { max_restarts = 12, restart_delay = 0.01, restart_delay_max = 0.02 }
+''')
+    d.call('service.start', {'name': 'noisy'})
+    d.wait_state('noisy', 'failed', timeout=30)
+    logs = home / 'logs' / 'noisy'
+    total = sum(f.stat().st_size for f in logs.iterdir())
+    assert total <= 262144 + 65536  # the budget, give or take the file being written
+    newest = max(logs.glob('*.log'), key=lambda f: int(f.name.split('.')[0]))
+    assert newest.read_text().splitlines()[-1].split(' ', 1)[1] == 'out line 2999'
+    tail = d.call('logs.tail', {'name': 'noisy', 'lines': 3})['lines']
+    assert [l['text'] for l in tail] == ['line 2997', 'line 2998', 'line 2999']
