@@ -16,13 +16,13 @@ static const char *const sql_text[SQL_COUNT] = {
         "INSERT INTO actions (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
         " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
     [SQL_ACTION_DELETE] = "DELETE FROM actions WHERE name = ?1",
-    [SQL_ACTIONS_EACH] = "SELECT name, spec, NULL FROM actions ORDER BY name",
+    [SQL_ACTIONS_EACH] = "SELECT name, spec, NULL FROM actions ORDER BY rowid",
     [SQL_SERVICE_PUT] =
         "INSERT INTO services (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
         " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
     [SQL_SERVICE_WANTED] = "UPDATE services SET wanted = ?2, updated_at = ?3 WHERE name = ?1",
     [SQL_SERVICE_DELETE] = "DELETE FROM services WHERE name = ?1",
-    [SQL_SERVICES_EACH] = "SELECT name, spec, wanted FROM services ORDER BY name",
+    [SQL_SERVICES_EACH] = "SELECT name, spec, wanted FROM services ORDER BY rowid",
     [SQL_RUN_CREATE] = "INSERT INTO runs (service, status, started_at) VALUES (?1, 'starting', ?2)",
     [SQL_RUN_UPDATE] = "UPDATE runs SET status = ?2, reason = ?3, ended_at = ?4 WHERE id = ?1",
     [SQL_JOB_CREATE] = "INSERT INTO jobs (service_id, action_id, run_id, phase, attempt, pid,"

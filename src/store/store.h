@@ -44,7 +44,8 @@ int store_service_delete(store *st, const char *name);
 
 typedef int (*store_spec_fn)(void *ctx, const char *name, const char *spec_json,
                              const char *wanted);
-/* Calls fn for every service (every action, with wanted NULL) in name order;
+/* Calls fn for every service (every action, with wanted NULL) in the order
+ * they were first stored;
  * stops at and returns fn's first non-zero result. */
 int store_services_each(store *st, store_spec_fn fn, void *ctx);
 int store_actions_each(store *st, store_spec_fn fn, void *ctx);

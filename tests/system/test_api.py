@@ -1,0 +1,128 @@
+"""The API surface of the daemon: specs through service.set/action.set (the
+same validation as the file), JSON-RPC batches and notifications, the
+socket's permissions, oneshot retries, and what a restarted daemon finds."""
+import json
+import stat
+
+import pytest
+
+from daemon import Daemon, RpcError
+
+SLEEP = {'deployment': {'mode': 'binary', 'binary': {'binary_path': '/bin/sleep', 'args': ['1000']}}}
+
+
+@pytest.fixture
+def home(tmp_path):
+    h = tmp_path / 'home'
+    h.mkdir()
+    return h
+
+
+@pytest.fixture
+def d(home):
+    daemon = Daemon(home).start()
+    yield daemon
+    assert daemon.stop() == 0, daemon.output()
+
+
+def test_socket_is_private(d):
+    assert stat.S_IMODE((d.home / 'tend.sock').stat().st_mode) == 0o600
+
+
+def test_service_set_get_delete(d):
+    plan = d.call('service.set', {'name': 'web', 'spec': SLEEP})
+    assert plan['added'] == ['web']
+    spec = d.call('service.get', {'name': 'web'})
+    assert spec['deployment']['binary']['binary_path'] == '/bin/sleep'
+    assert spec['startup']['restart'] == 'on-failure'  # defaults filled in
+    with pytest.raises(RpcError) as e:
+        d.call('service.set', {'name': 'api', 'spec': {'dependencies': ['nope'], **SLEEP}})
+    assert e.value.code == -32602 and "depends on 'nope', which is not a service" in str(e.value)
+    assert [s['name'] for s in d.call('service.list')] == ['web']
+    d.call('service.start', {'name': 'web'})
+    d.wait_state('web', 'running')
+    pid = d.call('service.status', {'name': 'web'})['pid']
+    assert d.call('service.delete', {'name': 'web'})['removed'] == ['web']
+    assert d.call('service.list') == []
+    assert d.call('job.list', {'service_id': 'web'}) == []
+    d.wait_for(lambda: not _alive(pid), what='process of deleted service gone')
+
+
+def test_actions_and_a_workflow_service_through_the_api(d):
+    d.call('action.set', {'name': 'prepare', 'spec': {'interpreter': 'sh', 'script': 'exit 0',
+                                                       'kind': 'oneshot'}})
+    d.call('action.set', {'name': 'serve', 'spec': {'exec': ['/bin/sleep', '1000'],
+                                                     'depends_on': {'requires': ['prepare']}}})
+    assert sorted(a['name'] for a in d.call('action.list')) == ['prepare', 'serve']
+    assert d.call('action.get', {'name': 'serve'})['depends_on']['requires'] == ['prepare']
+    d.call('service.set', {'name': 'app', 'spec': {'actions': ['prepare', 'serve']}})
+    with pytest.raises(RpcError) as e:
+        d.call('action.delete', {'name': 'serve'})
+    assert "runs action 'serve', which is not defined" in str(e.value)
+    d.call('service.start', {'name': 'app'})
+    d.wait_state('app', 'running')
+    run = d.call('run.get', {'id': d.call('service.status', {'name': 'app'})['run_id']})
+    assert [j['action_id'] for j in sorted(run['jobs'], key=lambda j: j['id'])] == ['prepare', 'serve']
+
+
+def test_oneshot_retries_keep_provenance(d, home):
+    marker = home / 'tries'
+    d.call('action.set', {'name': 'flaky', 'spec': {
+        'interpreter': 'sh', 'kind': 'oneshot',
+        'script': f'echo x >> {marker}; [ $(wc -l < {marker}) -ge 3 ]',
+        'retry': {'max_attempts': 3, 'delay': 0.01, 'backoff': 1}}})
+    d.call('service.set', {'name': 'job', 'spec': {'actions': ['flaky']}})
+    d.call('service.start', {'name': 'job'})
+    d.wait_state('job', 'success')
+    jobs = sorted(d.call('job.list', {'service_id': 'job'}), key=lambda j: j['id'])
+    assert [(j['attempt'], j['phase']) for j in jobs] == [(1, 'failed'), (2, 'failed'), (3, 'succeeded')]
+    assert len({(j['service_id'], j['action_id'], j['run_id']) for j in jobs}) == 1
+
+
+def test_batch_and_notification(d):
+    status, body = d.post(json.dumps([
+        {'jsonrpc': '2.0', 'id': 1, 'method': 'service.list'},
+        {'jsonrpc': '2.0', 'method': 'service.list'},
+        {'jsonrpc': '2.0', 'id': 2, 'method': 'nope'},
+        {'jsonrpc': '2.0', 'id': 3, 'method': 'service.status', 'params': {'name': 7}},
+    ]))
+    answers = {a['id']: a for a in json.loads(body)}
+    assert set(answers) == {1, 2, 3}
+    assert answers[1]['result'] == []
+    assert answers[2]['error']['code'] == -32601
+    assert answers[3]['error']['code'] == -32602 and "'name'" in answers[3]['error']['data']
+    status, body = d.post(json.dumps({'jsonrpc': '2.0', 'method': 'service.list'}))
+    assert status == 204 and body == b''
+    status, body = d.post('{"jsonrpc": "2.0", "method": ')
+    assert json.loads(body)['error']['code'] == -32700
+
+
+def test_a_restarted_daemon_brings_back_what_was_wanted(home):
+    cfg = home / 'services.toml'
+    cfg.write_text('''
+[services.kept]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+[services.idle]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d = Daemon(home, cfg).start()
+    d.call('service.start', {'name': 'kept'})
+    d.wait_state('kept', 'running')
+    assert d.stop() == 0
+    again = Daemon(home).start()  # no -c: the stored registry
+    try:
+        again.wait_state('kept', 'running')
+        assert again.state('idle') == 'inactive'
+        assert [s['name'] for s in again.call('service.list')] == ['kept', 'idle']
+        phases = [j['phase'] for j in again.call('job.list', {'service_id': 'kept'})]
+        assert phases.count('running') == 1
+    finally:
+        assert again.stop() == 0
+
+
+def _alive(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().split(') ')[1][0] != 'Z'
+    except OSError:
+        return False
