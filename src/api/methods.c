@@ -49,9 +49,37 @@ static json_t *apply_document(api_ctx *ctx, json_t *doc, rpc_error *err)
     return plan;
 }
 
-static json_t *current_document(api_ctx *ctx)
+/* The one parameter of most methods. */
+static int name_only(json_t *params, const char **name, rpc_error *err)
 {
-    return registry_to_json(supervisor_registry(ctx->sv));
+    if (param_names(params, NAMES("name"), err) < 0) return -1;
+    return param_string(params, "name", true, name, err);
+}
+
+/* The current registry with one service or action replaced (spec) or
+ * removed (spec NULL), validated and applied as a whole. */
+static json_t *change_spec(api_ctx *ctx, const char *section, const char *name, json_t *spec,
+                           rpc_error *err)
+{
+    json_t *doc = registry_to_json(supervisor_registry(ctx->sv));
+    json_t *table = json_object_get(doc, section);
+    json_t *plan = NULL;
+    if (spec) {
+        json_t *copy = json_deep_copy(spec);
+        if (strcmp(section, "services") == 0) json_object_set_new(copy, "name", json_string(name));
+        json_object_set_new(table, name, copy);
+        plan = apply_document(ctx, doc, err);
+    } else if (json_object_del(table, name) == 0) {
+        plan = apply_document(ctx, doc, err);
+    } else {
+        rpc_fail(err, RPC_FAILED, "no %s named '%s'%s",
+                 strcmp(section, "services") == 0 ? "service" : "action", name,
+                 strcmp(section, "actions") == 0
+                     ? " (the action of a binary service goes with its service)"
+                     : "");
+    }
+    json_decref(doc);
+    return plan;
 }
 
 /* ---- services ---- */
@@ -85,9 +113,7 @@ static json_t *service_get(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (param_names(params, NAMES("name"), err) < 0 ||
-        param_string(params, "name", true, &name, err) < 0)
-        return NULL;
+    if (name_only(params, &name, err) < 0) return NULL;
     const service_spec *s = registry_service(supervisor_registry(ctx->sv), name);
     if (!s) return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
     return service_spec_to_json(s);
@@ -102,30 +128,15 @@ static json_t *service_set(void *c, json_t *params, rpc_error *err)
         param_string(params, "name", true, &name, err) < 0 ||
         param_object(params, "spec", true, &spec, err) < 0)
         return NULL;
-    json_t *doc = current_document(ctx);
-    json_t *copy = json_deep_copy(spec);
-    json_object_set_new(copy, "name", json_string(name));
-    json_object_set_new(json_object_get(doc, "services"), name, copy);
-    json_t *plan = apply_document(ctx, doc, err);
-    json_decref(doc);
-    return plan;
+    return change_spec(ctx, "services", name, spec, err);
 }
 
 static json_t *service_delete(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (param_names(params, NAMES("name"), err) < 0 ||
-        param_string(params, "name", true, &name, err) < 0)
-        return NULL;
-    json_t *doc = current_document(ctx);
-    if (json_object_del(json_object_get(doc, "services"), name) < 0) {
-        json_decref(doc);
-        return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
-    }
-    json_t *plan = apply_document(ctx, doc, err);
-    json_decref(doc);
-    return plan;
+    if (name_only(params, &name, err) < 0) return NULL;
+    return change_spec(ctx, "services", name, NULL, err);
 }
 
 static json_t *service_start(void *c, json_t *params, rpc_error *err)
@@ -164,9 +175,7 @@ static json_t *service_restart(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (param_names(params, NAMES("name"), err) < 0 ||
-        param_string(params, "name", true, &name, err) < 0)
-        return NULL;
+    if (name_only(params, &name, err) < 0) return NULL;
     char why[512];
     int rc = supervisor_service_restart(ctx->sv, name, why, sizeof(why));
     if (rc < 0) return failed(err, rc, why);
@@ -177,9 +186,7 @@ static json_t *service_status(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (param_names(params, NAMES("name"), err) < 0 ||
-        param_string(params, "name", true, &name, err) < 0)
-        return NULL;
+    if (name_only(params, &name, err) < 0) return NULL;
     json_t *st = supervisor_service_status(ctx->sv, name);
     return st ? st : rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
 }
@@ -197,9 +204,7 @@ static json_t *action_get(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (param_names(params, NAMES("name"), err) < 0 ||
-        param_string(params, "name", true, &name, err) < 0)
-        return NULL;
+    if (name_only(params, &name, err) < 0) return NULL;
     const action_spec *a = registry_action(supervisor_registry(ctx->sv), name);
     if (!a) return rpc_fail(err, RPC_FAILED, "no action named '%s'", name);
     json_t *o = action_spec_to_json(a);
@@ -233,31 +238,15 @@ static json_t *action_set(void *c, json_t *params, rpc_error *err)
         param_string(params, "name", true, &name, err) < 0 ||
         param_object(params, "spec", true, &spec, err) < 0)
         return NULL;
-    json_t *doc = current_document(ctx);
-    json_object_set_new(json_object_get(doc, "actions"), name, json_deep_copy(spec));
-    json_t *plan = apply_document(ctx, doc, err);
-    json_decref(doc);
-    return plan;
+    return change_spec(ctx, "actions", name, spec, err);
 }
 
 static json_t *action_delete(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (param_names(params, NAMES("name"), err) < 0 ||
-        param_string(params, "name", true, &name, err) < 0)
-        return NULL;
-    json_t *doc = current_document(ctx);
-    if (json_object_del(json_object_get(doc, "actions"), name) < 0) {
-        json_decref(doc);
-        return rpc_fail(err, RPC_FAILED,
-                        "no action named '%s' (actions of binary services "
-                        "go with their service)",
-                        name);
-    }
-    json_t *plan = apply_document(ctx, doc, err);
-    json_decref(doc);
-    return plan;
+    if (name_only(params, &name, err) < 0) return NULL;
+    return change_spec(ctx, "actions", name, NULL, err);
 }
 
 /* ---- jobs and runs ---- */

@@ -14,12 +14,16 @@ void diag_init(diag_list *d, const char *file)
 
 void diag_add(diag_list *d, int line, int col, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&msg, fmt, ap);
+    diag_vadd(d, line, col, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+}
+
+void diag_vadd(diag_list *d, int line, int col, const char *fmt, va_list ap)
+{
+    char *msg = NULL;
+    if (vasprintf(&msg, fmt, ap) < 0) {
         d->alloc_failed = 1;
         return;
     }

@@ -7,6 +7,7 @@
 #ifndef TEND_BASE_DIAG_H
 #define TEND_BASE_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -25,6 +26,8 @@ typedef struct {
 void diag_init(diag_list *d, const char *file);
 __attribute__((format(printf, 4, 5))) void diag_add(diag_list *d, int line, int col,
                                                     const char *fmt, ...);
+void diag_vadd(diag_list *d, int line, int col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 void diag_sort(diag_list *d);
 /* Writes "file:line:col: error: message" lines. */
 void diag_print(const diag_list *d, FILE *out);

@@ -1,9 +1,9 @@
 /* cmd_dependencies.c — `tend services dependencies [NAME]`: the dependency
  * tree, the start order and the reverse dependencies, read offline from
  * the registry file. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "cli/cli.h"
@@ -138,21 +138,9 @@ out:
 
 int cmd_dependencies(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     const char *config = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'h': fputs(dependencies_usage, stdout); return EXIT_OK;
-        default: fputs(dependencies_usage, stderr); return EXIT_USAGE;
-        }
-    }
+    int done = cli_config_options(argc, argv, dependencies_usage, &config);
+    if (done >= 0) return done;
     if (argc - optind > 1) {
         fprintf(stderr, "tend services dependencies: one NAME at most\n%s", dependencies_usage);
         return EXIT_USAGE;

@@ -1,6 +1,6 @@
 /* cmd_validate.c — `tend validate`: check a registry without a daemon. */
-#include <getopt.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -19,21 +19,9 @@ static const char validate_usage[] =
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     const char *config = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "+c:h", options, NULL)) != -1) {
-        switch (c) {
-        case 'c': config = optarg; break;
-        case 'h': fputs(validate_usage, stdout); return EXIT_OK;
-        default: fputs(validate_usage, stderr); return EXIT_USAGE;
-        }
-    }
+    int done = cli_config_options(argc, argv, validate_usage, &config);
+    if (done >= 0) return done;
     if (optind < argc) {
         fprintf(stderr, "tend validate: unexpected argument '%s'\n%s", argv[optind],
                 validate_usage);

@@ -1,4 +1,5 @@
 /* paths.c — where the CLI finds the registry, and loading it for a command. */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,4 +47,23 @@ bool cli_fancy(FILE *out)
     if (no_color && *no_color) return false;
     if (term && strcmp(term, "dumb") == 0) return false;
     return isatty(fileno(out));
+}
+
+int cli_config_options(int argc, char **argv, const char *usage, const char **config)
+{
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'c': *config = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    return -1;
 }

@@ -33,17 +33,10 @@ void key_path(char *out, size_t size, const char *path, const char *key)
 
 void read_error(reader *rd, toml_pos pos, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vasprintf(&msg, fmt, ap);
+    diag_vadd(rd->diags, pos.line, pos.col, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        rd->diags->alloc_failed = 1;
-        return;
-    }
-    diag_add(rd->diags, pos.line, pos.col, "%s", msg);
-    free(msg);
 }
 
 /* "string \"abc\"", "integer 5", "table": how a found value is named. */

@@ -37,3 +37,20 @@ def registry(tmp_path):
         path.write_text(text)
         return path
     return write
+
+
+@pytest.fixture
+def home(tmp_path):
+    """An empty TEND_HOME for a daemon."""
+    h = tmp_path / 'home'
+    h.mkdir()
+    return h
+
+
+@pytest.fixture
+def d(home):
+    """A running daemon with no registry yet; must stop cleanly."""
+    from daemon import Daemon
+    daemon = Daemon(home).start()
+    yield daemon
+    assert daemon.stop() == 0, daemon.output()

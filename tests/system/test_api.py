@@ -11,20 +11,6 @@ from daemon import Daemon, RpcError
 SLEEP = {'deployment': {'mode': 'binary', 'binary': {'binary_path': '/bin/sleep', 'args': ['1000']}}}
 
 
-@pytest.fixture
-def home(tmp_path):
-    h = tmp_path / 'home'
-    h.mkdir()
-    return h
-
-
-@pytest.fixture
-def d(home):
-    daemon = Daemon(home).start()
-    yield daemon
-    assert daemon.stop() == 0, daemon.output()
-
-
 def test_socket_is_private(d):
     assert stat.S_IMODE((d.home / 'tend.sock').stat().st_mode) == 0o600
 

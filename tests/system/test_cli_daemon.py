@@ -11,20 +11,6 @@ from daemon import Daemon
 SLEEPER = 'deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{n}"] }} }}'
 
 
-@pytest.fixture
-def home(tmp_path):
-    h = tmp_path / 'home'
-    h.mkdir()
-    return h
-
-
-@pytest.fixture
-def d(home):
-    daemon = Daemon(home).start()
-    yield daemon
-    assert daemon.stop() == 0, daemon.output()
-
-
 def write(home, text):
     path = home / 'services.toml'
     path.write_text(text)

@@ -14,13 +14,6 @@ from daemon import Daemon, RpcError
 
 
 @pytest.fixture
-def home(tmp_path):
-    h = tmp_path / 'home'
-    h.mkdir()
-    return h
-
-
-@pytest.fixture
 def daemon(home):
     started = []
 
