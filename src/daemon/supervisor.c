@@ -250,8 +250,9 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
                              .window = st->restart_window,
                              .delay = st->restart_delay,
                              .delay_max = st->restart_delay_max};
+    bool never_ran = !j->has_exit_code && !j->term_signal;
     restart_decision d = restart_decide(&policy, &s->restarts, j->started_at, wall_now(),
-                                        j->exit_code, j->term_signal);
+                                        never_ran ? -1 : j->exit_code, j->term_signal);
     if (d.verdict == RESTART_AFTER) {
         svc_explain(s, "%s: %s", j->spec->name, d.reason);
         job_replace(j, d.delay);

@@ -21,6 +21,8 @@ static void describe_exit(char *out, size_t size, int exit_code, int term_signal
 {
     if (term_signal > 0)
         snprintf(out, size, "killed by %s", signal_name(term_signal));
+    else if (exit_code < 0)
+        snprintf(out, size, "could not start");
     else
         snprintf(out, size, "exit code %d", exit_code);
 }

@@ -40,8 +40,8 @@ typedef struct {
     char reason[160]; /* RESTART_GIVE_UP and RESTART_NO: in words */
 } restart_decision;
 
-/* The process ended at now with exit_code (or term_signal > 0), having
- * started at started_at. Records the restart in h when it decides one. */
+/* The process ended at now with exit_code (or term_signal > 0; exit_code
+ * -1: it could not be started at all), having started at started_at. Records the restart in h when it decides one. */
 restart_decision restart_decide(const restart_policy *p, restart_history *h, double started_at,
                                 double now, int exit_code, int term_signal);
 

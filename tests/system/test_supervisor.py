@@ -364,17 +364,20 @@ actions = ["talk"]
     d.call('service.start', {'name': 'talk'})
     d.wait_state('talk', 'success')
     job = d.call('job.list', {'service_id': 'talk'})[0]
+    # stdout and stderr are two pipes: each keeps its order, not their mix.
     d.wait_for(lambda: Path(job['log_path']).exists() and
-               Path(job['log_path']).read_text().endswith('no newline at the end\n'), what='log')
+               Path(job['log_path']).read_text().count('\n') == 4, what='4 lines logged')
     lines = Path(job['log_path']).read_text().splitlines()
-    stamp, stream, text = lines[0].split(' ', 2)
+    out = [l for l in lines if l.split(' ')[1] == 'out']
+    err = [l for l in lines if l.split(' ')[1] == 'err']
+    stamp, stream, text = out[0].split(' ', 2)
     assert re.fullmatch(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z', stamp)
-    assert (stream, text) == ('out', 'to-stdout')
-    assert lines[1].split(' ', 1)[1] == 'err to-stderr'
-    assert lines[2].endswith(' [line cut]') and len(lines[2]) < 17000
-    assert lines[3].split(' ', 1)[1] == 'out no newline at the end'
-    tail = d.call('logs.tail', {'name': 'talk', 'lines': 2})['lines']
-    assert [(l['stream'], l['text'][:5]) for l in tail] == [('out', 'xxxxx'), ('out', 'no ne')]
+    assert text == 'to-stdout'
+    assert [l.split(' ', 1)[1] for l in err] == ['err to-stderr']
+    assert out[1].endswith(' [line cut]') and len(out[1]) < 17000
+    assert out[2].split(' ', 1)[1] == 'out no newline at the end'
+    tail = d.call('logs.tail', {'name': 'talk', 'lines': 4})['lines']
+    assert sorted(l['text'][:5] for l in tail) == ['no ne', 'to-st', 'to-st', 'xxxxx']
 
 
 def test_logs_stay_within_the_service_budget(daemon, home):
@@ -393,3 +396,34 @@ startup = { max_restarts = 12, restart_delay = 0.01, restart_delay_max = 0.02 }
     assert newest.read_text().splitlines()[-1].split(' ', 1)[1] == 'out line 2999'
     tail = d.call('logs.tail', {'name': 'noisy', 'lines': 3})['lines']
     assert [l['text'] for l in tail] == ['line 2997', 'line 2998', 'line 2999']
+
+
+def test_action_runs_as_its_user(daemon, home):
+    if os.geteuid() != 0:
+        pytest.skip('switching users needs root')
+    d = daemon('''
+[actions.whoami]
+kind = "oneshot"
+user = "nobody"
+exec = ["/bin/sh", "-c", "echo uid=$(id -u) home=$HOME"]
+[services.who]
+actions = ["whoami"]
+''')
+    d.call('service.start', {'name': 'who'})
+    d.wait_state('who', 'success')
+    d.wait_for(lambda: d.call('logs.tail', {'name': 'who'})['lines'], what='output')
+    assert d.call('logs.tail', {'name': 'who'})['lines'][0]['text'] == 'uid=65534 home=/nonexistent'
+
+
+def test_missing_program_fails_the_job_with_the_reason(daemon):
+    d = daemon('''
+[services.ghost]
+deployment = { mode = "binary", binary = { binary_path = "/no/such/program" } }
+startup = { max_restarts = 0 }
+''')
+    d.call('service.start', {'name': 'ghost'})
+    d.wait_state('ghost', 'failed')
+    job = jobs_of(d, service_id='ghost')[0]
+    assert job['phase'] == 'failed'
+    assert job['error'] == 'exec /no/such/program: No such file or directory'
+    assert 'could not start' in d.call('service.status', {'name': 'ghost'})['reason']

@@ -82,6 +82,15 @@ static void test_clean_exit_and_never(void **state)
     assert_string_equal(d.reason, "killed by SIGTERM; restart policy is never");
 }
 
+static void test_a_process_that_never_started_counts_as_failed(void **state)
+{
+    (void)state;
+    restart_history h = {0};
+    restart_decision d = restart_decide(&on_failure, &h, 0, 101, -1, 0);
+    assert_int_equal(d.verdict, RESTART_AFTER);
+    assert_string_equal(d.reason, "could not start; restarting in 0 s");
+}
+
 static void test_zero_max_restarts_gives_up_at_once(void **state)
 {
     (void)state;
@@ -99,6 +108,7 @@ int main(void)
         cmocka_unit_test(test_crash_loop_gives_up_with_a_reason),
         cmocka_unit_test(test_old_restarts_leave_the_window),
         cmocka_unit_test(test_clean_exit_and_never),
+        cmocka_unit_test(test_a_process_that_never_started_counts_as_failed),
         cmocka_unit_test(test_zero_max_restarts_gives_up_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
