@@ -29,12 +29,53 @@ typedef struct {
     void *data;
 } watcher;
 
+typedef struct {
+    pid_t pid;
+    int status;
+} early_exit;
+
 static struct {
     uv_signal_t sigchld;
     bool ready;
     watcher *slots;
-    size_t cap, used; /* used counts live and deleted slots */
+    size_t cap, used;  /* used counts live and deleted slots */
+    int spawning;      /* spawns whose pid the loop does not know yet */
+    early_exit *early; /* exits of unknown pids seen while spawning */
+    size_t n_early, cap_early;
 } kids;
+
+/* The exit of a pid nobody watches yet. While spawns are in flight it may
+ * be one of theirs, so it is kept for children_watch; otherwise it is an
+ * orphaned grandchild, reaped and forgotten. */
+static void keep_early_exit(pid_t pid, int status)
+{
+    if (!kids.spawning) return;
+    if (kids.n_early == kids.cap_early) {
+        size_t cap = kids.cap_early ? kids.cap_early * 2 : 16;
+        early_exit *grown = realloc(kids.early, cap * sizeof(*grown));
+        if (!grown) return;
+        kids.early = grown;
+        kids.cap_early = cap;
+    }
+    kids.early[kids.n_early++] = (early_exit){pid, status};
+}
+
+void children_spawn_begin(void)
+{
+    kids.spawning++;
+}
+
+void children_spawn_done(void)
+{
+    if (--kids.spawning == 0) kids.n_early = 0;
+}
+
+static void deliver(child_exit_fn fn, void *data, pid_t pid, int status)
+{
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    fn(data, pid, code, sig);
+}
 
 static size_t slot_of(pid_t pid, size_t cap)
 {
@@ -72,6 +113,13 @@ static int grow_table(void)
 
 int children_watch(pid_t pid, child_exit_fn fn, void *data)
 {
+    for (size_t i = 0; i < kids.n_early; i++) {
+        if (kids.early[i].pid != pid) continue;
+        int status = kids.early[i].status;
+        kids.early[i] = kids.early[--kids.n_early];
+        deliver(fn, data, pid, status);
+        return 0;
+    }
     if ((kids.used + 1) * 2 > kids.cap && grow_table() < 0) return -ENOMEM;
     size_t i = slot_of(pid, kids.cap);
     while (kids.slots[i].pid > 0 && kids.slots[i].pid != pid) i = (i + 1) & (kids.cap - 1);
@@ -96,12 +144,13 @@ static void on_sigchld(uv_signal_t *handle, int signum)
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0) break; /* 0: none left that exited; -1: no children at all */
         watcher *w = find_slot(pid);
-        if (!w) continue; /* an orphaned grandchild: reaped, nothing more */
+        if (!w) {
+            keep_early_exit(pid, status);
+            continue;
+        }
         watcher found = *w;
         w->pid = -1;
-        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-        found.fn(found.data, pid, code, sig);
+        deliver(found.fn, found.data, pid, status);
     }
 }
 
@@ -124,6 +173,9 @@ void children_close(void)
     free(kids.slots);
     kids.slots = NULL;
     kids.cap = kids.used = 0;
+    free(kids.early);
+    kids.early = NULL;
+    kids.n_early = kids.cap_early = 0;
     kids.ready = false;
 }
 

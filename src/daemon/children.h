@@ -36,7 +36,12 @@ int children_init(uv_loop_t *loop);
 void children_close(void);
 /* Becomes the parent of orphaned descendants (PR_SET_CHILD_SUBREAPER). */
 int children_become_subreaper(void);
+/* fn is called when pid exits, on the loop; at once if it already has
+ * (a child spawned off the loop can exit before the loop learns its pid). */
 int children_watch(pid_t pid, child_exit_fn fn, void *data);
+/* Brackets a spawn whose pid the loop will learn later. */
+void children_spawn_begin(void);
+void children_spawn_done(void);
 void children_forget(pid_t pid);
 
 /* kill(-pgid, sig); a group that is already gone is not an error. */

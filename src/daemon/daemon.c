@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "api/methods.h"
 #include "base/paths.h"
 #include "daemon/children.h"
+#include "daemon/spawner.h"
 #include "daemon/supervisor.h"
 
 static const char daemon_usage[] =
@@ -147,9 +149,13 @@ static int run_daemon(const char *config, int ready_fd)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* The spawner's threads allocate a little; an arena each would cost
+     * megabytes of resident memory for nothing. */
+    mallopt(M_ARENA_MAX, 1);
     raise_fd_limit();
     children_become_subreaper();
     children_init(d.loop);
+    spawner_init(d.loop);
     int lost = store_jobs_mark_lost(d.st, wall_now());
     if (lost > 0) fprintf(stderr, "tend: %d job(s) of the previous daemon marked lost\n", lost);
 
@@ -163,6 +169,7 @@ static int run_daemon(const char *config, int ready_fd)
     d.http = httpd_start(d.loop, paths.socket, &dispatcher, err, sizeof(err));
     if (!d.http) {
         fprintf(stderr, "tend daemon: %s\n", err);
+        spawner_close();
         supervisor_free(d.sv);
         children_close();
         uv_run(d.loop, UV_RUN_DEFAULT);
@@ -182,6 +189,7 @@ static int run_daemon(const char *config, int ready_fd)
     signal_ready(ready_fd);
     uv_run(d.loop, UV_RUN_DEFAULT);
 
+    spawner_close();
     supervisor_free(d.sv);
     children_close();
     uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */

@@ -189,24 +189,36 @@ job_rt *job_replace(job_rt *old, double delay)
     return next;
 }
 
-void job_launch(job_rt *j)
+/* The spawner's answer, on the loop. */
+static void job_spawned(void *data, pid_t pid, int rc, const char *err)
 {
-    char err[256] = "";
-    pid_t pid = 0;
-    uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
-    j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
-                         budget, &j->log_path);
-    int rc = launch_action(j->spec, j->log, &pid, err, sizeof(err));
+    job_rt *j = data;
+    if (j->log) joblog_child_started(j->log);
     if (rc < 0) {
         if (j->log) joblog_release(j->log), j->log = NULL;
-        job_transition(j, JOB_FAILED, err[0] ? err : strerror(-rc));
+        job_transition(j, JOB_FAILED, err && err[0] ? err : strerror(-rc));
         return;
     }
     j->pid = pid;
-    children_watch(pid, job_process_exited, j);
+    if (j->phase == JOB_STOPPING) {
+        /* Stopped while it was being spawned. */
+        process_group_signal(pid, SIGKILL);
+        children_watch(pid, job_process_exited, j);
+        return;
+    }
     /* Without a readiness check, a process is running once it is spawned. */
     job_transition(j, JOB_RUNNING, NULL);
     if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
+    children_watch(pid, job_process_exited, j);
+}
+
+void job_launch(job_rt *j)
+{
+    uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
+    j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
+                         budget, &j->log_path);
+    job_transition(j, JOB_STARTING, NULL);
+    launch_action(j->spec, j->log, job_spawned, j);
 }
 
 void job_stop(job_rt *j, bool kill_now)

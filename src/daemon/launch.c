@@ -75,43 +75,41 @@ static char **action_env(const action_spec *a, const struct passwd *user)
     return env;
 }
 
-int launch_action(const action_spec *a, job_log *log, pid_t *pid, char *err, size_t errlen)
+void launch_action(const action_spec *a, job_log *log, spawn_done_fn done, void *data)
 {
-    spawn_request req = {
-        .cwd = a->cwd, .uid = (uid_t)-1, .gid = (gid_t)-1, .stdout_fd = -1, .stderr_fd = -1};
     struct passwd pw, *user = NULL;
-    char pwbuf[4096];
-    gid_t groups[256];
+    char pwbuf[4096], err[128];
+    gid_t *groups = NULL;
+    int n_groups = 0;
     if (a->user) {
         if (getpwnam_r(a->user, &pw, pwbuf, sizeof(pwbuf), &user) != 0 || !user) {
-            snprintf(err, errlen, "no such user: %s", a->user);
-            return -ESRCH;
+            snprintf(err, sizeof(err), "no such user: %s", a->user);
+            done(data, 0, -ESRCH, err);
+            return;
         }
-        int n = 256;
-        if (getgrouplist(user->pw_name, user->pw_gid, groups, &n) < 0) n = 0;
-        req.uid = user->pw_uid;
-        req.gid = user->pw_gid;
-        req.groups = groups;
-        req.n_groups = (size_t)n;
+        n_groups = 256;
+        groups = calloc((size_t)n_groups, sizeof(*groups));
+        if (!groups || getgrouplist(user->pw_name, user->pw_gid, groups, &n_groups) < 0)
+            n_groups = 0;
     }
     if (a->script && strcmp(a->interpreter, "lua") == 0 && a->args && a->args[0]) {
-        snprintf(err, errlen, "lua -e scripts take no args");
-        return -EINVAL;
+        free(groups);
+        done(data, 0, -EINVAL, "lua -e scripts take no args");
+        return;
     }
     char **argv = action_argv(a);
     char **env = action_env(a, user);
-    if (!argv || !env) {
+    char *cwd = a->cwd ? strdup(a->cwd) : NULL;
+    if (!argv || !env || (a->cwd && !cwd)) {
         strv_free(argv);
         strv_free(env);
-        snprintf(err, errlen, "out of memory");
-        return -ENOMEM;
+        free(cwd);
+        free(groups);
+        done(data, 0, -ENOMEM, "out of memory");
+        return;
     }
-    if (log) joblog_child_fds(log, &req.stdout_fd, &req.stderr_fd);
-    req.argv = argv;
-    req.env = env;
-    int rc = child_spawn(&req, pid, err, errlen);
-    if (log) joblog_child_started(log);
-    strv_free(argv);
-    strv_free(env);
-    return rc;
+    int out_fd = -1, err_fd = -1;
+    if (log) joblog_child_fds(log, &out_fd, &err_fd);
+    spawner_submit(argv, env, cwd, user ? user->pw_uid : (uid_t)-1, user ? user->pw_gid : (gid_t)-1,
+                   groups, (size_t)n_groups, out_fd, err_fd, done, data);
 }

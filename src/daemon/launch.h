@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "config/registry.h"
+#include "daemon/spawner.h"
 
 struct job_log;
 
@@ -14,9 +15,10 @@ struct job_log;
  * script as its inline-code argument + args. A new strv, or NULL. */
 char **action_argv(const action_spec *a);
 
-/* Starts the action's process (own session and process group); its stdout
- * and stderr go to log (NULL: /dev/null). Returns 0 and *pid, or -errno
- * with the reason in err. */
-int launch_action(const action_spec *a, struct job_log *log, pid_t *pid, char *err, size_t errlen);
+/* Starts the action's process (own session and process group) through the
+ * spawner; its stdout and stderr go to log (NULL: /dev/null). done is
+ * called on the loop with the pid or the reason it could not start
+ * (perhaps before this returns). */
+void launch_action(const action_spec *a, struct job_log *log, spawn_done_fn done, void *data);
 
 #endif

@@ -251,7 +251,9 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
                              .delay = st->restart_delay,
                              .delay_max = st->restart_delay_max};
     bool never_ran = !j->has_exit_code && !j->term_signal;
-    restart_decision d = restart_decide(&policy, &s->restarts, j->started_at, wall_now(),
+    /* Most services never end by themselves: their history is made on demand. */
+    if (!s->restarts && !(s->restarts = calloc(1, sizeof(*s->restarts)))) return;
+    restart_decision d = restart_decide(&policy, s->restarts, j->started_at, wall_now(),
                                         never_ran ? -1 : j->exit_code, j->term_signal);
     if (d.verdict == RESTART_AFTER) {
         svc_explain(s, "%s: %s", j->spec->name, d.reason);
@@ -367,7 +369,8 @@ static void svc_begin_run(supervisor *sv, svc *s, bool delete_old)
         store_batch(sv->st);
         store_jobs_delete_terminated(sv->st, s->name);
     }
-    s->restarts = (restart_history){0};
+    free(s->restarts);
+    s->restarts = NULL;
     svc_explain(s, "starting");
     s->run = run_create(sv, s);
     if (s->run) run_advance(sv, s->run);

@@ -22,6 +22,7 @@ static svc *svc_new(const char *name)
 
 static void svc_free(svc *s)
 {
+    free(s->restarts);
     free(s->name);
     free(s->reason);
     free(s);

@@ -61,11 +61,11 @@ struct svc {
     const service_spec *spec;
     size_t index; /* in the current registry */
     wanted_status wanted;
-    run_rt *run; /* the current run, or NULL */
-    restart_history restarts;
-    char *reason;      /* why it is in its state, in words */
-    double since;      /* when it entered its state */
-    int stopping_jobs; /* jobs of old runs still stopping: new ones wait */
+    run_rt *run;               /* the current run, or NULL */
+    restart_history *restarts; /* allocated at the first restart decision */
+    char *reason;              /* why it is in its state, in words */
+    double since;              /* when it entered its state */
+    int stopping_jobs;         /* jobs of old runs still stopping: new ones wait */
     bool remove_jobs_when_idle;
     bool removed; /* gone from the registry; freed once idle */
 };

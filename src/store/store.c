@@ -79,7 +79,7 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
     sqlite3_busy_timeout(st->db, 5000);
     if (sqlite3_exec(st->db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                     " PRAGMA foreign_keys = ON;",
+                     " PRAGMA foreign_keys = ON; PRAGMA cache_size = -512;",
                      NULL, NULL, NULL) != SQLITE_OK) {
         rc = fail(st->db, "configuring the database", err, errlen);
         goto bad;

@@ -1,0 +1,186 @@
+/* spawner.c — worker threads for posix_spawn (see spawner.h). The queue
+ * and the list of results are the only shared state, each under the one
+ * mutex; a uv_async wakes the loop when results are ready. */
+#include "daemon/spawner.h"
+
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/strv.h"
+
+#define MAX_WORKERS 4
+
+typedef struct spawn_task {
+    spawn_request req;
+    char **argv, **env;
+    char *cwd;
+    gid_t *groups;
+    spawn_done_fn done;
+    void *data;
+    pid_t pid;
+    int rc;
+    char err[256];
+    struct spawn_task *next;
+} spawn_task;
+
+static struct {
+    bool ready;
+    int n_workers;
+    pthread_t workers[MAX_WORKERS];
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    spawn_task *queue, *queue_tail; /* waiting for a worker */
+    spawn_task *results;            /* done, waiting for the loop */
+    bool quit;
+    uv_async_t async;
+} sp = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void task_free(spawn_task *t)
+{
+    strv_free(t->argv);
+    strv_free(t->env);
+    free(t->cwd);
+    free(t->groups);
+    free(t);
+}
+
+static void task_run(spawn_task *t)
+{
+    t->rc = child_spawn(&t->req, &t->pid, t->err, sizeof(t->err));
+}
+
+static void task_finish(spawn_task *t)
+{
+    /* The callback watches the pid first; only then may early exits go. */
+    t->done(t->data, t->pid, t->rc, t->err);
+    children_spawn_done();
+    task_free(t);
+}
+
+static void *worker(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&sp.lock);
+    for (;;) {
+        while (!sp.queue && !sp.quit) pthread_cond_wait(&sp.wake, &sp.lock);
+        if (sp.quit) break;
+        spawn_task *t = sp.queue;
+        sp.queue = t->next;
+        if (!sp.queue) sp.queue_tail = NULL;
+        pthread_mutex_unlock(&sp.lock);
+        task_run(t);
+        pthread_mutex_lock(&sp.lock);
+        t->next = sp.results;
+        sp.results = t;
+        uv_async_send(&sp.async);
+    }
+    pthread_mutex_unlock(&sp.lock);
+    return NULL;
+}
+
+static void on_results(uv_async_t *async)
+{
+    (void)async;
+    pthread_mutex_lock(&sp.lock);
+    spawn_task *list = sp.results;
+    sp.results = NULL;
+    pthread_mutex_unlock(&sp.lock);
+    /* Reverse to call back in completion order. */
+    spawn_task *ordered = NULL;
+    while (list) {
+        spawn_task *next = list->next;
+        list->next = ordered;
+        ordered = list;
+        list = next;
+    }
+    while (ordered) {
+        spawn_task *next = ordered->next;
+        task_finish(ordered);
+        ordered = next;
+    }
+    /* A burst of starts held every request's argv and environment at once;
+     * give that memory back once the burst is over. */
+    pthread_mutex_lock(&sp.lock);
+    bool idle = !sp.queue;
+    pthread_mutex_unlock(&sp.lock);
+    if (idle) malloc_trim(0);
+}
+
+int spawner_init(uv_loop_t *loop)
+{
+    if (sp.ready) return 0;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int n = cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
+    sp.quit = false;
+    sp.n_workers = 0;
+    if (n > 1) {
+        if (uv_async_init(loop, &sp.async, on_results) < 0) return -1;
+        uv_unref((uv_handle_t *)&sp.async);
+        for (int i = 0; i < n; i++)
+            if (pthread_create(&sp.workers[sp.n_workers], NULL, worker, NULL) == 0) sp.n_workers++;
+    }
+    sp.ready = true;
+    return 0;
+}
+
+void spawner_close(void)
+{
+    if (!sp.ready) return;
+    pthread_mutex_lock(&sp.lock);
+    sp.quit = true;
+    pthread_cond_broadcast(&sp.wake);
+    pthread_mutex_unlock(&sp.lock);
+    for (int i = 0; i < sp.n_workers; i++) pthread_join(sp.workers[i], NULL);
+    for (spawn_task *lists[] = {sp.queue, sp.results}, **l = lists; l < lists + 2; l++)
+        while (*l) {
+            spawn_task *next = (*l)->next;
+            task_free(*l);
+            *l = next;
+        }
+    sp.queue = sp.queue_tail = sp.results = NULL;
+    if (sp.n_workers) uv_close((uv_handle_t *)&sp.async, NULL);
+    sp.ready = false;
+}
+
+void spawner_submit(char **argv, char **env, char *cwd, uid_t uid, gid_t gid, gid_t *groups,
+                    size_t n_groups, int stdout_fd, int stderr_fd, spawn_done_fn done, void *data)
+{
+    spawn_task *t = calloc(1, sizeof(*t));
+    if (!t) {
+        strv_free(argv);
+        strv_free(env);
+        free(cwd);
+        free(groups);
+        done(data, 0, -12 /* ENOMEM */, "out of memory");
+        return;
+    }
+    *t = (spawn_task){
+        .argv = argv, .env = env, .cwd = cwd, .groups = groups, .done = done, .data = data};
+    t->req = (spawn_request){.argv = argv,
+                             .env = env,
+                             .cwd = cwd,
+                             .uid = uid,
+                             .gid = gid,
+                             .groups = groups,
+                             .n_groups = n_groups,
+                             .stdout_fd = stdout_fd,
+                             .stderr_fd = stderr_fd};
+    children_spawn_begin();
+    if (!sp.n_workers) {
+        task_run(t);
+        task_finish(t);
+        return;
+    }
+    pthread_mutex_lock(&sp.lock);
+    if (sp.queue_tail)
+        sp.queue_tail->next = t;
+    else
+        sp.queue = t;
+    sp.queue_tail = t;
+    pthread_cond_signal(&sp.wake);
+    pthread_mutex_unlock(&sp.lock);
+}
