@@ -4,6 +4,7 @@
  * deletes, registry.apply) all build a whole new registry and pass it
  * through the one validation the registry file gets. */
 #include "api/methods.h"
+#include "api/methods_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,17 +15,16 @@
 #include "daemon/logs.h"
 #include "model/state.h"
 
-#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define NO_PARAMS  ((const char *const[]){NULL})
+#define NO_PARAMS ((const char *const[]){NULL})
 
-static json_t *failed(rpc_error *err, int rc, const char *message)
+json_t *api_failed(rpc_error *err, int rc, const char *message)
 {
     (void)rc;
     return rpc_fail(err, RPC_FAILED, "%s", message);
 }
 
 /* Validates doc as a registry and applies it; the plan is the result. */
-static json_t *apply_document(api_ctx *ctx, json_t *doc, rpc_error *err)
+json_t *api_apply_document(api_ctx *ctx, json_t *doc, rpc_error *err)
 {
     diag_list diags;
     diag_init(&diags, "(api)");
@@ -50,7 +50,7 @@ static json_t *apply_document(api_ctx *ctx, json_t *doc, rpc_error *err)
 }
 
 /* The one parameter of most methods. */
-static int name_only(json_t *params, const char **name, rpc_error *err)
+int api_name_only(json_t *params, const char **name, rpc_error *err)
 {
     if (param_names(params, NAMES("name"), err) < 0) return -1;
     return param_string(params, "name", true, name, err);
@@ -58,8 +58,8 @@ static int name_only(json_t *params, const char **name, rpc_error *err)
 
 /* The current registry with one service or action replaced (spec) or
  * removed (spec NULL), validated and applied as a whole. */
-static json_t *change_spec(api_ctx *ctx, const char *section, const char *name, json_t *spec,
-                           rpc_error *err)
+json_t *api_change_spec(api_ctx *ctx, const char *section, const char *name, json_t *spec,
+                        rpc_error *err)
 {
     json_t *doc = registry_to_json(supervisor_registry(ctx->sv));
     json_t *table = json_object_get(doc, section);
@@ -68,9 +68,9 @@ static json_t *change_spec(api_ctx *ctx, const char *section, const char *name, 
         json_t *copy = json_deep_copy(spec);
         if (strcmp(section, "services") == 0) json_object_set_new(copy, "name", json_string(name));
         json_object_set_new(table, name, copy);
-        plan = apply_document(ctx, doc, err);
+        plan = api_apply_document(ctx, doc, err);
     } else if (json_object_del(table, name) == 0) {
-        plan = apply_document(ctx, doc, err);
+        plan = api_apply_document(ctx, doc, err);
     } else {
         rpc_fail(err, RPC_FAILED, "no %s named '%s'%s",
                  strcmp(section, "services") == 0 ? "service" : "action", name,
@@ -113,7 +113,7 @@ static json_t *service_get(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (name_only(params, &name, err) < 0) return NULL;
+    if (api_name_only(params, &name, err) < 0) return NULL;
     const service_spec *s = registry_service(supervisor_registry(ctx->sv), name);
     if (!s) return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
     return service_spec_to_json(s);
@@ -128,15 +128,15 @@ static json_t *service_set(void *c, json_t *params, rpc_error *err)
         param_string(params, "name", true, &name, err) < 0 ||
         param_object(params, "spec", true, &spec, err) < 0)
         return NULL;
-    return change_spec(ctx, "services", name, spec, err);
+    return api_change_spec(ctx, "services", name, spec, err);
 }
 
 static json_t *service_delete(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (name_only(params, &name, err) < 0) return NULL;
-    return change_spec(ctx, "services", name, NULL, err);
+    if (api_name_only(params, &name, err) < 0) return NULL;
+    return api_change_spec(ctx, "services", name, NULL, err);
 }
 
 static json_t *service_start(void *c, json_t *params, rpc_error *err)
@@ -151,7 +151,7 @@ static json_t *service_start(void *c, json_t *params, rpc_error *err)
         return NULL;
     char why[512];
     int rc = supervisor_service_start(ctx->sv, name, &o, why, sizeof(why));
-    if (rc < 0) return failed(err, rc, why);
+    if (rc < 0) return api_failed(err, rc, why);
     return supervisor_service_status(ctx->sv, name);
 }
 
@@ -167,7 +167,7 @@ static json_t *service_stop(void *c, json_t *params, rpc_error *err)
         return NULL;
     char why[512];
     int rc = supervisor_service_stop(ctx->sv, name, remove_jobs, force, why, sizeof(why));
-    if (rc < 0) return failed(err, rc, why);
+    if (rc < 0) return api_failed(err, rc, why);
     return supervisor_service_status(ctx->sv, name);
 }
 
@@ -175,10 +175,10 @@ static json_t *service_restart(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (name_only(params, &name, err) < 0) return NULL;
+    if (api_name_only(params, &name, err) < 0) return NULL;
     char why[512];
     int rc = supervisor_service_restart(ctx->sv, name, why, sizeof(why));
-    if (rc < 0) return failed(err, rc, why);
+    if (rc < 0) return api_failed(err, rc, why);
     return supervisor_service_status(ctx->sv, name);
 }
 
@@ -186,7 +186,7 @@ static json_t *service_status(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (name_only(params, &name, err) < 0) return NULL;
+    if (api_name_only(params, &name, err) < 0) return NULL;
     json_t *st = supervisor_service_status(ctx->sv, name);
     return st ? st : rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
 }
@@ -204,7 +204,7 @@ static json_t *action_get(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (name_only(params, &name, err) < 0) return NULL;
+    if (api_name_only(params, &name, err) < 0) return NULL;
     const action_spec *a = registry_action(supervisor_registry(ctx->sv), name);
     if (!a) return rpc_fail(err, RPC_FAILED, "no action named '%s'", name);
     json_t *o = action_spec_to_json(a);
@@ -238,15 +238,15 @@ static json_t *action_set(void *c, json_t *params, rpc_error *err)
         param_string(params, "name", true, &name, err) < 0 ||
         param_object(params, "spec", true, &spec, err) < 0)
         return NULL;
-    return change_spec(ctx, "actions", name, spec, err);
+    return api_change_spec(ctx, "actions", name, spec, err);
 }
 
 static json_t *action_delete(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (name_only(params, &name, err) < 0) return NULL;
-    return change_spec(ctx, "actions", name, NULL, err);
+    if (api_name_only(params, &name, err) < 0) return NULL;
+    return api_change_spec(ctx, "actions", name, NULL, err);
 }
 
 /* ---- jobs and runs ---- */
@@ -260,7 +260,7 @@ static json_t *job_create(void *c, json_t *params, rpc_error *err)
         return NULL;
     char why[512];
     int64_t id = supervisor_job_create(ctx->sv, action, why, sizeof(why));
-    if (id < 0) return failed(err, (int)id, why);
+    if (id < 0) return api_failed(err, (int)id, why);
     return json_pack("{s:I}", "id", (json_int_t)id);
 }
 
@@ -347,7 +347,7 @@ static json_t *registry_apply(void *c, json_t *params, rpc_error *err)
     if (param_names(params, NAMES("registry"), err) < 0 ||
         param_object(params, "registry", true, &doc, err) < 0)
         return NULL;
-    return apply_document(ctx, doc, err);
+    return api_apply_document(ctx, doc, err);
 }
 
 static const rpc_method methods[] = {
@@ -371,6 +371,23 @@ static const rpc_method methods[] = {
     {"run.list", run_list},
     {"logs.tail", logs_tail},
     {"registry.apply", registry_apply},
+    {"service.list_full", api_service_list_full},
+    {"service.status_full", api_service_status_full},
+    {"service.kill", api_service_kill},
+    {"service.is_running", api_service_is_running},
+    {"service.why", api_service_why},
+    {"service.tree", api_service_tree},
+    {"service.stats", api_service_stats},
+    {"service.children", api_service_children},
+    {"service.start_all", api_service_start_all},
+    {"service.stop_all", api_service_stop_all},
+    {"quick_service.set", api_quick_service_set},
+    {"quick_service.start", api_quick_service_start},
+    {"job.retry", api_job_retry},
+    {"job.cancel", api_job_cancel},
+    {"job.delete", api_job_delete},
+    {"events.list", api_events_list},
+    {"logs.search", api_logs_search},
 };
 
 void api_dispatcher_init(rpc_dispatcher *d, api_ctx *ctx)

@@ -57,6 +57,25 @@ int64_t supervisor_job_create(supervisor *sv, const char *action, char *err, siz
 json_t *supervisor_service_status(supervisor *sv, const char *name);
 json_t *supervisor_status_all(supervisor *sv);
 
+/* Sends sig to the process groups of the service's live jobs; returns how
+ * many, or -ENOENT / -ESRCH (nothing running). */
+int supervisor_service_kill(supervisor *sv, const char *name, int sig, char *err, size_t errlen);
+/* Stops one live job; a service job's service is then left alone (wanted
+ * "ignore") so that the job does not come back by itself. */
+int supervisor_job_cancel(supervisor *sv, int64_t id, char *err, size_t errlen);
+/* Runs an ended job's action again as a new job with the same service_id,
+ * action_id and run_id (the service's current run) and attempt + 1. */
+int64_t supervisor_job_retry(supervisor *sv, int64_t id, char *err, size_t errlen);
+/* Every service, in start order / reverse: [{name, ok, message}]. */
+json_t *supervisor_start_all(supervisor *sv);
+json_t *supervisor_stop_all(supervisor *sv);
+/* {name, state, wanted, why}: the state in words. */
+json_t *supervisor_why(supervisor *sv, const char *name);
+/* The dependency tree of name (NULL: of every root) with actual states. */
+json_t *supervisor_tree(supervisor *sv, const char *name);
+/* The process groups (leader pids) of the service's live jobs. */
+int supervisor_process_groups(supervisor *sv, const char *name, pid_t *groups, size_t max);
+
 /* Stops every job, without changing what is wanted (the next daemon
  * brings the same services back); calls done once nothing runs any more. */
 void supervisor_shutdown(supervisor *sv, void (*done)(void *ctx), void *ctx);
