@@ -9,6 +9,7 @@ cd "$top" || exit 1
 
 export TEND_BIN="$top/$build/tend"
 export TOML_DECODE="$top/$build/tests/toml-decode"
+export RPC_TEST_SERVER="$top/$build/tests/rpc-test-server"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 mkdir -p "$build/test-results"

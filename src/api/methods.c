@@ -350,7 +350,18 @@ static json_t *registry_apply(void *c, json_t *params, rpc_error *err)
     return api_apply_document(ctx, doc, err);
 }
 
+extern const char openrpc_json[];
+
+static json_t *rpc_discover(void *c, json_t *params, rpc_error *err)
+{
+    (void)c;
+    if (param_names(params, NO_PARAMS, err) < 0) return NULL;
+    json_t *doc = json_loads(openrpc_json, 0, NULL);
+    return doc ? doc : rpc_fail(err, RPC_INTERNAL_ERROR, "the OpenRPC document is damaged");
+}
+
 static const rpc_method methods[] = {
+    {"rpc.discover", rpc_discover},
     {"service.list", service_list},
     {"service.get", service_get},
     {"service.set", service_set},
@@ -389,6 +400,11 @@ static const rpc_method methods[] = {
     {"events.list", api_events_list},
     {"logs.search", api_logs_search},
 };
+
+const char *api_openrpc_document(void)
+{
+    return openrpc_json;
+}
 
 void api_dispatcher_init(rpc_dispatcher *d, api_ctx *ctx)
 {

@@ -11,6 +11,10 @@ typedef struct {
     store *st;
 } api_ctx;
 
+/* The dispatcher's table is the code's list of methods; the OpenRPC
+ * document (served by rpc.discover) is the described one. A unit test
+ * keeps the two identical. */
 void api_dispatcher_init(rpc_dispatcher *d, api_ctx *ctx);
+const char *api_openrpc_document(void);
 
 #endif

@@ -1,0 +1,43 @@
+"""rpc.discover returns the OpenRPC document, and it is valid against the
+OpenRPC 1.3 meta-schema (../shared/conformance/openrpc), with the JSON
+Schema meta-schema it refers to resolved offline."""
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get('TEND_SHARED', REPO.parent / 'shared'))
+OPENRPC = SHARED / 'conformance' / 'openrpc'
+
+
+def validator():
+    meta = json.loads((OPENRPC / 'meta-schema-1.3.json').read_text())
+    tools = json.loads((OPENRPC / 'json-schema-tools-meta-schema.json').read_text())
+    store = {'https://meta.json-schema.tools': tools, 'https://meta.json-schema.tools/': tools}
+    resolver = jsonschema.RefResolver.from_schema(meta, store=store)
+    return jsonschema.Draft7Validator(meta, resolver=resolver)
+
+
+def test_rpc_discover_is_a_valid_openrpc_document(d):
+    doc = d.call('rpc.discover')
+    assert isinstance(doc, dict) and doc['openrpc'] == '1.3.2'
+    errors = sorted(validator().iter_errors(doc), key=lambda e: list(e.path))
+    assert not errors, '\n'.join(f'{list(e.path)}: {e.message}' for e in errors[:5])
+    assert doc == json.loads((REPO / 'src' / 'api' / 'openrpc.json').read_text())
+
+
+def test_the_meta_schema_does_reject_a_broken_document(d):
+    doc = d.call('rpc.discover')
+    doc['methods'][0]['params'] = 'not a list'
+    del doc['info']
+    assert len(list(validator().iter_errors(doc))) >= 2
+
+
+def test_every_described_method_is_served(d):
+    for method in d.call('rpc.discover')['methods']:
+        status, body = d.post(json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': method['name'],
+                                          'params': {'no_such_param': 1}}))
+        error = json.loads(body).get('error', {})
+        assert error.get('code') != -32601, method['name']
