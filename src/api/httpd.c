@@ -23,8 +23,16 @@
 
 #define BODY_MAX (8u << 20)
 
+#define MAX_ROUTES 8
+
 struct httpd {
     struct MHD_Daemon *mhd;
+    struct {
+        const char *path;
+        httpd_get_fn fn;
+        void *ctx;
+    } routes[MAX_ROUTES];
+    int n_routes;
     uv_poll_t poll;
     uv_timer_t timer;
     const rpc_dispatcher *rpc;
@@ -64,6 +72,21 @@ static void httpd_run(httpd *h)
         uv_timer_start(&h->timer, on_timer, (uint64_t)timeout, 0);
     else
         uv_timer_stop(&h->timer);
+}
+
+void httpd_route_get(httpd *h, const char *path, httpd_get_fn fn, void *ctx)
+{
+    if (h->n_routes == MAX_ROUTES) return;
+    h->routes[h->n_routes].path = path;
+    h->routes[h->n_routes].fn = fn;
+    h->routes[h->n_routes].ctx = ctx;
+    h->n_routes++;
+}
+
+void httpd_kick(httpd *h)
+{
+    /* A resumed connection is not in MHD's epoll set until MHD runs once. */
+    uv_timer_start(&h->timer, on_timer, 0, 0);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body,
@@ -110,6 +133,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (strcmp(method, "GET") == 0)
+        for (int i = 0; i < h->n_routes; i++)
+            if (strcmp(url, h->routes[i].path) == 0)
+                return h->routes[i].fn(h->routes[i].ctx, c, url);
     if (strcmp(url, "/rpc") != 0) return reply_error(c, MHD_HTTP_NOT_FOUND, "no such path");
     if (strcmp(method, "POST") != 0)
         return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST JSON-RPC requests to /rpc");

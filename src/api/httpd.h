@@ -4,6 +4,7 @@
 #ifndef TEND_API_HTTPD_H
 #define TEND_API_HTTPD_H
 
+#include <microhttpd.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -15,6 +16,12 @@ typedef struct httpd httpd;
  * stale one) and starts serving. Returns NULL with the reason in err. */
 httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
                    size_t errlen);
+/* GET PATH is answered by fn (a stream may suspend its connection). */
+typedef enum MHD_Result (*httpd_get_fn)(void *ctx, struct MHD_Connection *c, const char *url);
+void httpd_route_get(httpd *h, const char *path, httpd_get_fn fn, void *ctx);
+/* Lets MHD carry on after a suspended connection was resumed. */
+void httpd_kick(httpd *h);
+
 /* Stops serving and removes the socket file. */
 void httpd_stop(httpd *h);
 

@@ -21,6 +21,7 @@
 
 #include "api/httpd.h"
 #include "api/methods.h"
+#include "api/sse.h"
 #include "base/paths.h"
 #include "daemon/children.h"
 #include "daemon/spawner.h"
@@ -43,6 +44,7 @@ typedef struct {
     store *st;
     supervisor *sv;
     httpd *http;
+    sse_hub *events;
     uv_signal_t sigterm, sigint;
     bool stopping;
 } daemon_state;
@@ -80,7 +82,9 @@ static registry *stored_registry(store *st)
 static void all_stopped(void *ctx)
 {
     daemon_state *d = ctx;
+    sse_hub_close(d->events);
     httpd_stop(d->http);
+    sse_hub_free(d->events);
     d->http = NULL;
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -177,6 +181,7 @@ static int run_daemon(const char *config, int ready_fd)
         tend_paths_free(&paths);
         return 1;
     }
+    d.events = sse_hub_new(d.loop, d.http, d.st);
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);
     d.sigterm.data = d.sigint.data = &d;

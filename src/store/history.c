@@ -106,5 +106,14 @@ int64_t store_event_add(store *st, double now, const char *kind, const char *ser
     bind_nonzero_int64(stmt, 5, run_id);
     bind_text(stmt, 6, data_json);
     if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_last_insert_rowid(st->db);
+    int64_t id = sqlite3_last_insert_rowid(st->db);
+    if (st->on_event)
+        st->on_event(st->on_event_ctx, id, now, kind, service, job_id, run_id, data_json);
+    return id;
+}
+
+void store_set_event_listener(store *st, store_event_fn fn, void *ctx)
+{
+    st->on_event = fn;
+    st->on_event_ctx = ctx;
 }

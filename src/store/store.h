@@ -90,6 +90,12 @@ int store_jobs_mark_lost(store *st, double now);
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,
                         int64_t job_id, int64_t run_id, const char *data_json);
 
+/* Who hears of each event as it is written (live streams): one listener. */
+typedef void (*store_event_fn)(void *ctx, int64_t id, double at, const char *kind,
+                               const char *service, int64_t job_id, int64_t run_id,
+                               const char *data_json);
+void store_set_event_listener(store *st, store_event_fn fn, void *ctx);
+
 /* ---- queries (for the API; results are new jansson references) ---- */
 typedef struct {
     const char *service_id; /* NULL: any */

@@ -37,6 +37,8 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[SQL_COUNT];
     int in_batch;
+    store_event_fn on_event; /* told of every event written */
+    void *on_event_ctx;
 };
 
 /* The statement, reset and with its bindings cleared, ready to bind. */

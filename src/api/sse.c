@@ -1,0 +1,211 @@
+/* sse.c — GET /events: every state change as server-sent events, live.
+ *
+ * Each client has a bounded buffer of formatted events. When it has
+ * nothing to send its connection is suspended (no busy loop); a new event
+ * resumes it. A client that reads too slowly to keep its buffer under
+ * SSE_CLIENT_MAX is told so and dropped: it never slows the daemon. A
+ * comment every SSE_KEEPALIVE_MS, only while clients exist, finds clients
+ * that went away while suspended.
+ */
+#include "api/sse.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+
+#define SSE_CLIENT_MAX   (256u << 10)
+#define SSE_KEEPALIVE_MS 15000
+
+typedef struct sse_client {
+    sse_hub *hub;
+    struct MHD_Connection *conn;
+    buf pending;
+    size_t sent;
+    bool suspended, dropped, finished;
+    char *service; /* only this service's events, or all */
+    struct sse_client *next, *prev;
+} sse_client;
+
+struct sse_hub {
+    httpd *http;
+    store *st;
+    sse_client *clients;
+    int n_clients;
+    uv_timer_t keepalive;
+};
+
+static void client_wake(sse_client *c)
+{
+    if (!c->suspended) return;
+    c->suspended = false;
+    MHD_resume_connection(c->conn);
+    httpd_kick(c->hub->http);
+}
+
+static void client_append(sse_client *c, const char *text, size_t len)
+{
+    if (c->dropped) return;
+    if (c->pending.len - c->sent + len > SSE_CLIENT_MAX) {
+        c->dropped = true;
+        buf_puts(&c->pending, "event: dropped\ndata: {\"reason\":\"the client read too slowly; "
+                              "reconnect with ?after=LAST_ID\"}\n\n");
+    } else {
+        buf_append(&c->pending, text, len);
+    }
+    client_wake(c);
+}
+
+static void format_event(buf *out, int64_t id, double at, const char *kind, const char *service,
+                         int64_t job, int64_t run, const char *data)
+{
+    json_t *ev = json_pack("{s:I, s:f, s:s}", "id", (json_int_t)id, "at", at, "kind", kind);
+    json_object_set_new(ev, "service", service ? json_string(service) : json_null());
+    json_object_set_new(ev, "job_id", job ? json_integer(job) : json_null());
+    json_object_set_new(ev, "run_id", run ? json_integer(run) : json_null());
+    json_t *d = data ? json_loads(data, 0, NULL) : NULL;
+    json_object_set_new(ev, "data", d ? d : json_null());
+    char *text = json_dumps(ev, JSON_COMPACT);
+    buf_printf(out, "id: %lld\nevent: %s\ndata: %s\n\n", (long long)id, kind, text ? text : "{}");
+    free(text);
+    json_decref(ev);
+}
+
+void sse_publish(void *ctx, int64_t id, double at, const char *kind, const char *service,
+                 int64_t job, int64_t run, const char *data)
+{
+    sse_hub *hub = ctx;
+    if (!hub->clients) return;
+    buf text = {0};
+    format_event(&text, id, at, kind, service, job, run, data);
+    for (sse_client *c = hub->clients; c; c = c->next)
+        if (!c->service || (service && strcmp(c->service, service) == 0))
+            client_append(c, text.data, text.len);
+    buf_free(&text);
+}
+
+static ssize_t client_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    sse_client *c = cls;
+    size_t avail = c->pending.len - c->sent;
+    if (avail) {
+        size_t n = avail < max ? avail : max;
+        memcpy(out, c->pending.data + c->sent, n);
+        c->sent += n;
+        if (c->sent == c->pending.len) c->pending.len = c->sent = 0;
+        return (ssize_t)n;
+    }
+    if (c->dropped || c->finished) return MHD_CONTENT_READER_END_OF_STREAM;
+    /* Nothing to say: park the connection until an event comes. */
+    c->suspended = true;
+    MHD_suspend_connection(c->conn);
+    return 0;
+}
+
+static void on_keepalive(uv_timer_t *timer)
+{
+    sse_hub *hub = timer->data;
+    for (sse_client *c = hub->clients; c; c = c->next) client_append(c, ": keepalive\n\n", 13);
+}
+
+static void client_free(void *cls)
+{
+    sse_client *c = cls;
+    sse_hub *hub = c->hub;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        hub->clients = c->next;
+    if (c->next) c->next->prev = c->prev;
+    if (--hub->n_clients == 0) uv_timer_stop(&hub->keepalive);
+    buf_free(&c->pending);
+    free(c->service);
+    free(c);
+}
+
+/* GET /events[?service=NAME][&after=ID]: past events after ID first. */
+static enum MHD_Result events_route(void *ctx, struct MHD_Connection *conn, const char *url)
+{
+    (void)url;
+    sse_hub *hub = ctx;
+    sse_client *c = calloc(1, sizeof(*c));
+    if (!c) return MHD_NO;
+    c->hub = hub;
+    c->conn = conn;
+    const char *service = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "service");
+    const char *after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
+    if (service) c->service = strdup(service);
+    buf_puts(&c->pending, ": tend events\n\n");
+    if (after) {
+        json_t *past = store_events_list(hub->st, strtoll(after, NULL, 10), service, 10000);
+        size_t i;
+        json_t *e;
+        json_array_foreach(past, i, e)
+        {
+            char *data = json_dumps(json_object_get(e, "data"), JSON_COMPACT | JSON_ENCODE_ANY);
+            format_event(&c->pending, json_integer_value(json_object_get(e, "id")),
+                         json_real_value(json_object_get(e, "at")),
+                         json_string_value(json_object_get(e, "kind")),
+                         json_string_value(json_object_get(e, "service")),
+                         json_integer_value(json_object_get(e, "job_id")),
+                         json_integer_value(json_object_get(e, "run_id")), data);
+            free(data);
+        }
+        json_decref(past);
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, client_read, c, client_free);
+    if (!r) {
+        buf_free(&c->pending);
+        free(c->service);
+        free(c);
+        return MHD_NO;
+    }
+    c->next = hub->clients;
+    if (hub->clients) hub->clients->prev = c;
+    hub->clients = c;
+    if (hub->n_clients++ == 0)
+        uv_timer_start(&hub->keepalive, on_keepalive, SSE_KEEPALIVE_MS, SSE_KEEPALIVE_MS);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+sse_hub *sse_hub_new(uv_loop_t *loop, httpd *http, store *st)
+{
+    sse_hub *hub = calloc(1, sizeof(*hub));
+    if (!hub) return NULL;
+    hub->http = http;
+    hub->st = st;
+    uv_timer_init(loop, &hub->keepalive);
+    hub->keepalive.data = hub;
+    httpd_route_get(http, "/events", events_route, hub);
+    store_set_event_listener(st, sse_publish, hub);
+    return hub;
+}
+
+/* Ends every stream (the server is about to stop). */
+void sse_hub_close(sse_hub *hub)
+{
+    if (!hub) return;
+    store_set_event_listener(hub->st, NULL, NULL);
+    for (sse_client *c = hub->clients; c; c = c->next) {
+        c->finished = true;
+        client_wake(c);
+    }
+}
+
+static void hub_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+void sse_hub_free(sse_hub *hub)
+{
+    if (hub) uv_close((uv_handle_t *)&hub->keepalive, hub_closed);
+}
