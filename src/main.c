@@ -22,6 +22,14 @@ static const char main_usage[] =
     "  apply [-c FILE]                     load a registry into the daemon, print the plan\n"
     "  services list|status|start|stop|restart|logs ...\n"
     "                                      manage services (tend services --help)\n"
+    "  platform start|stop|restart [NAME...] [--force]\n"
+    "                                      many services at once, with progress\n"
+    "  platform status                     every service by category\n"
+    "  why NAME                            why a service is in its state, in words\n"
+    "  jobs [--service S] [--phase P]      jobs with their provenance\n"
+    "  runs [--service S]                  runs (one per service start)\n"
+    "  events [--follow] [--service S]     state changes, live with --follow\n"
+    "  up|down [NAME...], ps, logs NAME    short for platform start|stop, services list|logs\n"
     "  rpc METHOD ['JSON params']          call any API method, print the JSON result\n"
     "\n"
     "Registry commands (no daemon needed):\n"
@@ -43,6 +51,30 @@ static const char main_usage[] =
     "Exit status: 0 success, 1 the operation failed, 2 usage error,\n"
     "3 daemon unreachable.\n";
 
+/* tend up|down|ps|logs: the short forms of platform start|stop, services
+ * list, services logs. */
+static int short_form(int argc, char **argv)
+{
+    static const struct {
+        const char *word, *group, *sub;
+    } forms[] = {
+        {"up", "platform", "start"},
+        {"down", "platform", "stop"},
+        {"ps", "services", "list"},
+        {"logs", "services", "logs"},
+    };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        if (strcmp(argv[1], forms[i].word) != 0) continue;
+        /* "tend up ..." is read as "platform start ...": argv[1] becomes the
+         * subcommand, as the group's command expects after its own name. */
+        argv[1] = (char *)forms[i].sub;
+        return strcmp(forms[i].group, "platform") == 0 ? cmd_platform(argc, argv)
+                                                       : cmd_services(argc, argv);
+    }
+    fprintf(stderr, "tend: unknown command '%s'\n%s", argv[1], main_usage);
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -63,6 +95,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "services") == 0) return cmd_services(argc - 1, argv + 1);
     if (strcmp(cmd, "rpc") == 0) return cmd_rpc(argc - 1, argv + 1);
     if (strcmp(cmd, "apply") == 0) return cmd_apply(argc - 1, argv + 1);
-    fprintf(stderr, "tend: unknown command '%s'\n%s", cmd, main_usage);
-    return EXIT_USAGE;
+    if (strcmp(cmd, "platform") == 0) return cmd_platform(argc - 1, argv + 1);
+    if (strcmp(cmd, "why") == 0) return cmd_why(argc - 1, argv + 1);
+    if (strcmp(cmd, "jobs") == 0) return cmd_jobs(argc - 1, argv + 1);
+    if (strcmp(cmd, "runs") == 0) return cmd_runs(argc - 1, argv + 1);
+    if (strcmp(cmd, "events") == 0) return cmd_events(argc - 1, argv + 1);
+    return short_form(argc, argv);
 }

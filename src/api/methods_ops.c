@@ -229,12 +229,14 @@ json_t *api_events_list(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *service = NULL;
-    json_int_t after = 0, limit = 100;
-    if (param_names(params, NAMES("after_id", "service", "limit"), err) < 0 ||
+    json_int_t after = 0, limit = 100, tail = 0;
+    if (param_names(params, NAMES("after_id", "service", "limit", "tail"), err) < 0 ||
         param_int(params, "after_id", false, 0, INT64_MAX, &after, err) < 0 ||
         param_string(params, "service", false, &service, err) < 0 ||
-        param_int(params, "limit", false, 1, 100000, &limit, err) < 0)
+        param_int(params, "limit", false, 1, 100000, &limit, err) < 0 ||
+        param_int(params, "tail", false, 1, 100000, &tail, err) < 0)
         return NULL;
+    if (tail) return store_events_tail(ctx->st, service, tail);
     return store_events_list(ctx->st, after, service, limit);
 }
 

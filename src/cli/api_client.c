@@ -141,3 +141,74 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     tend_paths_free(&paths);
     return result_status;
 }
+
+typedef struct {
+    buf pending;
+    int (*on_event)(json_t *ev, void *ctx);
+    void *ctx;
+    bool ended_by_caller;
+} event_reader;
+
+/* SSE arrives in pieces: handle each complete "data:" line as it comes. */
+static size_t on_stream(char *data, size_t size, size_t n, void *arg)
+{
+    event_reader *r = arg;
+    buf_append(&r->pending, data, size * n);
+    char *start = r->pending.data, *nl;
+    while ((nl = memchr(start, '\n', r->pending.len - (size_t)(start - r->pending.data)))) {
+        *nl = '\0';
+        if (strncmp(start, "data: ", 6) == 0) {
+            json_t *ev = json_loads(start + 6, 0, NULL);
+            int stop = ev ? r->on_event(ev, r->ctx) : 0;
+            json_decref(ev);
+            if (stop) {
+                r->ended_by_caller = true;
+                return 0; /* makes curl stop */
+            }
+        }
+        start = nl + 1;
+    }
+    size_t rest = r->pending.len - (size_t)(start - r->pending.data);
+    memmove(r->pending.data, start, rest);
+    r->pending.len = rest;
+    return size * n;
+}
+
+call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, void *ctx), void *ctx,
+                              call_error *err)
+{
+    tend_paths paths;
+    if (tend_paths_init(&paths) < 0) return CALL_FAILED;
+    char *url = NULL;
+    if (asprintf(&url, "http://localhost/events%s%s", query && *query ? "?" : "",
+                 query ? query : "") < 0) {
+        tend_paths_free(&paths);
+        return CALL_FAILED;
+    }
+    event_reader r = {.on_event = on_event, .ctx = ctx};
+    CURL *curl = curl_easy_init();
+    CURLcode rc = CURLE_FAILED_INIT;
+    if (curl) {
+        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
+        curl_easy_setopt(curl, CURLOPT_URL, url);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        rc = curl_easy_perform(curl);
+        curl_easy_cleanup(curl);
+    }
+    free(url);
+    buf_free(&r.pending);
+    call_status st = CALL_FAILED;
+    if (r.ended_by_caller)
+        st = CALL_OK;
+    else if (rc == CURLE_COULDNT_CONNECT) {
+        snprintf(err->message, sizeof(err->message), "no daemon answers at %s", paths.socket);
+        st = CALL_UNREACHABLE;
+    } else {
+        snprintf(err->message, sizeof(err->message), "the event stream ended: %s",
+                 curl_easy_strerror(rc));
+    }
+    tend_paths_free(&paths);
+    return st;
+}

@@ -17,6 +17,12 @@ typedef struct {
  * is a new reference. */
 call_status api_call(const char *method, json_t *params, json_t **result, call_error *err);
 
+/* Follows GET /events?QUERY: on_event gets each event object (borrowed);
+ * returning non-zero ends the stream. Returns CALL_OK when on_event ended
+ * it, CALL_FAILED when the daemon ended it, CALL_UNREACHABLE. */
+call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, void *ctx), void *ctx,
+                              call_error *err);
+
 /* Whether api_call may start a daemon when none answers (default yes;
  * --no-autostart and TEND_NO_AUTOSTART=1 say no). */
 void api_set_autostart(bool allowed);

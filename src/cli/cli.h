@@ -39,6 +39,11 @@ int cmd_validate(int argc, char **argv);
 int cmd_rpc(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_services(int argc, char **argv);
+int cmd_platform(int argc, char **argv);
+int cmd_why(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_dependencies(int argc, char **argv);
 
 #endif

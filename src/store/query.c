@@ -91,3 +91,11 @@ json_t *store_events_list(store *st, int64_t after_id, const char *service, int6
     bind_limit(stmt, 3, limit);
     return collect(stmt);
 }
+
+json_t *store_events_tail(store *st, const char *service, int64_t n)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_EVENTS_TAIL);
+    bind_text(stmt, 1, service);
+    sqlite3_bind_int64(stmt, 2, n);
+    return collect(stmt);
+}

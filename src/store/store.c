@@ -56,6 +56,9 @@ static const char *const sql_text[SQL_COUNT] = {
                       " WHERE (?1 IS NULL OR service = ?1) ORDER BY id DESC LIMIT ?2",
     [SQL_EVENTS_LIST] = "SELECT id, at, kind, service, job_id, run_id, data FROM events"
                         " WHERE id > ?1 AND (?2 IS NULL OR service = ?2) ORDER BY id LIMIT ?3",
+    [SQL_EVENTS_TAIL] =
+        "SELECT * FROM (SELECT id, at, kind, service, job_id, run_id, data FROM events"
+        " WHERE (?1 IS NULL OR service = ?1) ORDER BY id DESC LIMIT ?2) ORDER BY id",
 #undef JOB_COLUMNS
 };
 

@@ -30,6 +30,7 @@ typedef enum {
     SQL_RUN_GET,
     SQL_RUNS_LIST,
     SQL_EVENTS_LIST,
+    SQL_EVENTS_TAIL,
     SQL_COUNT
 } sql_id;
 

@@ -62,9 +62,13 @@ def test_stats_and_children_come_from_proc(d):
         'binary_path': '/bin/sh', 'args': ['-c', 'sleep 1000 & sleep 1001; wait']}}}})
     d.call('service.start', {'name': 'tree'})
     d.wait_state('tree', 'running')
-    procs = d.wait_for(lambda: (p := d.call('service.children', {'name': 'tree'})['processes'])
-                       and len(p) == 3 and p, what='three processes')
-    assert sorted(p['cmdline'][-1] for p in procs if p['name'] == 'sleep') == ['1000', '1001']
+    def sleeps():
+        procs = d.call('service.children', {'name': 'tree'})['processes']
+        # A forked shell is "sh" until it has exec'd sleep: wait for both.
+        return sorted(p['cmdline'][-1] for p in procs if p['name'] == 'sleep') == ['1000', '1001'] \
+            and procs
+    procs = d.wait_for(sleeps, what='the shell and its two sleeps')
+    assert len(procs) == 3
     stats = d.call('service.stats', {'name': 'tree'})
     assert stats['processes'] == 3 and stats['rss_kb'] > 0
 

@@ -1,0 +1,104 @@
+"""tend platform, why, jobs, runs, events and the short forms, through the
+real binary against a real daemon, in human and --json form."""
+import json
+import subprocess
+
+from daemon import TEND_BIN
+
+REGISTRY = '''
+[services.db]
+category = "storage"
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+startup = { auto_start = true, start_order = 10 }
+[services.web]
+category = "api"
+dependencies = ["db"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+[services.dns]
+category = "dns"
+deployment = { mode = "docker", docker = { image = "coredns/coredns" } }
+'''
+
+
+def load(d, home):
+    (home / 'services.toml').write_text(REGISTRY)
+    assert d.tend('apply').returncode == 0
+
+
+def test_platform_start_shows_progress_and_a_summary(d, home):
+    load(d, home)
+    r = d.tend('platform', 'start', 'web', 'dns')
+    assert r.returncode == 1  # dns cannot start
+    lines = r.stdout.splitlines()
+    assert 'Starting web' in lines
+    assert any(l.startswith('Started web with PID ') for l in lines)
+    assert any('dns: deployment mode docker cannot be started' in l for l in lines)
+    assert lines[-1] == '1 running, 1 failed'
+    assert '✅' not in r.stdout  # no symbols off a terminal
+    r = d.tend('platform', 'start', 'web')
+    assert r.returncode == 0 and 'web is already running' in r.stdout
+    pid = d.call('service.status', {'name': 'web'})['pid']
+    assert d.tend('platform', 'start', 'web', '--force').returncode == 0
+    assert d.call('service.status', {'name': 'web'})['pid'] != pid
+
+
+def test_platform_status_groups_by_category(d, home):
+    load(d, home)
+    assert d.tend('up').returncode == 0  # the auto_start services: db
+    out = d.tend('platform', 'status').stdout
+    assert out.startswith('Platform Services Status\nRunning: 1/3\n')
+    assert '=== STORAGE ===\ndb - running (uptime: ' in out
+    assert '=== API ===\nweb - inactive\n' in out
+    data = json.loads(d.tend('platform', 'status', '--json').stdout)
+    assert [s['state'] for s in data] == ['running', 'inactive', 'inactive']
+
+
+def test_down_stops_everything_dependents_first(d, home):
+    load(d, home)
+    d.tend('platform', 'start', 'web')
+    r = d.tend('down')
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == '2 stopped'
+    assert [s['state'] for s in d.call('service.status_all')] == ['inactive'] * 3
+    assert d.tend('down').stdout == 'Nothing to stop.\n'
+
+
+def test_why_jobs_runs(d, home):
+    load(d, home)
+    d.tend('platform', 'start', 'web')
+    assert d.tend('why', 'web').stdout.startswith('running: running (since ')
+    assert json.loads(d.tend('why', 'web', '--json').stdout)['state'] == 'running'
+    assert d.tend('why').returncode == 2
+    jobs = d.tend('jobs', '--service', 'web').stdout.splitlines()
+    assert jobs[0].split() == ['id', 'service', 'action', 'run', 'phase', 'attempt', 'pid', 'exit']
+    assert jobs[1].split()[1:3] == ['web', 'web'] and jobs[1].split()[4] == 'running'
+    assert json.loads(d.tend('jobs', '--phase', 'running', '--json').stdout)[0]['phase'] == 'running'
+    runs = d.tend('runs').stdout.splitlines()
+    assert runs[0].split() == ['id', 'service', 'status', 'reason']
+    assert {l.split()[1] for l in runs[1:]} == {'db', 'web'}
+
+
+def test_events_and_events_follow(d, home):
+    load(d, home)
+    follower = subprocess.Popen([TEND_BIN, 'events', '--follow', '--service', 'web', '--json'],
+                                env=d.env(), stdout=subprocess.PIPE, text=True)
+    try:
+        d.tend('platform', 'start', 'web')
+        seen = []
+        while 'running' not in [e['data'].get('to') for e in seen if e['kind'] == 'job.phase']:
+            seen.append(json.loads(follower.stdout.readline()))
+        assert {e['service'] for e in seen} == {'web'}
+    finally:
+        follower.terminate()
+        follower.wait(10)
+    out = d.tend('events', '--service', 'web').stdout.splitlines()
+    assert any(' job.phase ' in l and '"to":"running"' in l for l in out)
+
+
+def test_short_forms(d, home):
+    load(d, home)
+    assert d.tend('ps').stdout.splitlines()[0].split()[0] == 'name'
+    d.tend('up', 'web')
+    assert d.call('service.status', {'name': 'web'})['state'] == 'running'
+    assert d.tend('logs', 'web').returncode == 0
+    assert d.tend('down', 'web').returncode == 0
+    assert d.call('service.status', {'name': 'web'})['state'] == 'inactive'
