@@ -133,10 +133,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (strcmp(method, "GET") == 0)
-        for (int i = 0; i < h->n_routes; i++)
-            if (strcmp(url, h->routes[i].path) == 0)
-                return h->routes[i].fn(h->routes[i].ctx, c, url);
+    for (int i = 0; strcmp(method, "GET") == 0 && i < h->n_routes; i++) {
+        /* "/logs/" takes what is below it; other paths match exactly. */
+        const char *path = h->routes[i].path;
+        size_t len = strlen(path);
+        bool match = path[len - 1] == '/' ? strncmp(url, path, len) == 0 && url[len]
+                                          : strcmp(url, path) == 0;
+        if (match) return h->routes[i].fn(h->routes[i].ctx, c, url);
+    }
     if (strcmp(url, "/rpc") != 0) return reply_error(c, MHD_HTTP_NOT_FOUND, "no such path");
     if (strcmp(method, "POST") != 0)
         return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST JSON-RPC requests to /rpc");

@@ -16,7 +16,8 @@ typedef struct httpd httpd;
  * stale one) and starts serving. Returns NULL with the reason in err. */
 httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
                    size_t errlen);
-/* GET PATH is answered by fn (a stream may suspend its connection). */
+/* GET PATH is answered by fn (a stream may suspend its connection); a
+ * PATH ending in '/' takes every path below it. */
 typedef enum MHD_Result (*httpd_get_fn)(void *ctx, struct MHD_Connection *c, const char *url);
 void httpd_route_get(httpd *h, const char *path, httpd_get_fn fn, void *ctx);
 /* Lets MHD carry on after a suspended connection was resumed. */

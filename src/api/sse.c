@@ -1,4 +1,5 @@
-/* sse.c — GET /events: every state change as server-sent events, live.
+/* sse.c — the live streams, as server-sent events: GET /events (every
+ * state change) and GET /logs/SERVICE (its output lines).
  *
  * Each client has a bounded buffer of formatted events. When it has
  * nothing to send its connection is suspended (no busy loop); a new event
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "daemon/joblog.h"
+#include "daemon/logs.h"
 
 #define SSE_CLIENT_MAX   (256u << 10)
 #define SSE_KEEPALIVE_MS 15000
@@ -25,7 +28,9 @@ typedef struct sse_client {
     buf pending;
     size_t sent;
     bool suspended, dropped, finished;
-    char *service; /* only this service's events, or all */
+    bool logs;     /* a /logs stream rather than /events */
+    char *service; /* only this service's events (or logs), or all */
+    int64_t job;   /* /logs: only this job's lines, or all of the service's */
     struct sse_client *next, *prev;
 } sse_client;
 
@@ -81,7 +86,44 @@ void sse_publish(void *ctx, int64_t id, double at, const char *kind, const char 
     buf text = {0};
     format_event(&text, id, at, kind, service, job, run, data);
     for (sse_client *c = hub->clients; c; c = c->next)
-        if (!c->service || (service && strcmp(c->service, service) == 0))
+        if (!c->logs && (!c->service || (service && strcmp(c->service, service) == 0)))
+            client_append(c, text.data, text.len);
+    buf_free(&text);
+}
+
+/* One log line ("TIMESTAMP out TEXT") as an SSE event of its JSON form. */
+static void format_line(buf *out, const char *line, size_t len, int64_t job)
+{
+    const char *sp = memchr(line, ' ', len);
+    if (!sp || (size_t)(sp - line) + 5 > len) return;
+    json_t *o =
+        json_pack("{s:s%, s:s%, s:s%, s:I}", "at", line, (size_t)(sp - line), "stream", sp + 1,
+                  (size_t)3, "text", sp + 5, len - (size_t)(sp + 5 - line), "job", (json_int_t)job);
+    char *text = json_dumps(o, JSON_COMPACT);
+    if (text) buf_printf(out, "event: line\ndata: %s\n\n", text);
+    free(text);
+    json_decref(o);
+}
+
+/* The log listener: lines of a job, to every follower of its service or job. */
+static void publish_lines(void *ctx, const char *service, int64_t job, const char *lines,
+                          size_t len)
+{
+    sse_hub *hub = ctx;
+    bool wanted = false;
+    for (sse_client *c = hub->clients; c && !wanted; c = c->next)
+        wanted =
+            c->logs && service && strcmp(c->service, service) == 0 && (!c->job || c->job == job);
+    if (!wanted) return;
+    buf text = {0};
+    for (const char *p = lines, *end = lines + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        format_line(&text, p, n, job);
+        p += n + 1;
+    }
+    for (sse_client *c = hub->clients; c; c = c->next)
+        if (c->logs && service && strcmp(c->service, service) == 0 && (!c->job || c->job == job))
             client_append(c, text.data, text.len);
     buf_free(&text);
 }
@@ -126,6 +168,63 @@ static void client_free(void *cls)
     free(c);
 }
 
+/* Queues the stream's response; the client joins the hub's list. */
+static enum MHD_Result start_stream(sse_hub *hub, sse_client *c)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, client_read, c, client_free);
+    if (!r) {
+        buf_free(&c->pending);
+        free(c->service);
+        free(c);
+        return MHD_NO;
+    }
+    c->next = hub->clients;
+    if (hub->clients) hub->clients->prev = c;
+    hub->clients = c;
+    if (hub->n_clients++ == 0)
+        uv_timer_start(&hub->keepalive, on_keepalive, SSE_KEEPALIVE_MS, SSE_KEEPALIVE_MS);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    enum MHD_Result ok = MHD_queue_response(c->conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* GET /logs/SERVICE[?lines=N][&follow=1][&job=ID]: the last N lines (50),
+ * then, with follow, every new one. */
+static enum MHD_Result logs_route(void *ctx, struct MHD_Connection *conn, const char *url)
+{
+    sse_hub *hub = ctx;
+    sse_client *c = calloc(1, sizeof(*c));
+    if (!c || !(c->service = strdup(url + strlen("/logs/")))) {
+        free(c);
+        return MHD_NO;
+    }
+    c->hub = hub;
+    c->conn = conn;
+    c->logs = true;
+    const char *lines = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lines");
+    const char *follow = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow");
+    const char *job = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "job");
+    long n = lines ? strtol(lines, NULL, 10) : 50;
+    c->job = job ? strtoll(job, NULL, 10) : 0;
+    c->finished = !(follow && strcmp(follow, "0") != 0);
+    buf_puts(&c->pending, ": tend logs\n\n");
+    json_t *past = logs_tail_lines(hub->st, c->job ? NULL : c->service, c->job,
+                                   n > 0 && n <= 100000 ? (size_t)n : 50);
+    size_t i;
+    json_t *line;
+    json_array_foreach(json_object_get(past, "lines"), i, line)
+    {
+        char *text = json_dumps(line, JSON_COMPACT);
+        if (text) buf_printf(&c->pending, "event: line\ndata: %s\n\n", text);
+        free(text);
+    }
+    json_decref(past);
+    return start_stream(hub, c);
+}
+
 /* GET /events[?service=NAME][&after=ID]: past events after ID first. */
 static enum MHD_Result events_route(void *ctx, struct MHD_Connection *conn, const char *url)
 {
@@ -156,24 +255,7 @@ static enum MHD_Result events_route(void *ctx, struct MHD_Connection *conn, cons
         }
         json_decref(past);
     }
-    struct MHD_Response *r =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, client_read, c, client_free);
-    if (!r) {
-        buf_free(&c->pending);
-        free(c->service);
-        free(c);
-        return MHD_NO;
-    }
-    c->next = hub->clients;
-    if (hub->clients) hub->clients->prev = c;
-    hub->clients = c;
-    if (hub->n_clients++ == 0)
-        uv_timer_start(&hub->keepalive, on_keepalive, SSE_KEEPALIVE_MS, SSE_KEEPALIVE_MS);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return ok;
+    return start_stream(hub, c);
 }
 
 sse_hub *sse_hub_new(uv_loop_t *loop, httpd *http, store *st)
@@ -185,7 +267,9 @@ sse_hub *sse_hub_new(uv_loop_t *loop, httpd *http, store *st)
     uv_timer_init(loop, &hub->keepalive);
     hub->keepalive.data = hub;
     httpd_route_get(http, "/events", events_route, hub);
+    httpd_route_get(http, "/logs/", logs_route, hub);
     store_set_event_listener(st, sse_publish, hub);
+    joblog_set_listener(publish_lines, hub);
     return hub;
 }
 
@@ -194,6 +278,7 @@ void sse_hub_close(sse_hub *hub)
 {
     if (!hub) return;
     store_set_event_listener(hub->st, NULL, NULL);
+    joblog_set_listener(NULL, NULL);
     for (sse_client *c = hub->clients; c; c = c->next) {
         c->finished = true;
         client_wake(c);

@@ -177,11 +177,21 @@ static size_t on_stream(char *data, size_t size, size_t n, void *arg)
 call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, void *ctx), void *ctx,
                               call_error *err)
 {
+    char *path = NULL;
+    if (asprintf(&path, "/events%s%s", query && *query ? "?" : "", query ? query : "") < 0)
+        return CALL_FAILED;
+    call_status st = api_follow(path, on_event, ctx, err);
+    free(path);
+    return st;
+}
+
+call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx), void *ctx,
+                       call_error *err)
+{
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return CALL_FAILED;
     char *url = NULL;
-    if (asprintf(&url, "http://localhost/events%s%s", query && *query ? "?" : "",
-                 query ? query : "") < 0) {
+    if (asprintf(&url, "http://localhost%s", path) < 0) {
         tend_paths_free(&paths);
         return CALL_FAILED;
     }
@@ -200,13 +210,13 @@ call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, voi
     free(url);
     buf_free(&r.pending);
     call_status st = CALL_FAILED;
-    if (r.ended_by_caller)
+    if (r.ended_by_caller || rc == CURLE_OK) /* CURLE_OK: the daemon ended the stream */
         st = CALL_OK;
     else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s", paths.socket);
         st = CALL_UNREACHABLE;
     } else {
-        snprintf(err->message, sizeof(err->message), "the event stream ended: %s",
+        snprintf(err->message, sizeof(err->message), "the stream broke off: %s",
                  curl_easy_strerror(rc));
     }
     tend_paths_free(&paths);

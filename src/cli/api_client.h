@@ -19,9 +19,14 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
 
 /* Follows GET /events?QUERY: on_event gets each event object (borrowed);
  * returning non-zero ends the stream. Returns CALL_OK when on_event ended
- * it, CALL_FAILED when the daemon ended it, CALL_UNREACHABLE. */
+ * it, CALL_FAILED when it broke off, CALL_UNREACHABLE. */
 call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, void *ctx), void *ctx,
                               call_error *err);
+
+/* The same for any stream path (e.g. "/logs/web?follow=1"); a stream the
+ * daemon ends normally is CALL_OK too. */
+call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx), void *ctx,
+                       call_error *err);
 
 /* Whether api_call may start a daemon when none answers (default yes;
  * --no-autostart and TEND_NO_AUTOSTART=1 say no). */

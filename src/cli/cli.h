@@ -35,6 +35,11 @@ bool cli_fancy(FILE *out);
 #include "cli/api_client.h"
 int cli_report_call(const char *what, call_status status, const call_error *err);
 
+/* Prints the last lines of a service's logs, then new ones until stopped. */
+int cli_follow_logs(const char *name, long lines, bool json);
+/* Prints the log lines of a /logs/... stream until it ends. */
+int cli_follow_logs_path(const char *path, bool json);
+
 int cmd_validate(int argc, char **argv);
 int cmd_rpc(int argc, char **argv);
 int cmd_apply(int argc, char **argv);

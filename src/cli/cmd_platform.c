@@ -22,6 +22,8 @@ static const char platform_usage[] =
     "                             dependents first; --force even while dependents run\n"
     "  restart [NAME...]          restart the named services (default: every running one)\n"
     "  status                     every service by category: state and uptime\n"
+    "  logs NAME [--lines N] [--follow]\n"
+    "                             its latest output; --follow keeps printing new lines\n"
     "\n"
     "Exit status: 0 success, 1 a service failed, 2 usage error, 3 daemon unreachable.\n";
 
@@ -96,8 +98,7 @@ static json_int_t last_event_id(void)
     json_int_t id = 0;
     call_status got = api_call("events.list", params, &tail, &err);
     json_decref(params);
-    if (got == CALL_OK)
-        id = json_integer_value(json_object_get(json_array_get(tail, 0), "id"));
+    if (got == CALL_OK) id = json_integer_value(json_object_get(json_array_get(tail, 0), "id"));
     json_decref(tail);
     return id;
 }
@@ -253,11 +254,28 @@ static int platform_status(bool json)
     return EXIT_OK;
 }
 
+static int platform_logs(const char *name, long lines, bool follow, bool json)
+{
+    json_t *st = NULL, *params = json_pack("{s:s}", "name", name);
+    call_error err = {0};
+    call_status got = api_call("service.status", params, &st, &err);
+    json_decref(params);
+    json_decref(st);
+    if (got != CALL_OK) return cli_report_call("logs", got, &err);
+    if (follow) return cli_follow_logs(name, lines, json);
+    /* Without --follow the stream ends after the last lines. */
+    char path[512];
+    snprintf(path, sizeof(path), "/logs/%s?lines=%ld", name, lines);
+    return cli_follow_logs_path(path, json);
+}
+
 int cmd_platform(int argc, char **argv)
 {
     static const struct option options[] = {
         {"force", no_argument, NULL, 'f'},
         {"json", no_argument, NULL, 'j'},
+        {"follow", no_argument, NULL, 'F'},
+        {"lines", required_argument, NULL, 'n'},
         {"no-autostart", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {0},
@@ -267,12 +285,21 @@ int cmd_platform(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *sub = argv[1];
-    bool force = false, json = false;
+    bool force = false, json = false, follow = false;
+    long lines = 50;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, "n:h", options, NULL)) != -1) {
         switch (c) {
         case 'f': force = true; break;
+        case 'F': follow = true; break;
+        case 'n':
+            lines = strtol(optarg, NULL, 10);
+            if (lines < 1 || lines > 100000) {
+                fputs("tend platform logs: --lines needs a number from 1 to 100000\n", stderr);
+                return EXIT_USAGE;
+            }
+            break;
         case 'j': json = true; break;
         case 'A': api_set_autostart(false); break;
         case 'h': fputs(platform_usage, stdout); return EXIT_OK;
@@ -282,6 +309,7 @@ int cmd_platform(int argc, char **argv)
     char **names = argv + 1 + optind;
     int n = argc - 1 - optind;
     if (strcmp(sub, "status") == 0 && n == 0) return platform_status(json);
+    if (strcmp(sub, "logs") == 0 && n == 1) return platform_logs(names[0], lines, follow, json);
     bool start = strcmp(sub, "start") == 0, stop = strcmp(sub, "stop") == 0,
          restart = strcmp(sub, "restart") == 0;
     if (!start && !stop && !restart) {

@@ -20,14 +20,15 @@ static const char services_usage[] =
     "                                    conflict check\n"
     "  stop NAME [--force]               stop it; refused while dependents run, unless --force\n"
     "  restart NAME                      stop and start again\n"
-    "  logs NAME [--lines N]             its latest output (default 50 lines)\n"
+    "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines); --follow\n"
+    "                                    then prints new lines as they come\n"
     "  dependencies [NAME] [-c FILE]     dependency tree, start order, reverse dependencies\n"
     "  validate [-c FILE]                check the registry\n"
     "\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.\n";
 
 typedef struct {
-    bool json, running, force;
+    bool json, running, force, follow;
     const char *category;
     long lines;
     const char *name;
@@ -36,19 +37,30 @@ typedef struct {
 static int parse(int argc, char **argv, svc_args *a, bool needs_name)
 {
     static const struct option options[] = {
-        {"json", no_argument, NULL, 'j'},        {"running", no_argument, NULL, 'r'},
-        {"force", no_argument, NULL, 'f'},       {"category", required_argument, NULL, 'c'},
-        {"lines", required_argument, NULL, 'n'}, {"no-autostart", no_argument, NULL, 'A'},
-        {"help", no_argument, NULL, 'h'},        {0},
+        {"json", no_argument, NULL, 'j'},
+        {"running", no_argument, NULL, 'r'},
+        {"force", no_argument, NULL, 'f'},
+        {"category", required_argument, NULL, 'c'},
+        {"lines", required_argument, NULL, 'n'},
+        {"no-autostart", no_argument, NULL, 'A'},
+        {"follow", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
     };
     int c;
     optind = 1;
     *a = (svc_args){.lines = 50};
-    while ((c = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:fh", options, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = true; break;
         case 'r': a->running = true; break;
-        case 'f': a->force = true; break;
+        case 'f':
+            /* -f is --follow for logs, --force elsewhere. */
+            if (strcmp(argv[0], "logs") == 0)
+                a->follow = true;
+            else
+                a->force = true;
+            break;
         case 'c': a->category = optarg; break;
         case 'n': {
             char *end = NULL;
@@ -60,6 +72,7 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
             break;
         }
         case 'A': api_set_autostart(false); break;
+        case 'F': a->follow = true; break;
         case 'h': fputs(services_usage, stdout); exit(EXIT_OK);
         default: return -1;
         }
@@ -186,8 +199,42 @@ static int services_act(const char *verb, const svc_args *a)
     return EXIT_OK;
 }
 
+static int print_followed_line(json_t *line, void *ctx)
+{
+    if (*(bool *)ctx) {
+        char *text = json_dumps(line, JSON_COMPACT);
+        puts(text);
+        free(text);
+    } else {
+        printf("%s %s %s\n", text_of(line, "at"), text_of(line, "stream"), text_of(line, "text"));
+    }
+    fflush(stdout);
+    return 0;
+}
+
+int cli_follow_logs_path(const char *path, bool json)
+{
+    bool as_json = json;
+    call_error err = {0};
+    call_status st = api_follow(path, print_followed_line, &as_json, &err);
+    return cli_report_call("logs", st, &err);
+}
+
+int cli_follow_logs(const char *name, long lines, bool json)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "/logs/%s?follow=1&lines=%ld", name, lines);
+    return cli_follow_logs_path(path, json);
+}
+
 static int services_logs(const svc_args *a)
 {
+    if (a->follow) {
+        json_t *st = NULL;
+        int rc = call("service.status", json_pack("{s:s}", "name", a->name), &st);
+        json_decref(st);
+        return rc ? rc : cli_follow_logs(a->name, a->lines, a->json);
+    }
     json_t *result = NULL;
     int rc = call("logs.tail",
                   json_pack("{s:s, s:I}", "name", a->name, "lines", (json_int_t)a->lines), &result);

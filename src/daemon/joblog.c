@@ -31,8 +31,20 @@ struct job_log {
     uint64_t written; /* bytes in the current file */
     uint64_t budget;  /* for all of the service's logs */
     char *dir, *path; /* where it goes */
+    char *service;    /* NULL for a job of no service */
+    int64_t job_id;
     bool released;
 };
+
+/* Who follows logs live (GET /logs/...): told of every block of lines. */
+static joblog_listener_fn listener;
+static void *listener_ctx;
+
+void joblog_set_listener(joblog_listener_fn fn, void *ctx)
+{
+    listener = fn;
+    listener_ctx = ctx;
+}
 
 static joblog_stats totals;
 /* Reads land here one at a time: the loop runs one callback at a time. */
@@ -234,6 +246,7 @@ static void maybe_free(job_log *log)
     if (log->fd >= 0) close(log->fd);
     free(log->dir);
     free(log->path);
+    free(log->service);
     free(log->out.partial);
     free(log->err.partial);
     free(log);
@@ -261,6 +274,8 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *data)
         buf out = {0};
         stream_lines(s, data->base, (size_t)n, &out, stamp);
         if (out.len) log_write(s->log, out.data, out.len);
+        if (out.len && listener)
+            listener(listener_ctx, s->log->service, s->log->job_id, out.data, out.len);
         buf_free(&out);
         totals.bytes += (uint64_t)n;
         return;
@@ -306,12 +321,18 @@ job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service,
     if (!log) return NULL;
     log->fd = -1;
     log->budget = budget;
+    log->job_id = job_id;
+    if (service && !(log->service = strdup(service))) {
+        free(log);
+        return NULL;
+    }
     log->out.child_fd = log->err.child_fd = -1;
     if (asprintf(&log->dir, "%s/%s", logs_dir, service ? service : "_jobs") < 0) log->dir = NULL;
     if (!log->dir || asprintf(&log->path, "%s/%lld.log", log->dir, (long long)job_id) < 0 ||
         !(*path = strdup(log->path)) || stream_open(loop, log, &log->out, 1) < 0) {
         free(log->dir);
         free(log->path);
+        free(log->service);
         free(log);
         return NULL;
     }

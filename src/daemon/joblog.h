@@ -35,6 +35,12 @@ void joblog_child_started(job_log *log);
 /* The job no longer needs the log; it goes once the pipes are drained. */
 void joblog_release(job_log *log);
 
+/* Called with each block of complete, formatted lines ("TIMESTAMP out
+ * TEXT\n"...) as it is written; service is NULL for a standalone job. */
+typedef void (*joblog_listener_fn)(void *ctx, const char *service, int64_t job_id,
+                                   const char *lines, size_t len);
+void joblog_set_listener(joblog_listener_fn fn, void *ctx);
+
 typedef struct {
     uint64_t bytes;        /* read from all jobs */
     uint64_t lines_cut;    /* lines longer than JOBLOG_LINE_MAX */
