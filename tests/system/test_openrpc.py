@@ -41,3 +41,29 @@ def test_every_described_method_is_served(d):
                                           'params': {'no_such_param': 1}}))
         error = json.loads(body).get('error', {})
         assert error.get('code') != -32601, method['name']
+
+
+def test_every_method_names_its_missing_or_mistyped_parameter_and_changes_nothing(d):
+    d.call('service.set', {'name': 'web', 'spec': {'deployment': {'mode': 'binary', 'binary': {
+        'binary_path': '/bin/sleep', 'args': ['1000']}}}})
+    before = (d.call('service.list_full'), d.call('action.list'), d.call('job.list'))
+    for method in d.call('rpc.discover')['methods']:
+        required = [p['name'] for p in method['params'] if p.get('required')]
+        if required:  # nothing given: the error names a missing required parameter
+            status, body = d.post(json.dumps({'jsonrpc': '2.0', 'id': 1,
+                                              'method': method['name'], 'params': {}}))
+            error = json.loads(body)['error']
+            assert error['code'] == -32602, method['name']
+            assert any(f"'{name}' is required" in error['data'] for name in required), error
+        for param in method['params']:
+            # A value of a type no parameter takes.
+            status, body = d.post(json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': method['name'],
+                                              'params': {param['name']: [[None]]}}))
+            error = json.loads(body)['error']
+            assert error['code'] == -32602, (method['name'], param['name'])
+    after = (d.call('service.list_full'), d.call('action.list'), d.call('job.list'))
+    for b, a in zip(before, after):
+        for x in (b, a):
+            for item in x if isinstance(x, list) else []:
+                item.pop('uptime', None), item.pop('since', None)
+    assert before == after

@@ -1,0 +1,43 @@
+# bash completion for tend — source it, or install it as
+# /usr/share/bash-completion/completions/tend.
+_tend_services()
+{
+    # Names from the running daemon; never starts one just to complete.
+    tend ps --no-autostart 2>/dev/null | awk 'NR > 1 { print $1 }'
+}
+
+_tend()
+{
+    local cur=${COMP_WORDS[COMP_CWORD]} first=${COMP_WORDS[1]} second=${COMP_WORDS[2]}
+    local commands="daemon apply validate services platform why jobs runs events rpc up down ps logs"
+    if [ "$COMP_CWORD" -eq 1 ]; then
+        COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+        return
+    fi
+    case "$first" in
+    services)
+        if [ "$COMP_CWORD" -eq 2 ]; then
+            COMPREPLY=($(compgen -W "list status start stop restart logs dependencies validate" -- "$cur"))
+        elif [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "--json --force --follow --lines --running --category -c --no-autostart" -- "$cur"))
+        else
+            case "$second" in
+            status|start|stop|restart|logs|dependencies) COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur")) ;;
+            esac
+        fi ;;
+    platform)
+        if [ "$COMP_CWORD" -eq 2 ]; then
+            COMPREPLY=($(compgen -W "start stop restart status logs" -- "$cur"))
+        elif [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "--force --json --follow --lines --no-autostart" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur"))
+        fi ;;
+    why|up|down|logs) COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur")) ;;
+    jobs|runs|events) COMPREPLY=($(compgen -W "--service --phase --follow --json" -- "$cur")) ;;
+    daemon|apply|validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    rpc)
+        [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$(tend rpc --no-autostart rpc.discover 2>/dev/null | sed -n 's/^ *"name": "\([a-z_]*\.[a-z_]*\)",*$/\1/p')" -- "$cur")) ;;
+    esac
+}
+complete -F _tend tend
