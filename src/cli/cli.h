@@ -20,9 +20,9 @@ enum {
  * Returns a new string, or NULL when no location can be derived. */
 char *cli_config_path(const char *from_option);
 
-/* Parses -c FILE and --help for the offline commands. Returns -1 to go on
+/* Parses -c FILE, --json and --help for the offline commands. Returns -1 to go on
  * (optind at the first operand), or the exit status to end with. */
-int cli_config_options(int argc, char **argv, const char *usage, const char **config);
+int cli_config_options(int argc, char **argv, const char *usage, const char **config, bool *json);
 
 /* Loads the registry, printing every problem to stderr on failure. */
 registry *cli_load_registry(const char *path);

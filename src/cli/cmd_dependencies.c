@@ -17,6 +17,8 @@ static const char dependencies_usage[] =
     "each one. With NAME, only what concerns that service. Reads the registry\n"
     "file directly; no daemon is needed.\n"
     "\n"
+    "  --json             {\"start_order\": [...], \"services\": [{name, type, category,\n"
+    "                     start_order, dependencies, required_by}]}\n"
     "  -c, --config FILE  the registry (see tend validate --help)\n"
     "  -h, --help         this text\n";
 
@@ -136,10 +138,57 @@ out:
     return rc;
 }
 
+/* {"start_order": [...], "services": [{name, type, category,
+ * dependencies, required_by}]}, for NAME's closure or everything. */
+static int dependencies_json(const registry *r, const char *name)
+{
+    long only = name ? registry_service_index(r, name) : -1;
+    if (name && only < 0) {
+        fprintf(stderr, "tend services dependencies: no service named '%s' in %s\n", name, r->path);
+        return EXIT_FAILED;
+    }
+    dep_graph g, rev;
+    if (deps_graph(r, &g) < 0) return EXIT_FAILED;
+    if (graph_reverse(&g, &rev) < 0) {
+        graph_free(&g);
+        return EXIT_FAILED;
+    }
+    size_t n = r->n_services, count = 0;
+    bool *mark = calloc(n + 1, sizeof(*mark));
+    size_t *order = calloc(n + 1, sizeof(*order));
+    if (mark && order && only >= 0) graph_closure(&g, (size_t)only, mark);
+    if (mark && order) deps_start_order(r, &g, only >= 0 ? mark : NULL, order, &count);
+    json_t *names = json_array(), *services = json_array();
+    for (size_t k = 0; k < count; k++) {
+        const service_spec *s = r->services[order[k]];
+        json_array_append_new(names, json_string(s->name));
+        json_t *deps = json_array(), *by = json_array();
+        for (size_t i = 0; s->dependencies && s->dependencies[i]; i++)
+            json_array_append_new(deps, json_string(s->dependencies[i]));
+        for (size_t i = 0; i < rev.n_deps[order[k]]; i++)
+            json_array_append_new(by, json_string(r->services[rev.deps[order[k]][i]]->name));
+        json_array_append_new(services, json_pack("{s:s, s:s?, s:s?, s:i, s:o, s:o}", "name",
+                                                  s->name, "type", s->type, "category", s->category,
+                                                  "start_order", s->startup.start_order,
+                                                  "dependencies", deps, "required_by", by));
+    }
+    json_t *out = json_pack("{s:o, s:o}", "start_order", names, "services", services);
+    char *text = json_dumps(out, JSON_INDENT(2));
+    puts(text);
+    free(text);
+    json_decref(out);
+    free(mark);
+    free(order);
+    graph_free(&g);
+    graph_free(&rev);
+    return EXIT_OK;
+}
+
 int cmd_dependencies(int argc, char **argv)
 {
     const char *config = NULL;
-    int done = cli_config_options(argc, argv, dependencies_usage, &config);
+    bool json = false;
+    int done = cli_config_options(argc, argv, dependencies_usage, &config, &json);
     if (done >= 0) return done;
     if (argc - optind > 1) {
         fprintf(stderr, "tend services dependencies: one NAME at most\n%s", dependencies_usage);
@@ -155,7 +204,7 @@ int cmd_dependencies(int argc, char **argv)
     registry *r = cli_load_registry(path);
     free(path);
     if (!r) return EXIT_FAILED;
-    int rc = print_dependencies(r, name);
+    int rc = json ? dependencies_json(r, name) : print_dependencies(r, name);
     registry_free(r);
     return rc;
 }

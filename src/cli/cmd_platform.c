@@ -27,11 +27,18 @@ static const char platform_usage[] =
     "\n"
     "Exit status: 0 success, 1 a service failed, 2 usage error, 3 daemon unreachable.\n";
 
+/* Progress for people; with --json only the final JSON is printed. */
+#define SAY(p, ...)                                                                                \
+    do {                                                                                           \
+        if (!(p)->json) printf(__VA_ARGS__);                                                       \
+    } while (0)
+
 typedef struct {
     char **names;   /* the services being waited for */
     char **settled; /* those that got there (or failed) */
     bool stopping;  /* waiting for inactive rather than running */
     bool fancy;
+    bool json; /* no progress lines: the final statuses as JSON instead */
     int failures;
 } progress;
 
@@ -61,14 +68,14 @@ static bool report(progress *p, const char *name)
         json_t *pid = json_object_get(st, "pid");
         if (done_bad) {
             p->failures++;
-            printf("%s%s failed: %s\n", p->fancy ? "❌ " : "", name, reason ? reason : state);
+            SAY(p, "%s%s failed: %s\n", p->fancy ? "❌ " : "", name, reason ? reason : state);
         } else if (p->stopping) {
-            printf("%sStopped %s\n", p->fancy ? "⚪ " : "", name);
+            SAY(p, "%sStopped %s\n", p->fancy ? "⚪ " : "", name);
         } else if (json_is_integer(pid)) {
-            printf("%sStarted %s with PID %lld\n", p->fancy ? "✅ " : "", name,
-                   (long long)json_integer_value(pid));
+            SAY(p, "%sStarted %s with PID %lld\n", p->fancy ? "✅ " : "", name,
+                (long long)json_integer_value(pid));
         } else {
-            printf("%s%s: %s\n", p->fancy ? "✅ " : "", name, state);
+            SAY(p, "%s%s: %s\n", p->fancy ? "✅ " : "", name, state);
         }
         fflush(stdout);
     }
@@ -132,9 +139,26 @@ static bool is_active(json_t *s)
 }
 
 /* Issues method for each name, then follows events until all settled. */
-static int act_and_wait(const char *method, char **names, bool force, bool stopping)
+/* --json: every named service's status after the wait. */
+static void print_statuses(char **names)
 {
-    progress p = {.names = names, .stopping = stopping, .fancy = cli_fancy(stdout)};
+    json_t *all = json_array();
+    for (size_t i = 0; names[i]; i++) {
+        json_t *st = NULL, *params = json_pack("{s:s}", "name", names[i]);
+        call_error err = {0};
+        if (api_call("service.status", params, &st, &err) == CALL_OK)
+            json_array_append_new(all, st);
+        json_decref(params);
+    }
+    char *text = json_dumps(all, JSON_INDENT(2));
+    puts(text);
+    free(text);
+    json_decref(all);
+}
+
+static int act_and_wait(const char *method, char **names, bool force, bool stopping, bool json)
+{
+    progress p = {.names = names, .stopping = stopping, .fancy = cli_fancy(stdout), .json = json};
     json_int_t after = last_event_id();
     for (size_t i = 0; names[i]; i++) {
         json_t *params = json_pack("{s:s}", "name", names[i]);
@@ -149,18 +173,18 @@ static int act_and_wait(const char *method, char **names, bool force, bool stopp
         json_decref(result);
         if (st == CALL_UNREACHABLE) return cli_report_call(method, st, &err);
         if (st != CALL_OK && starting && strstr(err.message, " is already ")) {
-            printf("%s%s is already running\n", p.fancy ? "✅ " : "", names[i]);
+            SAY(&p, "%s%s is already running\n", p.fancy ? "✅ " : "", names[i]);
             strv_push(&p.settled, names[i]);
             continue;
         }
         if (st != CALL_OK) {
             /* The daemon's words name the service already. */
-            printf("%s%s\n", p.fancy ? "❌ " : "", err.message);
+            SAY(&p, "%s%s\n", p.fancy ? "❌ " : "", err.message);
             strv_push(&p.settled, names[i]);
             p.failures++;
             continue;
         }
-        if (!stopping) printf("%s%s\n", p.fancy ? "⏳ Starting " : "Starting ", names[i]);
+        if (!stopping) SAY(&p, "%s%s\n", p.fancy ? "⏳ Starting " : "Starting ", names[i]);
         fflush(stdout);
     }
     if (!all_settled(&p)) {
@@ -170,17 +194,18 @@ static int act_and_wait(const char *method, char **names, bool force, bool stopp
         call_status st = api_follow_events(query, on_event, &p, &err);
         if (st != CALL_OK) return cli_report_call("events", st, &err);
     }
+    if (json) print_statuses(names);
     size_t n = strv_len(names);
-    printf("%zu %s, %d failed\n", n - (size_t)p.failures, stopping ? "stopped" : "running",
-           p.failures);
+    SAY(&p, "%zu %s, %d failed\n", n - (size_t)p.failures, stopping ? "stopped" : "running",
+        p.failures);
     strv_free(p.settled);
     return p.failures ? EXIT_FAILED : EXIT_OK;
 }
 
 /* Everything that runs: the daemon stops it dependents first. */
-static int stop_everything(char **running)
+static int stop_everything(char **running, bool json)
 {
-    progress p = {.names = running, .stopping = true, .fancy = cli_fancy(stdout)};
+    progress p = {.names = running, .stopping = true, .fancy = cli_fancy(stdout), .json = json};
     json_int_t after = last_event_id();
     json_t *results = NULL;
     call_error err = {0};
@@ -193,7 +218,8 @@ static int stop_everything(char **running)
         st = api_follow_events(query, on_event, &p, &err);
         if (st != CALL_OK) return cli_report_call("events", st, &err);
     }
-    printf("%zu stopped\n", strv_len(running));
+    if (json) print_statuses(running);
+    SAY(&p, "%zu stopped\n", strv_len(running));
     strv_free(p.settled);
     return EXIT_OK;
 }
@@ -319,16 +345,18 @@ int cmd_platform(int argc, char **argv)
     char **picked = pick(names, n, start ? is_auto_start : is_active);
     if (!picked) return EXIT_UNREACHABLE;
     int rc = EXIT_OK;
-    if (!picked[0])
+    if (!picked[0] && json)
+        puts("[]");
+    else if (!picked[0])
         printf("Nothing to %s.\n", sub);
     else if (start)
-        rc = act_and_wait("service.start", picked, force, false);
+        rc = act_and_wait("service.start", picked, force, false, json);
     else if (stop && n == 0)
-        rc = stop_everything(picked);
+        rc = stop_everything(picked, json);
     else if (stop)
-        rc = act_and_wait("service.stop", picked, force, true);
+        rc = act_and_wait("service.stop", picked, force, true, json);
     else
-        rc = act_and_wait("service.restart", picked, false, false);
+        rc = act_and_wait("service.restart", picked, false, false, json);
     strv_free(picked);
     return rc;
 }

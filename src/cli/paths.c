@@ -49,10 +49,11 @@ bool cli_fancy(FILE *out)
     return isatty(fileno(out));
 }
 
-int cli_config_options(int argc, char **argv, const char *usage, const char **config)
+int cli_config_options(int argc, char **argv, const char *usage, const char **config, bool *json)
 {
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -61,6 +62,7 @@ int cli_config_options(int argc, char **argv, const char *usage, const char **co
     while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
         switch (c) {
         case 'c': *config = optarg; break;
+        case 'j': *json = true; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }

@@ -26,14 +26,17 @@ static toml_pos spec_to_toml(spec_pos p)
 }
 
 /* "; did you mean 'x'?" when one of the names is close, else "". */
-static void name_hint(char *out, size_t size, const char *word, const strmap *names)
+static void name_hint(char *out, size_t size, const char *word, const strmap *names,
+                      const char *exclude)
 {
     const char **candidates = calloc(names->len + 1, sizeof(*candidates));
     out[0] = '\0';
     if (!candidates) return;
     size_t n = 0;
+    /* A service is no hint for its own dependency. */
     for (size_t i = 0; i < names->cap; i++)
-        if (names->slots[i].key) candidates[n++] = names->slots[i].key;
+        if (names->slots[i].key && (!exclude || strcmp(names->slots[i].key, exclude) != 0))
+            candidates[n++] = names->slots[i].key;
     const char *hint = suggest_closest(word, candidates);
     if (hint) snprintf(out, size, "; did you mean '%s'?", hint);
     free(candidates);
@@ -85,7 +88,7 @@ static void check_service_references(reader *rd, registry *r, const registry_sou
             const char *dep = s->dependencies[k];
             if (registry_service_index(r, dep) >= 0) continue;
             char hint[128];
-            name_hint(hint, sizeof(hint), dep, &r->service_index);
+            name_hint(hint, sizeof(hint), dep, &r->service_index, s->name);
             read_error(rd, source_item_pos(src->services[i], "dependencies", k),
                        "service '%s' depends on '%s', which is not a service%s", s->name, dep,
                        hint);
@@ -177,7 +180,7 @@ static void check_service_actions(reader *rd, registry *r, const registry_source
                     read_error(rd, pos, "service '%s' lists action '%s' twice", s->name, name);
             if (!a) {
                 char hint[128];
-                name_hint(hint, sizeof(hint), name, &r->action_index);
+                name_hint(hint, sizeof(hint), name, &r->action_index, NULL);
                 read_error(rd, pos, "service '%s' runs action '%s', which is not defined%s",
                            s->name, name, hint);
                 continue;
@@ -221,7 +224,7 @@ static void check_action_references(reader *rd, registry *r, const registry_sour
                     continue;
                 }
                 char hint[128];
-                name_hint(hint, sizeof(hint), lists[l][k], &r->action_index);
+                name_hint(hint, sizeof(hint), lists[l][k], &r->action_index, a->name);
                 read_error(rd, deps ? source_item_pos(deps, keys[l], k) : spec_to_toml(a->pos),
                            "action '%s' depends on '%s', which is not an action%s", a->name,
                            lists[l][k], hint);

@@ -102,3 +102,24 @@ def test_short_forms(d, home):
     assert d.tend('logs', 'web').returncode == 0
     assert d.tend('down', 'web').returncode == 0
     assert d.call('service.status', {'name': 'web'})['state'] == 'inactive'
+
+
+def test_json_forms_of_platform_validate_and_dependencies(d, home):
+    load(d, home)
+    started = json.loads(d.tend('platform', 'start', 'web', '--json').stdout)
+    assert [(s['name'], s['state']) for s in started] == [('web', 'running')]
+    stopped = json.loads(d.tend('down', '--json').stdout)
+    assert sorted((s['name'], s['state']) for s in stopped) == [('db', 'inactive'), ('web', 'inactive')]
+    assert json.loads(d.tend('down', '--json').stdout) == []
+    ok = json.loads(d.tend('validate', '--json').stdout)
+    assert ok == {'ok': True, 'services': 3, 'actions': 2, 'errors': []}
+    bad = home / 'bad.toml'
+    bad.write_text('[services.a]\ndependencies = ["b"]\n')
+    r = d.tend('validate', '-c', bad, '--json')
+    assert r.returncode == 1
+    assert json.loads(r.stdout)['errors'] == [{
+        'file': str(bad), 'line': 2, 'col': 17,
+        'message': "service 'a' depends on 'b', which is not a service"}]
+    deps = json.loads(d.tend('services', 'dependencies', 'web', '--json').stdout)
+    assert deps['start_order'] == ['db', 'web']
+    assert deps['services'][0]['required_by'] == ['web']
