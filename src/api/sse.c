@@ -106,14 +106,20 @@ static void format_line(buf *out, const char *line, size_t len, int64_t job)
 }
 
 /* The log listener: lines of a job, to every follower of its service or job. */
+/* A log follower of this job, or of its service. */
+static bool follows(const sse_client *c, const char *service, int64_t job)
+{
+    if (!c->logs) return false;
+    if (c->job) return c->job == job;
+    return service && strcmp(c->service, service) == 0;
+}
+
 static void publish_lines(void *ctx, const char *service, int64_t job, const char *lines,
                           size_t len)
 {
     sse_hub *hub = ctx;
     bool wanted = false;
-    for (sse_client *c = hub->clients; c && !wanted; c = c->next)
-        wanted =
-            c->logs && service && strcmp(c->service, service) == 0 && (!c->job || c->job == job);
+    for (sse_client *c = hub->clients; c && !wanted; c = c->next) wanted = follows(c, service, job);
     if (!wanted) return;
     buf text = {0};
     for (const char *p = lines, *end = lines + len; p < end;) {
@@ -123,8 +129,7 @@ static void publish_lines(void *ctx, const char *service, int64_t job, const cha
         p += n + 1;
     }
     for (sse_client *c = hub->clients; c; c = c->next)
-        if (c->logs && service && strcmp(c->service, service) == 0 && (!c->job || c->job == job))
-            client_append(c, text.data, text.len);
+        if (follows(c, service, job)) client_append(c, text.data, text.len);
     buf_free(&text);
 }
 
@@ -191,24 +196,37 @@ static enum MHD_Result start_stream(sse_hub *hub, sse_client *c)
     return ok;
 }
 
-/* GET /logs/SERVICE[?lines=N][&follow=1][&job=ID]: the last N lines (50),
- * then, with follow, every new one. */
+/* GET /logs/SERVICE or /logs/JOB_ID [?lines=N][&follow=1][&job=ID]: the
+ * last N lines (50), then, with follow, every new one. */
 static enum MHD_Result logs_route(void *ctx, struct MHD_Connection *conn, const char *url)
 {
     sse_hub *hub = ctx;
+    const char *target = url + strlen("/logs/");
     sse_client *c = calloc(1, sizeof(*c));
-    if (!c || !(c->service = strdup(url + strlen("/logs/")))) {
-        free(c);
-        return MHD_NO;
-    }
+    if (!c) return MHD_NO;
     c->hub = hub;
     c->conn = conn;
     c->logs = true;
+    /* /logs/123 is job 123 (of whichever service); /logs/web a service. */
+    bool is_job = target[strspn(target, "0123456789")] == '\0';
+    if (is_job) {
+        c->job = strtoll(target, NULL, 10);
+        json_t *row = store_job_get(hub->st, c->job);
+        const char *service = row ? json_string_value(json_object_get(row, "service_id")) : NULL;
+        c->service = strdup(service ? service : "");
+        json_decref(row);
+    } else {
+        c->service = strdup(target);
+    }
+    if (!c->service) {
+        free(c);
+        return MHD_NO;
+    }
     const char *lines = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lines");
     const char *follow = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "follow");
     const char *job = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "job");
     long n = lines ? strtol(lines, NULL, 10) : 50;
-    c->job = job ? strtoll(job, NULL, 10) : 0;
+    if (job) c->job = strtoll(job, NULL, 10);
     c->finished = !(follow && strcmp(follow, "0") != 0);
     buf_puts(&c->pending, ": tend logs\n\n");
     json_t *past = logs_tail_lines(hub->st, c->job ? NULL : c->service, c->job,

@@ -36,6 +36,7 @@ static const char platform_usage[] =
 typedef struct {
     char **names;   /* the services being waited for */
     char **settled; /* those that got there (or failed) */
+    char **waiting; /* those said to be waiting for a dependency */
     bool stopping;  /* waiting for inactive rather than running */
     bool fancy;
     bool json; /* no progress lines: the final statuses as JSON instead */
@@ -62,6 +63,13 @@ static bool report(progress *p, const char *name)
                                : strcmp(state, "running") == 0 || strcmp(state, "success") == 0;
     bool done_bad =
         p->stopping ? false : strcmp(state, "failed") == 0 || strcmp(state, "exited") == 0;
+    const char *why = json_string_value(json_object_get(st, "reason"));
+    if (!done_ok && !done_bad && why && strncmp(why, "waiting for ", 12) == 0 &&
+        !strv_contains(p->waiting, name)) {
+        strv_push(&p->waiting, name);
+        SAY(p, "%s%s: %s\n", p->fancy ? "⏳ " : "", name, why);
+        fflush(stdout);
+    }
     if (done_ok || done_bad) {
         strv_push(&p->settled, name);
         const char *reason = json_string_value(json_object_get(st, "reason"));
@@ -199,6 +207,7 @@ static int act_and_wait(const char *method, char **names, bool force, bool stopp
     SAY(&p, "%zu %s, %d failed\n", n - (size_t)p.failures, stopping ? "stopped" : "running",
         p.failures);
     strv_free(p.settled);
+    strv_free(p.waiting);
     return p.failures ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -221,6 +230,7 @@ static int stop_everything(char **running, bool json)
     if (json) print_statuses(running);
     SAY(&p, "%zu stopped\n", strv_len(running));
     strv_free(p.settled);
+    strv_free(p.waiting);
     return EXIT_OK;
 }
 
@@ -311,6 +321,10 @@ int cmd_platform(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *sub = argv[1];
+    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+        fputs(platform_usage, stdout);
+        return EXIT_OK;
+    }
     bool force = false, json = false, follow = false;
     long lines = 50;
     int c;

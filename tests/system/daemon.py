@@ -77,6 +77,16 @@ class Daemon:
         finally:
             conn.close()
 
+    def post_get(self, path):
+        """A plain GET (a stream that ends by itself)."""
+        conn = UnixHTTPConnection(self.socket)
+        try:
+            conn.request('GET', path)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
     def call(self, method, params=None):
         req = {'jsonrpc': '2.0', 'id': self.next_id, 'method': method}
         self.next_id += 1

@@ -123,3 +123,54 @@ def test_json_forms_of_platform_validate_and_dependencies(d, home):
     deps = json.loads(d.tend('services', 'dependencies', 'web', '--json').stdout)
     assert deps['start_order'] == ['db', 'web']
     assert deps['services'][0]['required_by'] == ['web']
+
+
+def test_platform_start_says_what_it_waits_for(d, home):
+    (home / 'services.toml').write_text('''
+[actions.slow]
+kind = "oneshot"
+interpreter = "sh"
+script = "sleep 0.3"
+[services.prep]
+actions = ["slow"]
+[services.app]
+dependencies = ["prep"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.tend('apply')
+    r = d.tend('platform', 'start', 'app')
+    assert r.returncode == 0, r.stdout
+    assert 'app: waiting for prep' in r.stdout.splitlines()
+    assert r.stdout.splitlines()[-1] == '1 running, 0 failed'
+
+
+def test_remaining_commands_in_both_forms(d, home):
+    load(d, home)
+    d.tend('up', 'web')
+    pid = d.call('service.status', {'name': 'web'})['pid']
+    r = d.tend('services', 'restart', 'web')
+    assert r.returncode == 0 and r.stdout.startswith('Starting web: ')
+    assert json.loads(d.tend('services', 'restart', 'web', '--json').stdout)['name'] == 'web'
+    d.wait_state('web', 'running')
+    assert d.call('service.status', {'name': 'web'})['pid'] != pid
+    assert d.tend('platform', 'restart', 'web').stdout.splitlines()[-1] == '1 running, 0 failed'
+    runs = json.loads(d.tend('runs', '--service', 'web', '--json').stdout)
+    assert len(runs) >= 1 and {r['service'] for r in runs} == {'web'}
+    events = json.loads(d.tend('events', '--service', 'web', '--json').stdout)
+    assert events and {e['service'] for e in events} == {'web'}
+    assert json.loads(d.tend('ps', '--json').stdout)[0]['name'] == 'db'
+    r = d.tend('platform', 'logs', 'web', '--json')  # sleep prints nothing: no lines
+    assert r.returncode == 0 and r.stdout == ''
+    for command in (['services'], ['platform'], ['why'], ['jobs'], ['runs'], ['events'], ['apply'],
+                    ['rpc'], ['validate'], ['daemon'], ['services', 'dependencies']):
+        r = d.tend(*command, '--help')
+        assert r.returncode == 0 and r.stdout.startswith('usage: tend'), command
+
+
+def test_logs_of_one_job_by_its_id(d):
+    d.call('action.set', {'name': 'hello', 'spec': {'interpreter': 'sh', 'kind': 'oneshot',
+                                                     'script': 'echo hello from a job'}})
+    job = d.call('job.create', {'action': 'hello'})['id']
+    d.wait_for(lambda: d.call('job.get', {'id': job})['phase'] == 'succeeded', what='done')
+    status, body = d.post_get(f'/logs/{job}?lines=5')
+    assert status == 200 and b'hello from a job' in body
