@@ -134,21 +134,21 @@ deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-
 
 def test_child_ignoring_sigterm_is_killed_after_stop_timeout(daemon):
     d = daemon('''
-[actions.stubborn]
+[actions.deaf]
 interpreter = "sh"
 script = "trap '' TERM; while :; do sleep 0.05; done"
 stop_timeout = 0.5
-[services.stubborn]
-actions = ["stubborn"]
+[services.deaf]
+actions = ["deaf"]
 ''')
-    d.call('service.start', {'name': 'stubborn'})
-    d.wait_state('stubborn', 'running')
-    pid = d.call('service.status', {'name': 'stubborn'})['pid']
-    d.call('service.stop', {'name': 'stubborn'})
-    assert d.state('stubborn') == 'stopping'
-    d.wait_state('stubborn', 'inactive', timeout=5)
+    d.call('service.start', {'name': 'deaf'})
+    d.wait_state('deaf', 'running')
+    pid = d.call('service.status', {'name': 'deaf'})['pid']
+    d.call('service.stop', {'name': 'deaf'})
+    assert d.state('deaf') == 'stopping'
+    d.wait_state('deaf', 'inactive', timeout=5)
     assert not alive(pid)
-    job = jobs_of(d, service_id='stubborn')[-1]
+    job = jobs_of(d, service_id='deaf')[-1]
     assert job['phase'] == 'cancelled' and job['term_signal'] == signal.SIGKILL
 
 
