@@ -4,7 +4,6 @@
  * pipe (the daemon writes one byte once it listens) instead of polling. */
 #include "cli/api_client.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,9 +15,17 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/curl_lazy.h"
 #include "base/paths.h"
 
 static bool autostart = true;
+static const curl_api *lib; /* libcurl, loaded by the first call */
+
+static bool curl_ready(call_error *err)
+{
+    if (!lib) lib = curl_load(err->message, sizeof(err->message));
+    return lib != NULL;
+}
 
 void api_set_autostart(bool allowed)
 {
@@ -34,21 +41,21 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 /* One POST; returns CURLE_* and the body. */
 static CURLcode post(const char *socket_path, const char *body, buf *out, long *status)
 {
-    CURL *curl = curl_easy_init();
+    CURL *curl = lib->easy_init();
     if (!curl) return CURLE_FAILED_INIT;
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
-    curl_easy_setopt(curl, CURLOPT_URL, "http://localhost/rpc");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    struct curl_slist *headers = lib->slist_append(NULL, "Content-Type: application/json");
+    lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+    lib->easy_setopt(curl, CURLOPT_URL, "http://localhost/rpc");
+    lib->easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    lib->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    lib->easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    lib->easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+    CURLcode rc = lib->easy_perform(curl);
+    lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+    lib->slist_free_all(headers);
+    lib->easy_cleanup(curl);
     return rc;
 }
 
@@ -96,6 +103,7 @@ static void describe_error(json_t *error, call_error *err)
 
 call_status api_call(const char *method, json_t *params, json_t **result, call_error *err)
 {
+    if (!curl_ready(err)) return CALL_FAILED;
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) {
         snprintf(err->message, sizeof(err->message), "out of memory");
@@ -122,7 +130,7 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
         result_status = CALL_UNREACHABLE;
     } else if (rc != CURLE_OK) {
         snprintf(err->message, sizeof(err->message), "talking to the daemon: %s",
-                 curl_easy_strerror(rc));
+                 lib->easy_strerror(rc));
         result_status = CALL_UNREACHABLE;
     } else {
         json_t *resp = json_loadb(out.data ? out.data : "", out.len, 0, NULL);
@@ -188,6 +196,7 @@ call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, voi
 call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx), void *ctx,
                        call_error *err)
 {
+    if (!curl_ready(err)) return CALL_FAILED;
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return CALL_FAILED;
     char *url = NULL;
@@ -196,16 +205,16 @@ call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx),
         return CALL_FAILED;
     }
     event_reader r = {.on_event = on_event, .ctx = ctx};
-    CURL *curl = curl_easy_init();
+    CURL *curl = lib->easy_init();
     CURLcode rc = CURLE_FAILED_INIT;
     if (curl) {
-        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
-        curl_easy_setopt(curl, CURLOPT_URL, url);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        rc = curl_easy_perform(curl);
-        curl_easy_cleanup(curl);
+        lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
+        lib->easy_setopt(curl, CURLOPT_URL, url);
+        lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
+        lib->easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+        lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        rc = lib->easy_perform(curl);
+        lib->easy_cleanup(curl);
     }
     free(url);
     buf_free(&r.pending);
@@ -217,7 +226,7 @@ call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx),
         st = CALL_UNREACHABLE;
     } else {
         snprintf(err->message, sizeof(err->message), "the stream broke off: %s",
-                 curl_easy_strerror(rc));
+                 lib->easy_strerror(rc));
     }
     tend_paths_free(&paths);
     return st;
