@@ -17,9 +17,8 @@
 
 #define NO_PARAMS ((const char *const[]){NULL})
 
-json_t *api_failed(rpc_error *err, int rc, const char *message)
+json_t *api_failed(rpc_error *err, const char *message)
 {
-    (void)rc;
     return rpc_fail(err, RPC_FAILED, "%s", message);
 }
 
@@ -151,7 +150,7 @@ static json_t *service_start(void *c, json_t *params, rpc_error *err)
         return NULL;
     char why[512];
     int rc = supervisor_service_start(ctx->sv, name, &o, why, sizeof(why));
-    if (rc < 0) return api_failed(err, rc, why);
+    if (rc < 0) return api_failed(err, why);
     return supervisor_service_status(ctx->sv, name);
 }
 
@@ -167,7 +166,7 @@ static json_t *service_stop(void *c, json_t *params, rpc_error *err)
         return NULL;
     char why[512];
     int rc = supervisor_service_stop(ctx->sv, name, remove_jobs, force, why, sizeof(why));
-    if (rc < 0) return api_failed(err, rc, why);
+    if (rc < 0) return api_failed(err, why);
     return supervisor_service_status(ctx->sv, name);
 }
 
@@ -178,7 +177,7 @@ static json_t *service_restart(void *c, json_t *params, rpc_error *err)
     if (api_name_only(params, &name, err) < 0) return NULL;
     char why[512];
     int rc = supervisor_service_restart(ctx->sv, name, why, sizeof(why));
-    if (rc < 0) return api_failed(err, rc, why);
+    if (rc < 0) return api_failed(err, why);
     return supervisor_service_status(ctx->sv, name);
 }
 
@@ -260,7 +259,7 @@ static json_t *job_create(void *c, json_t *params, rpc_error *err)
         return NULL;
     char why[512];
     int64_t id = supervisor_job_create(ctx->sv, action, why, sizeof(why));
-    if (id < 0) return api_failed(err, (int)id, why);
+    if (id < 0) return api_failed(err, why);
     return json_pack("{s:I}", "id", (json_int_t)id);
 }
 

@@ -8,7 +8,7 @@
 #define NO_PARAMS  ((const char *const[]){NULL})
 
 /* An operation that failed: -32000 with the reason as the message. */
-json_t *api_failed(rpc_error *err, int rc, const char *message);
+json_t *api_failed(rpc_error *err, const char *message);
 /* Validates doc as a whole registry and applies it; returns the plan. */
 json_t *api_apply_document(api_ctx *ctx, json_t *doc, rpc_error *err);
 /* The one parameter of most methods. */

@@ -61,7 +61,7 @@ json_t *api_service_kill(void *c, json_t *params, rpc_error *err)
                         "invalid params: 'signal' must be a signal name such as \"SIGKILL\"");
     char why[256];
     int n = supervisor_service_kill(ctx->sv, name, sig, why, sizeof(why));
-    if (n < 0) return api_failed(err, n, why);
+    if (n < 0) return api_failed(err, why);
     return json_pack("{s:s, s:s, s:i}", "name", name, "signal", signal_name(sig), "groups", n);
 }
 
@@ -177,7 +177,7 @@ json_t *api_quick_service_start(void *c, json_t *params, rpc_error *err)
     char why[512];
     start_options o = {.replace_existing_jobs = true};
     int rc = supervisor_service_start(ctx->sv, name, &o, why, sizeof(why));
-    if (rc < 0) return api_failed(err, rc, why);
+    if (rc < 0) return api_failed(err, why);
     return supervisor_service_status(ctx->sv, name);
 }
 
@@ -194,7 +194,7 @@ json_t *api_job_retry(void *c, json_t *params, rpc_error *err)
     if (job_id(params, &id, err) < 0) return NULL;
     char why[256];
     int64_t next = supervisor_job_retry(ctx->sv, id, why, sizeof(why));
-    if (next < 0) return api_failed(err, (int)next, why);
+    if (next < 0) return api_failed(err, why);
     return json_pack("{s:I}", "id", (json_int_t)next);
 }
 
@@ -205,7 +205,7 @@ json_t *api_job_cancel(void *c, json_t *params, rpc_error *err)
     if (job_id(params, &id, err) < 0) return NULL;
     char why[256];
     int rc = supervisor_job_cancel(ctx->sv, id, why, sizeof(why));
-    if (rc < 0) return api_failed(err, rc, why);
+    if (rc < 0) return api_failed(err, why);
     return store_job_get(ctx->st, id);
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/api_client.h"
 #include "config/registry.h"
 
 enum {
@@ -32,7 +33,6 @@ registry *cli_load_registry(const char *path);
 bool cli_fancy(FILE *out);
 
 /* Prints a failed call's message; returns the exit status it means. */
-#include "cli/api_client.h"
 int cli_report_call(const char *what, call_status status, const call_error *err);
 
 /* Prints the last lines of a service's logs, then new ones until stopped. */

@@ -82,33 +82,63 @@ static void print_service_block(const registry *r, const dep_graph *rev, size_t 
         printf("  - %s\n", r->services[rev->deps[v][i]]->name);
 }
 
-static int print_dependencies(const registry *r, const char *name)
+/* What both outputs need: the graph both ways and the start order of NAME's
+ * closure (or of everything). */
+typedef struct {
+    dep_graph g, rev;
+    bool *mark;
+    size_t *order, count;
+    long only; /* NAME's index, or -1 */
+} deps_view;
+
+static void view_close(deps_view *v)
 {
-    long only = name ? registry_service_index(r, name) : -1;
-    if (name && only < 0) {
+    free(v->mark);
+    free(v->order);
+    graph_free(&v->g);
+    graph_free(&v->rev);
+}
+
+static int view_open(const registry *r, const char *name, deps_view *v)
+{
+    *v = (deps_view){.only = name ? registry_service_index(r, name) : -1};
+    if (name && v->only < 0) {
         fprintf(stderr, "tend services dependencies: no service named '%s' in %s\n", name, r->path);
         return EXIT_FAILED;
     }
-    dep_graph g, rev;
-    if (deps_graph(r, &g) < 0) return EXIT_FAILED;
-    if (graph_reverse(&g, &rev) < 0) {
-        graph_free(&g);
+    size_t n = r->n_services + 1;
+    if (deps_graph(r, &v->g) < 0) return EXIT_FAILED;
+    v->mark = calloc(n, sizeof(*v->mark));
+    v->order = calloc(n, sizeof(*v->order));
+    if (graph_reverse(&v->g, &v->rev) < 0) {
+        graph_free(&v->g);
+        free(v->mark);
+        free(v->order);
         return EXIT_FAILED;
     }
-    size_t n = r->n_services;
-    bool *mark = calloc(n ? n : 1, sizeof(*mark));
-    bool *expanded = calloc(n ? n : 1, sizeof(*expanded));
-    size_t *order = calloc(n ? n : 1, sizeof(*order));
-    size_t count = 0;
-    int rc = EXIT_FAILED;
-    if (!mark || !expanded || !order) goto out;
-    if (only >= 0 && graph_closure(&g, (size_t)only, mark) < 0) goto out;
-    if (deps_start_order(r, &g, only >= 0 ? mark : NULL, order, &count) < 0) goto out;
+    if (!v->mark || !v->order ||
+        (v->only >= 0 && graph_closure(&v->g, (size_t)v->only, v->mark) < 0) ||
+        deps_start_order(r, &v->g, v->only >= 0 ? v->mark : NULL, v->order, &v->count) < 0) {
+        view_close(v);
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
+}
 
+static int print_dependencies(const registry *r, const char *name)
+{
+    deps_view v;
+    if (view_open(r, name, &v) != EXIT_OK) return EXIT_FAILED;
+    size_t n = r->n_services;
+    bool *expanded = calloc(n ? n : 1, sizeof(*expanded));
+    if (!expanded) {
+        view_close(&v);
+        return EXIT_FAILED;
+    }
     bool fancy = cli_fancy(stdout);
     tree_printer t = {
         .r = r,
-        .g = &g,
+        .g = &v.g,
         .expanded = expanded,
         .tee = fancy ? "├── " : "|-- ",
         .elbow = fancy ? "└── " : "`-- ",
@@ -116,57 +146,39 @@ static int print_dependencies(const registry *r, const char *name)
         .blank = "    ",
     };
     printf("Dependency tree:\n");
-    if (only >= 0) {
-        print_tree(&t, (size_t)only);
+    if (v.only >= 0) {
+        print_tree(&t, (size_t)v.only);
     } else {
         /* Roots are the services nothing depends on. */
         for (size_t i = 0; i < n; i++)
-            if (rev.n_deps[i] == 0) print_tree(&t, i);
+            if (v.rev.n_deps[i] == 0) print_tree(&t, i);
     }
-    print_start_order(r, order, count);
-    if (only >= 0)
-        print_service_block(r, &rev, (size_t)only);
+    print_start_order(r, v.order, v.count);
+    if (v.only >= 0)
+        print_service_block(r, &v.rev, (size_t)v.only);
     else
-        for (size_t i = 0; i < n; i++) print_service_block(r, &rev, order[i]);
-    rc = EXIT_OK;
-out:
-    free(mark);
+        for (size_t i = 0; i < n; i++) print_service_block(r, &v.rev, v.order[i]);
     free(expanded);
-    free(order);
-    graph_free(&g);
-    graph_free(&rev);
-    return rc;
+    view_close(&v);
+    return EXIT_OK;
 }
 
-/* {"start_order": [...], "services": [{name, type, category,
+/* {"start_order": [...], "services": [{name, type, category, start_order,
  * dependencies, required_by}]}, for NAME's closure or everything. */
 static int dependencies_json(const registry *r, const char *name)
 {
-    long only = name ? registry_service_index(r, name) : -1;
-    if (name && only < 0) {
-        fprintf(stderr, "tend services dependencies: no service named '%s' in %s\n", name, r->path);
-        return EXIT_FAILED;
-    }
-    dep_graph g, rev;
-    if (deps_graph(r, &g) < 0) return EXIT_FAILED;
-    if (graph_reverse(&g, &rev) < 0) {
-        graph_free(&g);
-        return EXIT_FAILED;
-    }
-    size_t n = r->n_services, count = 0;
-    bool *mark = calloc(n + 1, sizeof(*mark));
-    size_t *order = calloc(n + 1, sizeof(*order));
-    if (mark && order && only >= 0) graph_closure(&g, (size_t)only, mark);
-    if (mark && order) deps_start_order(r, &g, only >= 0 ? mark : NULL, order, &count);
+    deps_view v;
+    if (view_open(r, name, &v) != EXIT_OK) return EXIT_FAILED;
     json_t *names = json_array(), *services = json_array();
-    for (size_t k = 0; k < count; k++) {
-        const service_spec *s = r->services[order[k]];
+    for (size_t k = 0; k < v.count; k++) {
+        size_t at = v.order[k];
+        const service_spec *s = r->services[at];
         json_array_append_new(names, json_string(s->name));
         json_t *deps = json_array(), *by = json_array();
         for (size_t i = 0; s->dependencies && s->dependencies[i]; i++)
             json_array_append_new(deps, json_string(s->dependencies[i]));
-        for (size_t i = 0; i < rev.n_deps[order[k]]; i++)
-            json_array_append_new(by, json_string(r->services[rev.deps[order[k]][i]]->name));
+        for (size_t i = 0; i < v.rev.n_deps[at]; i++)
+            json_array_append_new(by, json_string(r->services[v.rev.deps[at][i]]->name));
         json_array_append_new(services, json_pack("{s:s, s:s?, s:s?, s:i, s:o, s:o}", "name",
                                                   s->name, "type", s->type, "category", s->category,
                                                   "start_order", s->startup.start_order,
@@ -177,10 +189,7 @@ static int dependencies_json(const registry *r, const char *name)
     puts(text);
     free(text);
     json_decref(out);
-    free(mark);
-    free(order);
-    graph_free(&g);
-    graph_free(&rev);
+    view_close(&v);
     return EXIT_OK;
 }
 
