@@ -113,11 +113,16 @@ static void on_results(uv_async_t *async)
 int spawner_init(uv_loop_t *loop)
 {
     if (sp.ready) return 0;
+    /* One CPU gains nothing from threads: spawn on the loop. Setting
+     * TEND_SPAWN_THREADS=N (0 to 4) chooses instead. */
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int n = cpus > MAX_WORKERS ? MAX_WORKERS : (int)cpus;
+    long want = cpus > 1 ? cpus : 0;
+    const char *forced = getenv("TEND_SPAWN_THREADS");
+    if (forced && *forced) want = strtol(forced, NULL, 10);
+    int n = want > MAX_WORKERS ? MAX_WORKERS : want < 0 ? 0 : (int)want;
     sp.quit = false;
     sp.n_workers = 0;
-    if (n > 1) {
+    if (n > 0) {
         if (uv_async_init(loop, &sp.async, on_results) < 0) return -1;
         uv_unref((uv_handle_t *)&sp.async);
         for (int i = 0; i < n; i++)

@@ -5,7 +5,8 @@
  * requests are handed to a few worker threads (one per CPU, at most four),
  * which only call child_spawn on memory the request owns; results come
  * back to the loop thread, where every callback runs. With one CPU there
- * are no threads: requests are carried out at once, on the loop.
+ * are no threads: requests are carried out at once, on the loop
+ * (TEND_SPAWN_THREADS=0..4 overrides the choice).
  */
 #ifndef TEND_DAEMON_SPAWNER_H
 #define TEND_DAEMON_SPAWNER_H

@@ -427,3 +427,34 @@ startup = { max_restarts = 0 }
     assert job['phase'] == 'failed'
     assert job['error'] == 'exec /no/such/program: No such file or directory'
     assert 'could not start' in d.call('service.status', {'name': 'ghost'})['reason']
+
+
+def test_spawning_on_the_loop_as_on_one_cpu(home, monkeypatch):
+    """With no spawn threads (one CPU), the same workflow comes up the same way."""
+    monkeypatch.setenv('TEND_SPAWN_THREADS', '0')
+    cfg = home / 'services.toml'
+    cfg.write_text('''
+[actions.prepare]
+kind = "oneshot"
+interpreter = "sh"
+script = "exit 0"
+[actions.serve]
+exec = ["/bin/sleep", "1000"]
+depends_on = { requires = ["prepare"] }
+[services.app]
+actions = ["prepare", "serve"]
+[services.crash]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sh", args = ["-c", "exit 2"] } }
+startup = { max_restarts = 2, restart_delay = 0.01 }
+''')
+    d = Daemon(home, cfg).start()
+    try:
+        d.call('service.start', {'name': 'app'})
+        d.wait_state('app', 'running')
+        d.call('service.start', {'name': 'crash'})
+        d.wait_state('crash', 'failed')
+        assert len(jobs_of(d, service_id='crash')) == 3
+        d.call('service.stop', {'name': 'app'})
+        d.wait_state('app', 'inactive')
+    finally:
+        assert d.stop() == 0
