@@ -118,24 +118,26 @@ static json_t *service_get(void *c, json_t *params, rpc_error *err)
     return service_spec_to_json(s);
 }
 
-static json_t *service_set(void *c, json_t *params, rpc_error *err)
+/* service.set / action.set (spec given) and their deletes (no spec). */
+static json_t *change_named(void *c, json_t *params, rpc_error *err, const char *section, bool set)
 {
-    api_ctx *ctx = c;
     const char *name = NULL;
     json_t *spec = NULL;
-    if (param_names(params, NAMES("name", "spec"), err) < 0 ||
+    if (param_names(params, set ? NAMES("name", "spec") : NAMES("name"), err) < 0 ||
         param_string(params, "name", true, &name, err) < 0 ||
-        param_object(params, "spec", true, &spec, err) < 0)
+        (set && param_object(params, "spec", true, &spec, err) < 0))
         return NULL;
-    return api_change_spec(ctx, "services", name, spec, err);
+    return api_change_spec(c, section, name, spec, err);
+}
+
+static json_t *service_set(void *c, json_t *params, rpc_error *err)
+{
+    return change_named(c, params, err, "services", true);
 }
 
 static json_t *service_delete(void *c, json_t *params, rpc_error *err)
 {
-    api_ctx *ctx = c;
-    const char *name = NULL;
-    if (api_name_only(params, &name, err) < 0) return NULL;
-    return api_change_spec(ctx, "services", name, NULL, err);
+    return change_named(c, params, err, "services", false);
 }
 
 static json_t *service_start(void *c, json_t *params, rpc_error *err)
@@ -230,22 +232,12 @@ static json_t *action_list(void *c, json_t *params, rpc_error *err)
 
 static json_t *action_set(void *c, json_t *params, rpc_error *err)
 {
-    api_ctx *ctx = c;
-    const char *name = NULL;
-    json_t *spec = NULL;
-    if (param_names(params, NAMES("name", "spec"), err) < 0 ||
-        param_string(params, "name", true, &name, err) < 0 ||
-        param_object(params, "spec", true, &spec, err) < 0)
-        return NULL;
-    return api_change_spec(ctx, "actions", name, spec, err);
+    return change_named(c, params, err, "actions", true);
 }
 
 static json_t *action_delete(void *c, json_t *params, rpc_error *err)
 {
-    api_ctx *ctx = c;
-    const char *name = NULL;
-    if (api_name_only(params, &name, err) < 0) return NULL;
-    return api_change_spec(ctx, "actions", name, NULL, err);
+    return change_named(c, params, err, "actions", false);
 }
 
 /* ---- jobs and runs ---- */
