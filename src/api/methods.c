@@ -390,6 +390,9 @@ static const rpc_method methods[] = {
     {"job.delete", api_job_delete},
     {"events.list", api_events_list},
     {"logs.search", api_logs_search},
+    {"service.health", api_service_health},
+    {"service.health_all", api_service_health_all},
+    {"service.preflight", api_service_preflight},
 };
 
 const char *api_openrpc_document(void)

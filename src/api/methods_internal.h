@@ -36,5 +36,8 @@ json_t *api_job_cancel(void *c, json_t *params, rpc_error *err);
 json_t *api_job_delete(void *c, json_t *params, rpc_error *err);
 json_t *api_events_list(void *c, json_t *params, rpc_error *err);
 json_t *api_logs_search(void *c, json_t *params, rpc_error *err);
+json_t *api_service_health(void *c, json_t *params, rpc_error *err);
+json_t *api_service_health_all(void *c, json_t *params, rpc_error *err);
+json_t *api_service_preflight(void *c, json_t *params, rpc_error *err);
 
 #endif

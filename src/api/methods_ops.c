@@ -1,6 +1,6 @@
 /* methods_ops.c — the API methods beyond the core set: full views, kill,
  * why, tree, process stats, all-at-once starts and stops, quick services,
- * job retry/cancel/delete, events and log search. */
+ * job retry/cancel/delete, events and log search, health and pre-flight. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,4 +263,45 @@ json_t *api_logs_search(void *c, json_t *params, rpc_error *err)
     json_decref(tail);
     while (json_array_size(found) > (size_t)limit) json_array_remove(found, 0);
     return json_pack("{s:o}", "lines", found);
+}
+
+/* ---- health and pre-flight ---- */
+
+json_t *api_service_health(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (api_name_only(params, &name, err) < 0) return NULL;
+    json_t *h = supervisor_service_health(ctx->sv, name);
+    return h ? h : rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+}
+
+json_t *api_service_health_all(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    if (param_names(params, NO_PARAMS, err) < 0) return NULL;
+    return supervisor_health_all(ctx->sv);
+}
+
+json_t *api_service_preflight(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *name = NULL;
+    if (param_names(params, NAMES("name"), err) < 0 ||
+        param_string(params, "name", false, &name, err) < 0)
+        return NULL;
+    json_t *out = json_array();
+    if (name) {
+        json_t *one = supervisor_preflight(ctx->sv, name);
+        if (!one) {
+            json_decref(out);
+            return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+        }
+        json_array_append_new(out, one);
+        return out;
+    }
+    const registry *r = supervisor_registry(ctx->sv);
+    for (size_t i = 0; i < r->n_services; i++)
+        json_array_append_new(out, supervisor_preflight(ctx->sv, r->services[i]->name));
+    return out;
 }

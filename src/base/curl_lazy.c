@@ -33,6 +33,14 @@ const curl_api *curl_load(char *err, size_t errlen)
     LOOKUP(easy_strerror, "curl_easy_strerror");
     LOOKUP(slist_append, "curl_slist_append");
     LOOKUP(slist_free_all, "curl_slist_free_all");
+    LOOKUP(multi_init, "curl_multi_init");
+    LOOKUP(multi_setopt, "curl_multi_setopt");
+    LOOKUP(multi_add_handle, "curl_multi_add_handle");
+    LOOKUP(multi_remove_handle, "curl_multi_remove_handle");
+    LOOKUP(multi_socket_action, "curl_multi_socket_action");
+    LOOKUP(multi_info_read, "curl_multi_info_read");
+    LOOKUP(multi_assign, "curl_multi_assign");
+    LOOKUP(multi_cleanup, "curl_multi_cleanup");
     loaded = 1;
     return &api;
 missing:

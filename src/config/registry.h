@@ -43,7 +43,8 @@ typedef struct {
     char *cwd;         /* NULL: the daemon's working directory */
     char *user;        /* NULL: the daemon's user */
     action_kind kind;
-    double timeout; /* seconds; 0 = no limit */
+    bool ready_notify; /* ready = "notify": ready once it sends READY=1 (sd_notify) */
+    double timeout;    /* seconds; 0 = no limit */
     retry_policy retry;
     int stop_signal;     /* signal number, default SIGTERM */
     double stop_timeout; /* seconds between stop_signal and SIGKILL */
@@ -122,6 +123,11 @@ typedef struct {
         bool must_exist; /* default true */
     } file;
 } health_spec;
+
+/* A deep copy, for a check that must outlive the registry it came from;
+ * health_spec_clear frees what a copy owns. */
+health_spec health_spec_copy(const health_spec *h);
+void health_spec_clear(health_spec *h);
 
 typedef enum { RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_NEVER } restart_mode;
 

@@ -9,13 +9,15 @@
 #include "base/strv.h"
 
 static const char *const action_keys[] = {
-    "description", "interpreter", "exec",         "script",     "args",
-    "env",         "cwd",         "user",         "kind",       "timeout",
-    "retry",       "stop_signal", "stop_timeout", "depends_on", NULL,
+    "description",  "interpreter", "exec",  "script",  "args",  "env",
+    "cwd",          "user",        "kind",  "timeout", "retry", "stop_signal",
+    "stop_timeout", "depends_on",  "ready", NULL,
 };
 static const char *const retry_keys[] = {"max_attempts", "delay", "backoff", NULL};
 static const char *const depends_keys[] = {"requires", "after", NULL};
 static const char *const kind_names[] = {"process", "oneshot", NULL};
+/* Index 1 is ready_notify. */
+static const char *const ready_names[] = {"started", "notify", NULL};
 
 /* Interpreters a script can name; "exec" runs the exec argv directly. */
 static const char *const interpreters[] = {"exec", "sh",   "bash", "python3", "lua",
@@ -142,6 +144,9 @@ action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
     int kind = 0;
     if (read_choice(rd, table, path, "kind", kind_names, &kind) == READ_OK)
         a->kind = (action_kind)kind;
+    int ready = 0;
+    if (read_choice(rd, table, path, "ready", ready_names, &ready) == READ_OK)
+        a->ready_notify = ready == 1;
     read_seconds(rd, table, path, "timeout", 365 * DAY, &a->timeout);
     read_retry(rd, table, path, a);
     read_stop_signal(rd, table, path, a);

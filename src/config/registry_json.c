@@ -43,6 +43,7 @@ json_t *action_spec_to_json(const action_spec *a)
     set_string(o, "cwd", a->cwd);
     set_string(o, "user", a->user);
     json_object_set_new(o, "kind", json_string(action_kind_name(a->kind)));
+    json_object_set_new(o, "ready", json_string(a->ready_notify ? "notify" : "started"));
     json_object_set_new(o, "timeout", json_real(a->timeout));
     json_object_set_new(o, "retry",
                         json_pack("{s:i, s:f, s:f}", "max_attempts", a->retry.max_attempts, "delay",

@@ -364,11 +364,32 @@ void service_spec_free(service_spec *s)
     free(d->kubernetes.context);
     free(d->remote.endpoint);
     free(d->remote.auth_token_path);
-    health_spec *h = &s->health;
+    health_spec_clear(&s->health);
+    free(s);
+}
+
+void health_spec_clear(health_spec *h)
+{
     free(h->http.endpoint);
     free(h->http.method);
     free(h->tcp.host);
     strv_free(h->command.argv);
     free(h->file.path);
-    free(s);
+    memset(h, 0, sizeof(*h));
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+health_spec health_spec_copy(const health_spec *h)
+{
+    health_spec c = *h;
+    c.http.endpoint = dup_or_null(h->http.endpoint);
+    c.http.method = dup_or_null(h->http.method);
+    c.tcp.host = dup_or_null(h->tcp.host);
+    c.command.argv = strv_copy(h->command.argv);
+    c.file.path = dup_or_null(h->file.path);
+    return c;
 }

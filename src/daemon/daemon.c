@@ -24,6 +24,7 @@
 #include "api/sse.h"
 #include "base/paths.h"
 #include "daemon/children.h"
+#include "daemon/http_check.h"
 #include "daemon/spawner.h"
 #include "daemon/supervisor.h"
 
@@ -163,7 +164,7 @@ static int run_daemon(const char *config, int ready_fd)
     int lost = store_jobs_mark_lost(d.st, wall_now());
     if (lost > 0) fprintf(stderr, "tend: %d job(s) of the previous daemon marked lost\n", lost);
 
-    d.sv = supervisor_new(d.loop, d.st, paths.logs);
+    d.sv = supervisor_new(d.loop, d.st, paths.logs, paths.notify);
     registry *r = from_file ? from_file : stored_registry(d.st);
     supervisor_apply(d.sv, r, NULL);
     supervisor_restore_wanted(d.sv);
@@ -196,6 +197,7 @@ static int run_daemon(const char *config, int ready_fd)
 
     spawner_close();
     supervisor_free(d.sv);
+    http_checks_close();
     children_close();
     uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */
     uv_loop_close(d.loop);

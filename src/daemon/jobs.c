@@ -7,6 +7,7 @@
  * supervisor, so the run and the service can react.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "daemon/children.h"
 #include "daemon/joblog.h"
 #include "daemon/launch.h"
+#include "daemon/notify.h"
 #include "daemon/supervisor_internal.h"
 
 enum { TIMER_NONE, TIMER_RETRY, TIMER_STOP, TIMER_TIMEOUT };
@@ -159,13 +161,18 @@ static void job_process_exited(void *data, pid_t pid, int exit_code, int term_si
     j->exit_code = exit_code;
     j->term_signal = term_signal;
     if (j->log) joblog_release(j->log), j->log = NULL;
+    notify_close(j->notify), j->notify = NULL;
     char reason[96];
     if (term_signal)
         snprintf(reason, sizeof(reason), "killed by %s", signal_name(term_signal));
     else
         snprintf(reason, sizeof(reason), "exit code %d", exit_code);
     if (j->phase == JOB_STOPPING) {
-        job_transition(j, JOB_CANCELLED, "stopped");
+        /* A job tend failed (start_timeout, ...) keeps that as its outcome. */
+        if (j->failed_by_tend)
+            job_transition(j, JOB_FAILED, j->error);
+        else
+            job_transition(j, JOB_CANCELLED, "stopped");
         return;
     }
     bool ok = term_signal == 0 && exit_code == 0;
@@ -206,10 +213,33 @@ static void job_spawned(void *data, pid_t pid, int rc, const char *err)
         children_watch(pid, job_process_exited, j);
         return;
     }
-    /* Without a readiness check, a process is running once it is spawned. */
-    job_transition(j, JOB_RUNNING, NULL);
+    /* Without ready = "notify", a process is running once it is spawned;
+     * with it, once it said READY=1 (which may have come already). */
+    if (!j->spec->ready_notify || j->notified) job_transition(j, JOB_RUNNING, NULL);
     if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
     children_watch(pid, job_process_exited, j);
+}
+
+/* A message on the job's sd_notify socket. */
+static void job_notified(void *ctx, const char *key, const char *value)
+{
+    job_rt *j = ctx;
+    if (strcmp(key, "READY") == 0 && strcmp(value, "1") == 0 && !j->notified) {
+        j->notified = true;
+        if (j->phase == JOB_STARTING && j->pid) job_transition(j, JOB_RUNNING, "READY=1");
+    } else if (strcmp(key, "STATUS") == 0) {
+        free(j->status_text);
+        j->status_text = strdup(value);
+    }
+}
+
+static uid_t action_uid(const action_spec *a)
+{
+    struct passwd pw, *user = NULL;
+    char buf[4096];
+    if (!a->user || getpwnam_r(a->user, &pw, buf, sizeof(buf), &user) != 0 || !user)
+        return (uid_t)-1;
+    return user->pw_uid;
 }
 
 void job_launch(job_rt *j)
@@ -218,7 +248,32 @@ void job_launch(job_rt *j)
     j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
                          budget, &j->log_path);
     job_transition(j, JOB_STARTING, NULL);
-    launch_action(j->spec, j->log, job_spawned, j);
+    char *extra[2] = {NULL, NULL};
+    if (j->spec->ready_notify) {
+        char err[256];
+        j->notify = notify_open(j->sv->loop, j->sv->notify_dir, j->id, action_uid(j->spec),
+                                job_notified, j, err, sizeof(err));
+        if (!j->notify) {
+            if (j->log) joblog_release(j->log), j->log = NULL;
+            job_transition(j, JOB_FAILED, err);
+            return;
+        }
+        extra[0] = (char *)notify_env(j->notify);
+    }
+    launch_action(j->spec, j->log, extra, job_spawned, j);
+}
+
+void job_fail(job_rt *j, const char *reason)
+{
+    j->failed_by_tend = true;
+    free(j->error);
+    j->error = strdup(reason);
+    switch (j->phase) {
+    case JOB_PENDING: job_transition(j, JOB_FAILED, reason); return;
+    case JOB_STARTING:
+    case JOB_RUNNING: job_stop(j, false); return;
+    default: return;
+    }
 }
 
 void job_stop(job_rt *j, bool kill_now)
@@ -244,6 +299,9 @@ static void job_timer_fired(uv_timer_t *timer)
     switch (j->timer_purpose) {
     case TIMER_RETRY:
         if (j->phase != JOB_PENDING) break;
+        /* The process it replaces is still stopping: the run starts this
+         * one when it has ended (run_advance). */
+        if (j->service && j->service->stopping_jobs > 0) break;
         if (j->sv->shutting_down)
             job_transition(j, JOB_CANCELLED, "daemon shutting down");
         else
@@ -268,6 +326,7 @@ static void job_timer_closed(uv_handle_t *handle)
     job_rt *j = handle->data;
     free(j->error);
     free(j->log_path);
+    free(j->status_text);
     free(j);
 }
 
@@ -277,5 +336,6 @@ void job_release(job_rt *j)
     reg_ref_put(j->reg);
     if (j->pid) children_forget(j->pid);
     if (j->log) joblog_release(j->log);
+    notify_close(j->notify);
     uv_close((uv_handle_t *)&j->timer, job_timer_closed);
 }

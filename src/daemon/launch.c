@@ -50,22 +50,33 @@ char **action_argv(const action_spec *a)
     return argv;
 }
 
-/* environ, then the action's entries replacing same-named ones. */
-static char **action_env(const action_spec *a, const struct passwd *user)
+static bool sets_key(char *const *entries, const char *key, size_t klen)
+{
+    for (size_t k = 0; entries && entries[k]; k++)
+        if (strncmp(entries[k], key, klen) == 0 && entries[k][klen] == '=') return true;
+    return false;
+}
+
+/* environ, then the action's entries and tend's own (extra) replacing
+ * same-named ones. */
+static char **action_env(const action_spec *a, const struct passwd *user, char *const *extra)
 {
     char **env = NULL;
     for (size_t i = 0; environ && environ[i]; i++) {
         const char *eq = strchr(environ[i], '=');
         size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-        bool replaced = false;
-        for (size_t k = 0; a->env && a->env[k] && !replaced; k++)
-            replaced = strncmp(a->env[k], environ[i], klen) == 0 && a->env[k][klen] == '=';
+        bool replaced = sets_key(a->env, environ[i], klen) || sets_key(extra, environ[i], klen);
         if (user && (strncmp(environ[i], "HOME=", 5) == 0 || strncmp(environ[i], "USER=", 5) == 0 ||
                      strncmp(environ[i], "LOGNAME=", 8) == 0))
             replaced = true;
         if (!replaced) strv_push(&env, environ[i]);
     }
-    for (size_t k = 0; a->env && a->env[k]; k++) strv_push(&env, a->env[k]);
+    for (size_t k = 0; a->env && a->env[k]; k++) {
+        const char *eq = strchr(a->env[k], '=');
+        if (!sets_key(extra, a->env[k], eq ? (size_t)(eq - a->env[k]) : strlen(a->env[k])))
+            strv_push(&env, a->env[k]);
+    }
+    for (size_t k = 0; extra && extra[k]; k++) strv_push(&env, extra[k]);
     if (user) {
         char *entry = NULL;
         if (asprintf(&entry, "HOME=%s", user->pw_dir) >= 0) strv_push_take(&env, entry);
@@ -75,7 +86,8 @@ static char **action_env(const action_spec *a, const struct passwd *user)
     return env;
 }
 
-void launch_action(const action_spec *a, job_log *log, spawn_done_fn done, void *data)
+void launch_action(const action_spec *a, job_log *log, char *const *extra_env, spawn_done_fn done,
+                   void *data)
 {
     struct passwd pw, *user = NULL;
     char pwbuf[4096], err[128];
@@ -98,7 +110,7 @@ void launch_action(const action_spec *a, job_log *log, spawn_done_fn done, void 
         return;
     }
     char **argv = action_argv(a);
-    char **env = action_env(a, user);
+    char **env = action_env(a, user, extra_env);
     char *cwd = a->cwd ? strdup(a->cwd) : NULL;
     if (!argv || !env || (a->cwd && !cwd)) {
         strv_free(argv);

@@ -19,6 +19,9 @@ char **action_argv(const action_spec *a);
  * spawner; its stdout and stderr go to log (NULL: /dev/null). done is
  * called on the loop with the pid or the reason it could not start
  * (perhaps before this returns). */
-void launch_action(const action_spec *a, struct job_log *log, spawn_done_fn done, void *data);
+/* extra_env (NULL or a list): "KEY=VALUE" entries tend adds, such as
+ * NOTIFY_SOCKET; they win over the environment and the action's env. */
+void launch_action(const action_spec *a, struct job_log *log, char *const *extra_env,
+                   spawn_done_fn done, void *data);
 
 #endif

@@ -15,6 +15,8 @@
 
 #include "base/clock.h"
 #include "base/strv.h"
+#include "daemon/health_monitor.h"
+#include "daemon/preflight.h"
 #include "daemon/supervisor_internal.h"
 #include "model/deps.h"
 #include "model/workflow.h"
@@ -98,10 +100,30 @@ static job_tally svc_tally(const svc *s)
     return t;
 }
 
-static service_state svc_state(const svc *s)
+/* The state its processes alone say. */
+static service_state svc_process_state(const svc *s)
 {
     job_tally t = svc_tally(s);
     return service_actual_state(&t);
+}
+
+static bool svc_has_health_check(const svc *s)
+{
+    return s->spec->health.type != HEALTH_NONE;
+}
+
+/* Its processes run, but its health check has not passed yet. */
+static bool svc_awaits_health(const svc *s)
+{
+    return svc_has_health_check(s) && !(s->health && health_monitor_report(s->health)->was_healthy);
+}
+
+/* The actual state: a service whose processes run is still starting until
+ * its health check first passes. */
+static service_state svc_state(const svc *s)
+{
+    service_state st = svc_process_state(s);
+    return st == SERVICE_RUNNING && svc_awaits_health(s) ? SERVICE_STARTING : st;
 }
 
 /* Ready for its dependents: running, or done successfully (oneshots). */
@@ -159,6 +181,26 @@ static svc *unready_dependency(supervisor *sv, svc *s)
     return NULL;
 }
 
+/* A dependency that is not coming up any more: what waits for it fails. */
+static bool svc_gave_up(const svc *d)
+{
+    service_state st = svc_state(d);
+    return st == SERVICE_FAILED || st == SERVICE_EXITED || st == SERVICE_INACTIVE;
+}
+
+/* Why d is not ready yet, for what waits on it. */
+static void describe_unready(const svc *d, char *out, size_t size)
+{
+    const health_report *r = d->health ? health_monitor_report(d->health) : NULL;
+    service_state st = svc_state(d);
+    if (st == SERVICE_STARTING && r && r->checked_at > 0)
+        snprintf(out, size, ": not healthy yet (last check: %s)", r->message);
+    else if (st == SERVICE_STARTING)
+        out[0] = '\0'; /* on its way: nothing more to say */
+    else
+        snprintf(out, size, ": %s", service_state_name(st));
+}
+
 static void run_update_status(supervisor *sv, run_rt *run, wf_job *wf)
 {
     run_status status = workflow_run_status(wf, run->n_jobs);
@@ -201,6 +243,11 @@ static void run_advance(supervisor *sv, run_rt *run)
     }
     svc *s = run->service;
     svc *waiting_on = unready_dependency(sv, s);
+    char dep_failed[320] = "";
+    if (waiting_on && svc_gave_up(waiting_on))
+        snprintf(dep_failed, sizeof(dep_failed), "dependency %s %s: %s", waiting_on->name,
+                 service_state_name(svc_state(waiting_on)),
+                 waiting_on->reason ? waiting_on->reason : "not running");
     bool progressed = true;
     while (progressed) {
         progressed = false;
@@ -209,7 +256,10 @@ static void run_advance(supervisor *sv, run_rt *run)
             if (j->phase != JOB_PENDING || uv_is_active((uv_handle_t *)&j->timer)) continue;
             size_t culprit = 0;
             wf_readiness r = workflow_readiness(wf, i, &culprit);
-            if (r == WF_BLOCKED) {
+            if (dep_failed[0]) {
+                svc_explain(s, "%s", dep_failed);
+                job_fail(j, dep_failed);
+            } else if (r == WF_BLOCKED) {
                 char why[160];
                 snprintf(why, sizeof(why), "required action %s did not come up",
                          run->jobs[culprit]->spec->name);
@@ -225,7 +275,11 @@ static void run_advance(supervisor *sv, run_rt *run)
             progressed = true;
         }
     }
-    if (waiting_on) svc_explain(s, "waiting for %s", waiting_on->name);
+    if (waiting_on && !dep_failed[0]) {
+        char why[300];
+        describe_unready(waiting_on, why, sizeof(why));
+        svc_explain(s, "waiting for %s%s", waiting_on->name, why);
+    }
     run_update_status(sv, run, wf);
 out:
     free(wf);
@@ -241,27 +295,203 @@ static void dependents_advance(supervisor *sv, svc *s)
     }
 }
 
+static restart_policy svc_restart_policy(const svc *s)
+{
+    const startup_spec *st = &s->spec->startup;
+    return (restart_policy){.mode = st->restart,
+                            .max_restarts = st->max_restarts,
+                            .window = st->restart_window,
+                            .delay = st->restart_delay,
+                            .delay_max = st->restart_delay_max};
+}
+
+/* Most services never end by themselves: their history is made on demand. */
+static restart_history *svc_restart_history(svc *s)
+{
+    if (!s->restarts) s->restarts = calloc(1, sizeof(*s->restarts));
+    return s->restarts;
+}
+
+/* Keeps the reason of the latest restart for `why`, once the service runs
+ * again and its reason says so. */
+static void svc_note_restart(svc *s)
+{
+    free(s->last_restart);
+    s->last_restart = s->reason ? strdup(s->reason) : NULL;
+    s->last_restart_at = s->since;
+}
+
 /* A process of a service that should be running has ended on its own. */
 static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
 {
-    const startup_spec *st = &s->spec->startup;
-    restart_policy policy = {.mode = st->restart,
-                             .max_restarts = st->max_restarts,
-                             .window = st->restart_window,
-                             .delay = st->restart_delay,
-                             .delay_max = st->restart_delay_max};
+    restart_policy policy = svc_restart_policy(s);
     bool never_ran = !j->has_exit_code && !j->term_signal;
-    /* Most services never end by themselves: their history is made on demand. */
-    if (!s->restarts && !(s->restarts = calloc(1, sizeof(*s->restarts)))) return;
-    restart_decision d = restart_decide(&policy, s->restarts, j->started_at, wall_now(),
+    restart_history *h = svc_restart_history(s);
+    if (!h) return;
+    restart_decision d = restart_decide(&policy, h, j->started_at, wall_now(),
                                         never_ran ? -1 : j->exit_code, j->term_signal);
     if (d.verdict == RESTART_AFTER) {
         svc_explain(s, "%s: %s", j->spec->name, d.reason);
+        svc_note_restart(s);
         job_replace(j, d.delay);
     } else {
         svc_explain(s, "%s: %s", j->spec->name, d.reason);
         store_event_add(sv->st, wall_now(), "service.gave_up", s->name, j->id, j->run->id, NULL);
     }
+}
+
+/* ---- health, readiness, start_timeout ---------------------------------- */
+
+static void health_event(supervisor *sv, svc *s, const char *kind, const char *from, const char *to,
+                         const char *message)
+{
+    json_t *data = json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "message", message);
+    char *text = json_dumps(data, JSON_COMPACT);
+    store_batch(sv->st);
+    store_event_add(sv->st, wall_now(), kind, s->name, 0, s->run ? s->run->id : 0, text);
+    free(text);
+    json_decref(data);
+}
+
+/* Its health check failed `retries` times in a row after it had passed:
+ * a restart, as the restart policy allows, counted like one after a crash. */
+static void svc_unhealthy(supervisor *sv, svc *s, const char *message)
+{
+    if (!s->run || !svc_supervised(s) || sv->shutting_down) {
+        svc_explain(s, "unhealthy: %s", message);
+        return;
+    }
+    double started = 0;
+    for (size_t i = 0; i < s->run->n_jobs; i++) {
+        const job_rt *j = s->run->jobs[i];
+        if (j->phase == JOB_RUNNING && (!started || j->started_at < started))
+            started = j->started_at;
+    }
+    restart_policy policy = svc_restart_policy(s);
+    restart_history *h = svc_restart_history(s);
+    if (!h) return;
+    restart_decision d = restart_decide_cause(&policy, h, started, wall_now(), "unhealthy", true);
+    if (d.verdict != RESTART_AFTER) {
+        svc_explain(s, "unhealthy: %s; %s", message, d.reason);
+        if (d.verdict == RESTART_GIVE_UP)
+            store_event_add(sv->st, wall_now(), "service.gave_up", s->name, 0, s->run->id, NULL);
+        return;
+    }
+    /* Snapshot first: stopping and replacing change the run's slots. */
+    size_t n = s->run->n_jobs;
+    job_rt **live = calloc(n ? n : 1, sizeof(*live));
+    if (!live) return;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        job_rt *j = s->run->jobs[i];
+        if (j->spec->kind == ACTION_PROCESS &&
+            (j->phase == JOB_RUNNING || j->phase == JOB_STARTING))
+            live[count++] = j;
+    }
+    svc_explain(s, "unhealthy: %s; %s", message, d.reason);
+    svc_note_restart(s);
+    store_event_add(sv->st, wall_now(), "service.restart", s->name, 0, s->run->id,
+                    "{\"cause\":\"unhealthy\"}");
+    /* The new process starts once the old one has ended (run_advance). */
+    for (size_t i = 0; i < count; i++) {
+        job_rt *next = job_replace(live[i], d.delay);
+        job_stop(live[i], false);
+        if (next && d.delay <= 0) uv_timer_stop(&next->timer);
+    }
+    free(live);
+    /* Replaced while nothing was stopping (a process that ignored nothing)?
+     * Then it may start right away. */
+    if (s->run) run_advance(sv, s->run);
+}
+
+static void svc_follow(supervisor *sv, svc *s);
+
+static void svc_health_changed(void *ctx, health_status from, health_status to)
+{
+    svc *s = ctx;
+    supervisor *sv = s->sv;
+    const health_report *r = health_monitor_report(s->health);
+    char message[sizeof(r->message)];
+    snprintf(message, sizeof(message), "%s", r->message);
+    health_event(sv, s, "service.health", health_status_name(from), health_status_name(to),
+                 message);
+    if (to == HEALTH_HEALTHY) {
+        svc_explain(s, "healthy: %s", message);
+        svc_follow(sv, s); /* it is running now: start_timeout is over */
+        if (s->run) run_advance(sv, s->run);
+        dependents_advance(sv, s);
+    } else if (to == HEALTH_UNHEALTHY) {
+        svc_unhealthy(sv, s, message);
+    }
+}
+
+static void svc_start_timed_out(uv_timer_t *timer)
+{
+    svc *s = timer->data;
+    supervisor *sv = s->sv;
+    if (!s->run || svc_state(s) != SERVICE_STARTING) return;
+    double limit = s->spec->startup.start_timeout;
+    char why[400];
+    if (svc_awaits_health(s) && svc_process_state(s) == SERVICE_RUNNING)
+        snprintf(why, sizeof(why), "did not become healthy within %g s (last check: %s)", limit,
+                 s->health ? health_monitor_report(s->health)->message : "none ran");
+    else
+        snprintf(why, sizeof(why), "did not become ready within %g s", limit);
+    svc_explain(s, "%s", why);
+    health_event(sv, s, "service.start_timeout", "starting", "failed", why);
+    size_t n = s->run->n_jobs;
+    job_rt **jobs = calloc(n ? n : 1, sizeof(*jobs));
+    if (!jobs) return;
+    memcpy(jobs, s->run->jobs, n * sizeof(*jobs));
+    for (size_t i = 0; i < n; i++)
+        if (!job_phase_is_terminal(jobs[i]->phase)) job_fail(jobs[i], why);
+    free(jobs);
+}
+
+/* Whether the service says when it is ready (health check, READY=1):
+ * only then does start_timeout apply. */
+static bool svc_signals_readiness(const svc *s)
+{
+    if (svc_has_health_check(s)) return true;
+    for (size_t i = 0; s->run && i < s->run->n_jobs; i++)
+        if (s->run->jobs[i]->spec->ready_notify) return true;
+    return false;
+}
+
+static bool svc_launched(const svc *s)
+{
+    for (size_t i = 0; s->run && i < s->run->n_jobs; i++) {
+        job_phase p = s->run->jobs[i]->phase;
+        if (p == JOB_STARTING || p == JOB_RUNNING) return true;
+    }
+    return false;
+}
+
+/* After any change: health checks run while its processes do, and a
+ * service coming up has start_timeout to become ready. */
+static void svc_follow(supervisor *sv, svc *s)
+{
+    service_state base = svc_process_state(s);
+    bool check = svc_has_health_check(s) && s->run && !sv->shutting_down &&
+                 (base == SERVICE_RUNNING || base == SERVICE_SUCCESS);
+    if (check && !s->health) {
+        s->health = health_monitor_start(sv->loop, &s->spec->health, svc_health_changed, s);
+    } else if (!check && s->health) {
+        health_monitor_stop(s->health);
+        s->health = NULL;
+    }
+    double limit = s->spec->startup.start_timeout;
+    bool coming_up = limit > 0 && !sv->shutting_down && svc_state(s) == SERVICE_STARTING &&
+                     svc_launched(s) && svc_signals_readiness(s);
+    if (coming_up && !s->start_timer) {
+        if (!(s->start_timer = malloc(sizeof(*s->start_timer)))) return;
+        uv_timer_init(sv->loop, s->start_timer);
+        s->start_timer->data = s;
+    }
+    if (coming_up && !uv_is_active((uv_handle_t *)s->start_timer))
+        uv_timer_start(s->start_timer, svc_start_timed_out, (uint64_t)(limit * 1000.0 + 0.5), 0);
+    else if (!coming_up && s->start_timer)
+        uv_timer_stop(s->start_timer);
 }
 
 void run_job_changed(supervisor *sv, job_rt *j)
@@ -275,10 +505,10 @@ void run_job_changed(supervisor *sv, job_rt *j)
     if (!current) {
         if (job_phase_is_terminal(j->phase)) job_release(j);
     } else if (run == s->run && svc_supervised(s) && !sv->shutting_down &&
-               j->spec->kind == ACTION_PROCESS &&
+               j->spec->kind == ACTION_PROCESS && !j->failed_by_tend &&
                (j->phase == JOB_SUCCEEDED || j->phase == JOB_FAILED)) {
         svc_process_ended(sv, s, j);
-    } else if (j->phase == JOB_FAILED) {
+    } else if (j->phase == JOB_FAILED && !j->failed_by_tend) {
         svc_explain(s, "%s failed: %s", j->spec->name, j->error ? j->error : "?");
     }
     if (run != s->run) {
@@ -286,8 +516,9 @@ void run_job_changed(supervisor *sv, job_rt *j)
         if (s->run && s->stopping_jobs == 0) run_advance(sv, s->run);
     } else {
         run_advance(sv, run);
-        if (svc_state(s) == SERVICE_RUNNING) svc_explain(s, "running");
+        if (svc_state(s) == SERVICE_RUNNING && j->phase == JOB_RUNNING) svc_explain(s, "running");
     }
+    svc_follow(sv, s);
     dependents_advance(sv, s);
     if (s->remove_jobs_when_idle && s->run == run && run_finished(run)) {
         s->remove_jobs_when_idle = false;
@@ -340,24 +571,92 @@ static void svc_end_run(supervisor *sv, svc *s, bool kill_now)
 
 /* ---- starting and stopping services ----------------------------------- */
 
-static int check_conflicts(supervisor *sv, svc *s, char *err, size_t errlen)
+/* The running services s conflicts with (conflicts hold both ways), as
+ * "a, b"; returns how many. */
+static size_t running_conflicts(supervisor *sv, svc *s, char *list, size_t size)
 {
-    for (size_t i = 0; s->spec->conflicts && s->spec->conflicts[i]; i++) {
-        svc *other = svc_find(sv, s->spec->conflicts[i]);
-        if (other && svc_is_active(other)) {
-            snprintf(err, errlen, "conflicts: %s is running", other->name);
-            return -EBUSY;
-        }
-    }
-    /* Conflicts hold both ways. */
+    size_t count = 0, len = 0;
+    list[0] = '\0';
     for (size_t i = 0; i < sv->reg->r->n_services; i++) {
         svc *other = sv->svcs[i];
-        if (other != s && strv_contains(other->spec->conflicts, s->name) && svc_is_active(other)) {
-            snprintf(err, errlen, "conflicts: %s is running", other->name);
-            return -EBUSY;
-        }
+        if (other == s || !svc_is_active(other)) continue;
+        if (!strv_contains(s->spec->conflicts, other->name) &&
+            !strv_contains(other->spec->conflicts, s->name))
+            continue;
+        count++;
+        if (len < size)
+            len += (size_t)snprintf(list + len, size - len, "%s%s", len ? ", " : "", other->name);
     }
-    return 0;
+    return count;
+}
+
+/* The checks of s alone: prerequisites and conflicts. */
+static bool svc_own_checks(supervisor *sv, svc *s, json_t *checks)
+{
+    bool ok = preflight_prerequisites(sv->reg->r, s->spec, !svc_is_active(s), checks);
+    char list[512];
+    if (running_conflicts(sv, s, list, sizeof(list)))
+        ok = preflight_add(checks, "conflicts", false, "Conflicting services running: %s", list);
+    else
+        preflight_add(checks, "conflicts", true, "No conflicts detected");
+    return ok;
+}
+
+static const json_t *first_failed(const json_t *checks)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(checks, i, c) if (!json_is_true(json_object_get(c, "ok"))) return c;
+    return NULL;
+}
+
+/* Every check of s, its dependencies' included: {name, ok, checks}. */
+static json_t *svc_preflight(supervisor *sv, svc *s)
+{
+    json_t *checks = json_array();
+    bool ok = svc_own_checks(sv, s, checks);
+    size_t n = sv->reg->r->n_services;
+    bool *mark = calloc(n + 1, sizeof(*mark));
+    char problem[600] = "";
+    if (mark) graph_closure(&sv->deps, s->index, mark);
+    for (size_t i = 0; mark && i < n && !problem[0]; i++) {
+        svc *d = sv->svcs[i];
+        if (!mark[i] || d == s || svc_is_active(d)) continue; /* running: available */
+        json_t *theirs = json_array();
+        if (!svc_own_checks(sv, d, theirs))
+            snprintf(problem, sizeof(problem), "Dependency %s is not available: %s", d->name,
+                     json_string_value(json_object_get(first_failed(theirs), "message")));
+        json_decref(theirs);
+    }
+    free(mark);
+    if (problem[0])
+        ok = preflight_add(checks, "dependencies", false, "%s", problem);
+    else
+        preflight_add(checks, "dependencies", true, "All dependencies available");
+    return json_pack("{s:s, s:b, s:o}", "name", s->name, "ok", ok, "checks", checks);
+}
+
+json_t *supervisor_preflight(supervisor *sv, const char *name)
+{
+    svc *s = svc_find(sv, name);
+    return s && !s->removed ? svc_preflight(sv, s) : NULL;
+}
+
+/* Refuses a start the way the guide shows: "Pre-flight check failed:
+ * conflicts" and, on the next line, the service and what was found. */
+static int preflight_refusal(supervisor *sv, svc *s, char *err, size_t errlen)
+{
+    json_t *checks = json_array();
+    int rc = 0;
+    if (!svc_own_checks(sv, s, checks)) {
+        const json_t *c = first_failed(checks);
+        snprintf(err, errlen, "Pre-flight check failed: %s\n%s: %s",
+                 json_string_value(json_object_get(c, "check")), s->name,
+                 json_string_value(json_object_get(c, "message")));
+        rc = -EPERM;
+    }
+    json_decref(checks);
+    return rc;
 }
 
 /* A new run: the current one's jobs are stopped first; with
@@ -371,6 +670,8 @@ static void svc_begin_run(supervisor *sv, svc *s, bool delete_old)
     }
     free(s->restarts);
     s->restarts = NULL;
+    free(s->last_restart);
+    s->last_restart = NULL;
     svc_explain(s, "starting");
     s->run = run_create(sv, s);
     if (s->run) run_advance(sv, s->run);
@@ -395,6 +696,18 @@ static int service_start(supervisor *sv, const char *name, const start_options *
         return -ENOMEM;
     }
     graph_closure(&sv->deps, s->index, mark);
+    /* Pre-flight: the service and what it will start (those running
+     * already are available as they are). */
+    for (size_t i = 0; i < n && !o->force; i++) {
+        svc *x = sv->svcs[i];
+        int rc =
+            mark[i] && (x == s || !svc_is_active(x)) ? preflight_refusal(sv, x, err, errlen) : 0;
+        if (rc < 0) {
+            free(mark);
+            free(order);
+            return rc;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         deploy_mode mode = sv->svcs[i]->spec->deployment.mode;
         if (!mark[i] || mode == DEPLOY_NONE || mode == DEPLOY_BINARY) continue;
@@ -406,14 +719,6 @@ static int service_start(supervisor *sv, const char *name, const start_options *
         free(mark);
         free(order);
         return -ENOTSUP;
-    }
-    for (size_t i = 0; i < n && !o->force; i++) {
-        int rc = mark[i] ? check_conflicts(sv, sv->svcs[i], err, errlen) : 0;
-        if (rc < 0) {
-            free(mark);
-            free(order);
-            return rc;
-        }
     }
     deps_start_order(sv->reg->r, &sv->deps, mark, order, &count);
     free(mark);
@@ -445,8 +750,10 @@ void svc_auto_start(supervisor *sv, svc *s)
 {
     char err[256];
     start_options o = {.replace_existing_jobs = true};
-    if (service_start(sv, s->name, &o, false, err, sizeof(err)) < 0)
+    if (service_start(sv, s->name, &o, false, err, sizeof(err)) < 0) {
+        for (char *nl = strchr(err, '\n'); nl; nl = strchr(nl, '\n')) *nl = ' ';
         svc_explain(s, "not started: %s", err);
+    }
 }
 
 int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, bool force,
@@ -527,6 +834,51 @@ void supervisor_start_wanted(supervisor *sv)
 
 /* ---- status ---------------------------------------------------------- */
 
+/* {status, check, message, checked_at, duration_ms, since, failures, checks} */
+static json_t *svc_health_json(const svc *s)
+{
+    const health_spec *h = &s->spec->health;
+    json_t *o = json_pack("{s:s}", "check", health_type_name(h->type));
+    if (!s->health) {
+        json_object_set_new(o, "status", json_string("unknown"));
+        json_object_set_new(o, "message",
+                            json_string(h->type == HEALTH_NONE ? "no health check configured"
+                                                               : "not checked: not running"));
+        json_object_set_new(o, "checked_at", json_null());
+        json_object_set_new(o, "duration_ms", json_null());
+        return o;
+    }
+    const health_report *r = health_monitor_report(s->health);
+    json_object_set_new(o, "status", json_string(health_status_name(r->status)));
+    json_object_set_new(o, "message", json_string(r->message));
+    json_object_set_new(o, "checked_at",
+                        r->checked_at > 0 ? json_real(r->checked_at) : json_null());
+    json_object_set_new(o, "duration_ms",
+                        r->checked_at > 0 ? json_real(r->duration * 1000.0) : json_null());
+    json_object_set_new(o, "since", json_real(r->since));
+    json_object_set_new(o, "failures", json_integer(r->failures));
+    json_object_set_new(o, "checks", json_integer(r->checks));
+    return o;
+}
+
+json_t *supervisor_service_health(supervisor *sv, const char *name)
+{
+    svc *s = svc_find(sv, name);
+    if (!s || s->removed) return NULL;
+    json_t *o = svc_health_json(s);
+    json_object_set_new(o, "name", json_string(s->name));
+    json_object_set_new(o, "state", json_string(service_state_name(svc_state(s))));
+    return o;
+}
+
+json_t *supervisor_health_all(supervisor *sv)
+{
+    json_t *all = json_array();
+    for (size_t i = 0; i < sv->reg->r->n_services; i++)
+        json_array_append_new(all, supervisor_service_health(sv, sv->svcs[i]->name));
+    return all;
+}
+
 json_t *supervisor_service_status(supervisor *sv, const char *name)
 {
     svc *s = svc_find(sv, name);
@@ -551,10 +903,12 @@ json_t *supervisor_service_status(supervisor *sv, const char *name)
     const job_rt *last_ended = NULL;
     for (size_t i = 0; s->run && i < s->run->n_jobs; i++) {
         const job_rt *j = s->run->jobs[i];
-        json_array_append_new(jobs,
-                              json_pack("{s:I, s:s, s:s, s:i, s:I}", "id", (json_int_t)j->id,
-                                        "action", j->spec->name, "phase", job_phase_name(j->phase),
-                                        "attempt", j->attempt, "pid", (json_int_t)j->pid));
+        json_t *job = json_pack("{s:I, s:s, s:s, s:i, s:I}", "id", (json_int_t)j->id, "action",
+                                j->spec->name, "phase", job_phase_name(j->phase), "attempt",
+                                j->attempt, "pid", (json_int_t)j->pid);
+        if (j->spec->ready_notify) json_object_set_new(job, "notified", json_boolean(j->notified));
+        if (j->status_text) json_object_set_new(job, "status_text", json_string(j->status_text));
+        json_array_append_new(jobs, job);
         if (j->pid && !pid) pid = j->pid, started = j->started_at;
         restarts += j->attempt - 1;
         if (j->ended_at && (!last_ended || j->ended_at > last_ended->ended_at)) last_ended = j;
@@ -571,6 +925,11 @@ json_t *supervisor_service_status(supervisor *sv, const char *name)
             last_ended->has_exit_code ? json_integer(last_ended->exit_code) : json_null(), "signal",
             last_ended->term_signal ? json_integer(last_ended->term_signal) : json_null());
     json_object_set_new(o, "last_exit", last);
+    json_object_set_new(o, "health", svc_health_json(s));
+    json_t *required_for = json_array();
+    for (size_t i = 0; s->spec->required_for && s->spec->required_for[i]; i++)
+        json_array_append_new(required_for, json_string(s->spec->required_for[i]));
+    json_object_set_new(o, "required_for", required_for);
     return o;
 }
 

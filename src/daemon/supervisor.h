@@ -22,7 +22,9 @@
 
 typedef struct supervisor supervisor;
 
-supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir);
+/* Job logs go under logs_dir, sd_notify sockets under notify_dir. */
+supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir,
+                           const char *notify_dir);
 void supervisor_free(supervisor *sv);
 
 /* Makes r (taken over) the registry. The plan (added, changed, removed,
@@ -40,11 +42,12 @@ void supervisor_start_wanted(supervisor *sv);
 
 typedef struct {
     bool replace_existing_jobs; /* default true */
-    bool force;                 /* skip the conflict check */
+    bool force;                 /* skip the pre-flight checks */
 } start_options;
 
 /* Errors are negative errno with words in err: -ENOENT no such service,
- * -EBUSY a conflicting service runs, -EALREADY already running. */
+ * -EPERM a pre-flight check failed (a conflicting service runs, a binary
+ * is missing, ...; skipped with force), -EALREADY already running. */
 int supervisor_service_start(supervisor *sv, const char *name, const start_options *o, char *err,
                              size_t errlen);
 int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, bool force,
@@ -56,6 +59,13 @@ int64_t supervisor_job_create(supervisor *sv, const char *action, char *err, siz
 
 json_t *supervisor_service_status(supervisor *sv, const char *name);
 json_t *supervisor_status_all(supervisor *sv);
+/* {name, state, status (healthy/unhealthy/unknown), check, message,
+ * checked_at, duration_ms, ...}: the last health check's outcome. */
+/* The pre-flight checks of a service, its dependencies' included:
+ * {name, ok, checks: [{check, ok, message}]}; NULL for no such service. */
+json_t *supervisor_preflight(supervisor *sv, const char *name);
+json_t *supervisor_service_health(supervisor *sv, const char *name);
+json_t *supervisor_health_all(supervisor *sv);
 
 /* Sends sig to the process groups of the service's live jobs; returns how
  * many, or -ENOENT / -ESRCH (nothing running). */

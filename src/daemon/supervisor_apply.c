@@ -6,23 +6,33 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "daemon/health_monitor.h"
 #include "daemon/supervisor_internal.h"
 #include "model/deps.h"
 
-static svc *svc_new(const char *name)
+static svc *svc_new(supervisor *sv, const char *name)
 {
     svc *s = calloc(1, sizeof(*s));
     if (!s || !(s->name = strdup(name))) {
         free(s);
         return NULL;
     }
+    s->sv = sv;
     s->wanted = WANTED_SPEC;
     return s;
 }
 
+static void free_timer(uv_handle_t *handle)
+{
+    free(handle);
+}
+
 static void svc_free(svc *s)
 {
+    health_monitor_stop(s->health);
+    if (s->start_timer) uv_close((uv_handle_t *)s->start_timer, free_timer);
     free(s->restarts);
+    free(s->last_restart);
     free(s->name);
     free(s->reason);
     free(s);
@@ -106,7 +116,7 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
             json_array_append_new(same ? unchanged : changed, json_string(spec->name));
             if (!same && restart) restart[i] = svc_is_active(s);
         } else {
-            s = svc_new(spec->name);
+            s = svc_new(sv, spec->name);
             if (!s) continue;
             json_array_append_new(added, json_string(spec->name));
             if (fresh) fresh[i] = true;
@@ -174,18 +184,18 @@ void supervisor_restore_wanted(supervisor *sv)
     store_services_each(sv->st, restore_one, sv);
 }
 
-supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir)
+supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir, const char *notify_dir)
 {
     supervisor *sv = calloc(1, sizeof(*sv));
     registry *empty = calloc(1, sizeof(*empty));
     reg_ref *ref = calloc(1, sizeof(*ref));
     if (!sv || !empty || !ref || !(sv->logs_dir = strdup(logs_dir)) ||
-        !(empty->path = strdup("(none)")) || graph_init(&sv->deps, 0) < 0 ||
-        graph_init(&sv->rdeps, 0) < 0) {
+        !(sv->notify_dir = strdup(notify_dir)) || !(empty->path = strdup("(none)")) ||
+        graph_init(&sv->deps, 0) < 0 || graph_init(&sv->rdeps, 0) < 0) {
         if (empty) free(empty->path);
         free(empty);
         free(ref);
-        if (sv) free(sv->logs_dir);
+        if (sv) free(sv->logs_dir), free(sv->notify_dir);
         free(sv);
         return NULL;
     }
@@ -217,6 +227,7 @@ void supervisor_free(supervisor *sv)
     graph_free(&sv->rdeps);
     reg_ref_put(sv->reg);
     free(sv->logs_dir);
+    free(sv->notify_dir);
     supervisor_hooks_stop(sv); /* last: frees sv once its handle has closed */
 }
 

@@ -43,8 +43,12 @@ struct job_rt {
     char *log_path;
     uv_timer_t timer; /* retry delay, stop timeout, or job timeout */
     int timer_purpose;
-    struct job_log *log;   /* stdout/stderr capture while the process lives */
-    bool stopping_counted; /* counted in its service's stopping_jobs */
+    struct job_log *log;          /* stdout/stderr capture while the process lives */
+    struct notify_socket *notify; /* ready = "notify": its NOTIFY_SOCKET */
+    bool notified;                /* sent READY=1 */
+    char *status_text;            /* the last STATUS= it sent */
+    bool failed_by_tend;          /* failed on purpose (start_timeout...): no restart */
+    bool stopping_counted;        /* counted in its service's stopping_jobs */
     job_rt *next_live, *prev_live;
 };
 
@@ -57,6 +61,7 @@ struct run_rt {
 };
 
 struct svc {
+    supervisor *sv;
     char *name;
     const service_spec *spec;
     size_t index; /* in the current registry */
@@ -65,7 +70,11 @@ struct svc {
     restart_history *restarts; /* allocated at the first restart decision */
     char *reason;              /* why it is in its state, in words */
     double since;              /* when it entered its state */
-    int stopping_jobs;         /* jobs of old runs still stopping: new ones wait */
+    char *last_restart;        /* the reason of the latest restart of this run */
+    double last_restart_at;
+    int stopping_jobs;             /* jobs of old runs still stopping: new ones wait */
+    struct health_monitor *health; /* checks, while its processes run */
+    uv_timer_t *start_timer;       /* start_timeout while it comes up */
     bool remove_jobs_when_idle;
     bool removed; /* gone from the registry; freed once idle */
 };
@@ -74,6 +83,7 @@ struct supervisor {
     uv_loop_t *loop;
     store *st;
     char *logs_dir;
+    char *notify_dir; /* sd_notify sockets, one per job with ready = "notify" */
     reg_ref *reg;
     svc **svcs; /* index-parallel to reg->r->services */
     strmap svc_by_name;
@@ -99,6 +109,9 @@ void job_launch(job_rt *j);
  * seconds (old itself is left to end as it does). */
 job_rt *job_replace(job_rt *old, double delay);
 void job_stop(job_rt *j, bool kill_now);
+/* Ends a job as failed with reason, whatever its phase: stopped if it
+ * runs, and not restarted (the restart policy is for what ends by itself). */
+void job_fail(job_rt *j, const char *reason);
 void job_release(job_rt *j);
 
 /* supervisor.c: called by jobs.c whenever a job of a run changed phase. */

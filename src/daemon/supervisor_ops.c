@@ -134,25 +134,38 @@ json_t *supervisor_stop_all(supervisor *sv)
     return for_all(sv, false);
 }
 
+/* HH:MM:SS of a wall time, or "" for none. */
+static void clock_text(double t, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (t <= 0) return;
+    time_t secs = (time_t)t;
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    strftime(out, size, "%H:%M:%S", &tm);
+}
+
 json_t *supervisor_why(supervisor *sv, const char *name)
 {
     json_t *st = supervisor_service_status(sv, name);
     if (!st) return NULL;
     svc *s = svc_find(sv, name);
     const char *state = json_string_value(json_object_get(st, "state"));
-    char when[32] = "";
-    if (s->since > 0) {
-        time_t t = (time_t)s->since;
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%H:%M:%S", &tm);
-    }
-    char text[768];
+    char when[32] = "", restart_when[32] = "";
+    clock_text(s->since, when, sizeof(when));
+    clock_text(s->last_restart_at, restart_when, sizeof(restart_when));
+    char text[1024];
+    int len;
     if (!s->reason && strcmp(state, "inactive") == 0)
-        snprintf(text, sizeof(text), "inactive: never started");
+        len = snprintf(text, sizeof(text), "inactive: never started");
     else
-        snprintf(text, sizeof(text), "%s: %s%s%s%s", state, s->reason ? s->reason : state,
-                 when[0] ? " (since " : "", when, when[0] ? ")" : "");
+        len = snprintf(text, sizeof(text), "%s: %s%s%s%s", state, s->reason ? s->reason : state,
+                       when[0] ? " (since " : "", when, when[0] ? ")" : "");
+    /* Running again after a restart: the restart is part of the story. */
+    if (s->last_restart && s->reason != s->last_restart && len > 0 && (size_t)len < sizeof(text) &&
+        strcmp(s->reason ? s->reason : "", s->last_restart) != 0)
+        snprintf(text + len, sizeof(text) - (size_t)len, "; restarted at %s: %s", restart_when,
+                 s->last_restart);
     json_t *out = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "state", state, "wanted",
                             json_string_value(json_object_get(st, "wanted")), "why", text);
     json_decref(st);

@@ -30,10 +30,15 @@ static void describe_exit(char *out, size_t size, int exit_code, int term_signal
 restart_decision restart_decide(const restart_policy *p, restart_history *h, double started_at,
                                 double now, int exit_code, int term_signal)
 {
-    restart_decision d = {.verdict = RESTART_NO};
-    bool failed = term_signal > 0 || exit_code != 0;
     char how[64];
     describe_exit(how, sizeof(how), exit_code, term_signal);
+    return restart_decide_cause(p, h, started_at, now, how, term_signal > 0 || exit_code != 0);
+}
+
+restart_decision restart_decide_cause(const restart_policy *p, restart_history *h,
+                                      double started_at, double now, const char *how, bool failed)
+{
+    restart_decision d = {.verdict = RESTART_NO};
     if (p->mode == RESTART_NEVER || (p->mode == RESTART_ON_FAILURE && !failed)) {
         snprintf(d.reason, sizeof(d.reason), "%s; restart policy is %s", how,
                  restart_mode_name(p->mode));

@@ -41,8 +41,14 @@ typedef struct {
 } restart_decision;
 
 /* The process ended at now with exit_code (or term_signal > 0; exit_code
- * -1: it could not be started at all), having started at started_at. Records the restart in h when it decides one. */
+ * -1: it could not be started at all), having started at started_at.
+ * Records the restart in h when it decides one. */
 restart_decision restart_decide(const restart_policy *p, restart_history *h, double started_at,
                                 double now, int exit_code, int term_signal);
+
+/* The same for a cause in words (how: "unhealthy"); failed says whether
+ * restart_on_failure counts it as a failure. */
+restart_decision restart_decide_cause(const restart_policy *p, restart_history *h,
+                                      double started_at, double now, const char *how, bool failed);
 
 #endif

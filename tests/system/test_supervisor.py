@@ -243,7 +243,8 @@ deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["
     d.wait_state('dnsmasq', 'running')
     with pytest.raises(RpcError) as e:
         d.call('service.start', {'name': 'coredns'})
-    assert 'conflicts: dnsmasq is running' in str(e.value)
+    assert 'Pre-flight check failed: conflicts' in str(e.value)
+    assert 'Conflicting services running: dnsmasq' in str(e.value)
     assert d.state('coredns') == 'inactive'
 
 
@@ -324,15 +325,20 @@ def test_daemon_is_valgrind_clean(home):
     cfg.write_text(Path(__file__).resolve().parents[2].joinpath('examples/services.toml').read_text())
     d = Daemon(home, cfg, valgrind=[valgrind, '--leak-check=full', '--error-exitcode=9', '-q'])
     d.start(timeout=60)
-    d.call('service.start', {'name': 'api-gateway'})
-    d.wait_state('api-gateway', 'running', timeout=30)
-    d.call('service.start', {'name': 'app'})
-    d.wait_state('app', 'running', timeout=30)
-    d.call('service.stop', {'name': 'app', 'remove_jobs': True})
-    d.call('job.create', {'action': 'app-warmup'})
-    d.call('service.delete', {'name': 'coredns'})
-    d.call('service.status_all')
-    assert d.stop(timeout=60) == 0, d.output()
+    try:
+        d.call('service.start', {'name': 'api-gateway'})
+        d.wait_state('api-gateway', 'running', timeout=30)
+        d.call('service.start', {'name': 'app'})
+        d.wait_state('app', 'running', timeout=30)
+        d.call('service.stop', {'name': 'app', 'remove_jobs': True})
+        d.call('job.create', {'action': 'app-warmup'})
+        d.call('service.delete', {'name': 'coredns'})
+        d.call('service.status_all')
+        d.call('service.health_all')
+        d.call('service.preflight')
+    finally:
+        code = d.stop(timeout=60)
+    assert code == 0, d.output()
     assert '==' not in d.output(), d.output()
 
 
@@ -421,7 +427,14 @@ def test_missing_program_fails_the_job_with_the_reason(daemon):
 deployment = { mode = "binary", binary = { binary_path = "/no/such/program" } }
 startup = { max_restarts = 0 }
 ''')
-    d.call('service.start', {'name': 'ghost'})
+    # Pre-flight refuses it in words and changes nothing ...
+    with pytest.raises(RpcError) as e:
+        d.call('service.start', {'name': 'ghost'})
+    assert e.value.message == 'Pre-flight check failed: binary\nghost: Binary not found: /no/such/program'
+    assert d.state('ghost') == 'inactive'
+    assert jobs_of(d, service_id='ghost') == []
+    # ... and with force the job itself fails with exec's reason.
+    d.call('service.start', {'name': 'ghost', 'force': True})
     d.wait_state('ghost', 'failed')
     job = jobs_of(d, service_id='ghost')[0]
     assert job['phase'] == 'failed'

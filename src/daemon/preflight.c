@@ -1,0 +1,211 @@
+/* preflight.c — a service's prerequisites (see preflight.h). */
+#include "daemon/preflight.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    json_array_append_new(
+        checks, json_pack("{s:s, s:b, s:s}", "check", check, "ok", ok, "message", message));
+    return ok;
+}
+
+/* The PATH an action's process gets: its own env's, else the daemon's. */
+static const char *search_path(const action_spec *a)
+{
+    for (size_t i = 0; a && a->env && a->env[i]; i++)
+        if (strncmp(a->env[i], "PATH=", 5) == 0) return a->env[i] + 5;
+    const char *path = getenv("PATH");
+    return path ? path : "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* Where name runs from: itself when it has a '/', else the first
+ * executable of that name on path. */
+static bool find_program(const char *name, const char *path, char *out, size_t size)
+{
+    if (strchr(name, '/')) {
+        snprintf(out, size, "%s", name);
+        return access(name, X_OK) == 0;
+    }
+    for (const char *dir = path; dir && *dir;) {
+        const char *end = strchr(dir, ':');
+        size_t len = end ? (size_t)(end - dir) : strlen(dir);
+        snprintf(out, size, "%.*s/%s", (int)len, len ? dir : ".", name);
+        struct stat st;
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0) return true;
+        dir = end ? end + 1 : NULL;
+    }
+    snprintf(out, size, "%s", name);
+    return false;
+}
+
+static bool check_program(json_t *checks, const action_spec *a)
+{
+    const char *program = a->exec ? a->exec[0] : a->interpreter;
+    char found[1024];
+    if (find_program(program, search_path(a), found, sizeof(found)))
+        return preflight_add(checks, "binary", true, "Binary found: %s", found);
+    if (strchr(program, '/')) {
+        struct stat st;
+        if (stat(program, &st) == 0)
+            return preflight_add(checks, "binary", false, "Binary is not executable: %s", program);
+        return preflight_add(checks, "binary", false, "Binary not found: %s", program);
+    }
+    return preflight_add(checks, "binary", false, "Binary not found in PATH: %s", program);
+}
+
+static bool check_action(json_t *checks, const action_spec *a)
+{
+    bool ok = check_program(checks, a);
+    if (a->cwd) {
+        struct stat st;
+        if (stat(a->cwd, &st) == 0 && S_ISDIR(st.st_mode))
+            preflight_add(checks, "working_dir", true, "Working directory exists: %s", a->cwd);
+        else
+            ok = preflight_add(checks, "working_dir", false, "Working directory not found: %s",
+                               a->cwd);
+    }
+    if (a->user) {
+        struct passwd pw, *user = NULL;
+        char buf[4096];
+        if (getpwnam_r(a->user, &pw, buf, sizeof(buf), &user) == 0 && user)
+            preflight_add(checks, "user", true, "User exists: %s", a->user);
+        else
+            ok = preflight_add(checks, "user", false, "No such user: %s", a->user);
+    }
+    return ok;
+}
+
+/* The host and port a health check talks to; false if it names none. */
+static bool health_port(const health_spec *h, char *host, size_t size, int *port)
+{
+    if (h->type == HEALTH_TCP) {
+        snprintf(host, size, "%s", h->tcp.host ? h->tcp.host : "localhost");
+        *port = h->tcp.port;
+        return true;
+    }
+    if (h->type != HEALTH_HTTP || !h->http.endpoint) return false;
+    const char *url = h->http.endpoint;
+    bool tls = strncmp(url, "https://", 8) == 0;
+    const char *p = url + (tls ? 8 : 7);
+    size_t len = strcspn(p, "/?#");
+    char authority[300];
+    snprintf(authority, sizeof(authority), "%.*s", (int)len, p);
+    char *at = strrchr(authority, '@');
+    char *hostpart = at ? at + 1 : authority;
+    *port = tls ? 443 : 80;
+    char *colon = NULL;
+    if (hostpart[0] == '[') { /* [::1]:8080 */
+        char *close = strchr(hostpart, ']');
+        if (!close) return false;
+        *close = '\0';
+        hostpart++;
+        colon = close[1] == ':' ? close + 1 : NULL;
+    } else {
+        colon = strrchr(hostpart, ':');
+        if (colon) *colon = '\0';
+    }
+    if (colon && colon[1]) *port = atoi(colon + 1);
+    snprintf(host, size, "%s", hostpart);
+    return *port > 0 && *port < 65536;
+}
+
+/* Whether another socket on this machine holds the port: binding it
+ * ourselves fails at once if so (SO_REUSEADDR only forgives TIME_WAIT). */
+static bool port_taken(const char *host, int port)
+{
+    bool v6 = strcmp(host, "::1") == 0 || strcmp(host, "::") == 0;
+    int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    int one = 1, rc;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (v6) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+        a.sin6_addr = in6addr_loopback;
+        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    } else {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    }
+    bool taken = rc < 0 && errno == EADDRINUSE;
+    close(fd);
+    return taken;
+}
+
+static bool is_local(const char *host)
+{
+    return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+           strcmp(host, "::1") == 0 || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
+}
+
+static bool check_port(json_t *checks, const service_spec *s)
+{
+    char host[300];
+    int port = 0;
+    if (!health_port(&s->health, host, sizeof(host), &port) || !is_local(host)) return true;
+    if (port_taken(host, port))
+        return preflight_add(checks, "port", false, "Port %d is already in use by another process",
+                             port);
+    return preflight_add(checks, "port", true, "Port %d is free", port);
+}
+
+/* docker or podman, whichever is installed. */
+static bool check_cli(json_t *checks, const char *check, const char *const *names,
+                      const char *missing)
+{
+    char found[1024];
+    for (size_t i = 0; names[i]; i++)
+        if (find_program(names[i], search_path(NULL), found, sizeof(found)))
+            return preflight_add(checks, check, true, "%s found: %s", names[i], found);
+    return preflight_add(checks, check, false, "%s", missing);
+}
+
+bool preflight_prerequisites(const registry *r, const service_spec *s, bool port_check,
+                             json_t *checks)
+{
+    static const char *const container_clis[] = {"docker", "podman", NULL};
+    static const char *const compose_clis[] = {"docker-compose", "podman-compose", "docker", NULL};
+    static const char *const kubectl[] = {"kubectl", NULL};
+    bool ok = true;
+    switch (s->deployment.mode) {
+    case DEPLOY_DOCKER:
+        ok &= check_cli(checks, "container_cli", container_clis,
+                        "Docker is not installed or not running (neither docker nor podman "
+                        "is in PATH)");
+        break;
+    case DEPLOY_DOCKER_COMPOSE:
+        ok &= check_cli(checks, "container_cli", compose_clis,
+                        "Docker Compose is not installed (no docker-compose, podman-compose or "
+                        "docker in PATH)");
+        break;
+    case DEPLOY_KUBERNETES:
+        ok &= check_cli(checks, "kubectl", kubectl, "kubectl is not installed (not in PATH)");
+        break;
+    case DEPLOY_REMOTE: break;
+    case DEPLOY_NONE:
+    case DEPLOY_BINARY:
+        for (size_t i = 0; s->actions && s->actions[i]; i++) {
+            const action_spec *a = registry_action(r, s->actions[i]);
+            if (a) ok &= check_action(checks, a);
+        }
+        break;
+    }
+    if (port_check) ok &= check_port(checks, s);
+    return ok;
+}
