@@ -89,8 +89,7 @@ void httpd_kick(httpd *h)
     uv_timer_start(&h->timer, on_timer, 0, 0);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body,
-                             const char *type)
+enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned status, char *body, const char *type)
 {
     struct MHD_Response *r =
         body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
@@ -109,7 +108,7 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, co
 {
     char *body = NULL;
     if (asprintf(&body, "{\"error\":\"%s\"}", message) < 0) body = NULL;
-    return reply(c, status, body, "application/json");
+    return httpd_reply(c, status, body, "application/json");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -146,9 +145,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST JSON-RPC requests to /rpc");
     if (req->too_big) return reply_error(c, 413 /* content too large */, "request body too large");
     char *answer = rpc_handle(h->rpc, req->body.data ? req->body.data : "", req->body.len);
-    if (!answer) return reply(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
+    if (!answer) return httpd_reply(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
     req->big_answer = strlen(answer) > BIG_ANSWER;
-    return reply(c, MHD_HTTP_OK, answer, "application/json");
+    return httpd_reply(c, MHD_HTTP_OK, answer, "application/json");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

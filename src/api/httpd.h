@@ -20,6 +20,9 @@ httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatche
  * PATH ending in '/' takes every path below it. */
 typedef enum MHD_Result (*httpd_get_fn)(void *ctx, struct MHD_Connection *c, const char *url);
 void httpd_route_get(httpd *h, const char *path, httpd_get_fn fn, void *ctx);
+/* Answers with body (taken over; NULL for none) of the given type. */
+enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned status, char *body,
+                            const char *type);
 /* Lets MHD carry on after a suspended connection was resumed. */
 void httpd_kick(httpd *h);
 

@@ -21,10 +21,12 @@
 
 #include "api/httpd.h"
 #include "api/methods.h"
+#include "api/metrics.h"
 #include "api/sse.h"
 #include "base/paths.h"
 #include "daemon/children.h"
 #include "daemon/http_check.h"
+#include "daemon/loop_lag.h"
 #include "daemon/spawner.h"
 #include "daemon/supervisor.h"
 
@@ -183,6 +185,8 @@ static int run_daemon(const char *config, int ready_fd)
         return 1;
     }
     d.events = sse_hub_new(d.loop, d.http, d.st);
+    metrics_register(d.http, &api);
+    loop_lag_start(d.loop);
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);
     d.sigterm.data = d.sigint.data = &d;
@@ -198,6 +202,7 @@ static int run_daemon(const char *config, int ready_fd)
     spawner_close();
     supervisor_free(d.sv);
     http_checks_close();
+    loop_lag_stop();
     children_close();
     uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */
     uv_loop_close(d.loop);

@@ -99,3 +99,8 @@ json_t *store_events_tail(store *st, const char *service, int64_t n)
     sqlite3_bind_int64(stmt, 2, n);
     return collect(stmt);
 }
+
+json_t *store_job_counts(store *st)
+{
+    return collect(store_stmt(st, SQL_JOB_COUNTS));
+}

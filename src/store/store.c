@@ -59,6 +59,7 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_EVENTS_TAIL] =
         "SELECT * FROM (SELECT id, at, kind, service, job_id, run_id, data FROM events"
         " WHERE (?1 IS NULL OR service = ?1) ORDER BY id DESC LIMIT ?2) ORDER BY id",
+    [SQL_JOB_COUNTS] = "SELECT phase, COUNT(*) AS count FROM jobs GROUP BY phase ORDER BY phase",
 #undef JOB_COLUMNS
 };
 

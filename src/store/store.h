@@ -112,5 +112,7 @@ json_t *store_runs_list(store *st, const char *service, int64_t limit);
 json_t *store_events_list(store *st, int64_t after_id, const char *service, int64_t limit);
 /* The newest n events (of service, or all), oldest first. */
 json_t *store_events_tail(store *st, const char *service, int64_t n);
+/* [{phase, count}]: every recorded job, counted by phase. */
+json_t *store_job_counts(store *st);
 
 #endif

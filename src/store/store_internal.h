@@ -31,6 +31,7 @@ typedef enum {
     SQL_RUNS_LIST,
     SQL_EVENTS_LIST,
     SQL_EVENTS_TAIL,
+    SQL_JOB_COUNTS,
     SQL_COUNT
 } sql_id;
 
