@@ -1,4 +1,4 @@
-/* cmd_platform.c — `tend platform start|stop|restart|status` (and `tend
+/* cmd_platform.c — `tend platform start|stop|restart|status|health` (and `tend
  * up`, `tend down`): many services at once, with progress that follows the
  * daemon's event stream (no polling) until each one has settled. */
 #include <getopt.h>
@@ -22,6 +22,9 @@ static const char platform_usage[] =
     "                             dependents first; --force even while dependents run\n"
     "  restart [NAME...]          restart the named services (default: every running one)\n"
     "  status                     every service by category: state and uptime\n"
+    "  health                     every service's health: the last check's outcome, and\n"
+    "                             \"N healthy, N unhealthy, N not running\" (exit 1 if any\n"
+    "                             is unhealthy)\n"
     "  logs NAME [--lines N] [--follow]\n"
     "                             its latest output; --follow keeps printing new lines\n"
     "\n"
@@ -211,6 +214,11 @@ static int act_and_wait(const char *method, char **names, bool force, bool stopp
     return p.failures ? EXIT_FAILED : EXIT_OK;
 }
 
+int cli_start_and_wait(char **names, bool json)
+{
+    return act_and_wait("service.start", names, false, false, json);
+}
+
 /* Everything that runs: the daemon stops it dependents first. */
 static int stop_everything(char **running, bool json)
 {
@@ -349,6 +357,7 @@ int cmd_platform(int argc, char **argv)
     char **names = argv + 1 + optind;
     int n = argc - 1 - optind;
     if (strcmp(sub, "status") == 0 && n == 0) return platform_status(json);
+    if (strcmp(sub, "health") == 0 && n == 0) return cli_platform_health(json);
     if (strcmp(sub, "logs") == 0 && n == 1) return platform_logs(names[0], lines, follow, json);
     bool start = strcmp(sub, "start") == 0, stop = strcmp(sub, "stop") == 0,
          restart = strcmp(sub, "restart") == 0;

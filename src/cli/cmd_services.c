@@ -1,5 +1,6 @@
 /* cmd_services.c — `tend services ...`: list, status, start, stop,
- * restart and logs through the daemon; dependencies and validate offline.
+ * restart and logs through the daemon; dependencies offline; health,
+ * monitor, readiness, check and validate in cmd_health.c.
  * Human output follows the service management guide; --json prints what
  * the API returned. */
 #include <getopt.h>
@@ -16,14 +17,25 @@ static const char services_usage[] =
     "\n"
     "  list [--running] [--category C]   services with their actual state\n"
     "  status NAME                       one service: state, wanted, PID, uptime, restarts\n"
-    "  start NAME [--force]              start it (dependencies first); --force skips the\n"
-    "                                    conflict check\n"
+    "  start NAME [--force]              start it (dependencies first) after its pre-flight\n"
+    "                                    checks; --force skips them\n"
     "  stop NAME [--force]               stop it; refused while dependents run, unless --force\n"
     "  restart NAME                      stop and start again\n"
     "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines); --follow\n"
     "                                    then prints new lines as they come\n"
     "  dependencies [NAME] [-c FILE]     dependency tree, start order, reverse dependencies\n"
-    "  validate [-c FILE]                check the registry\n"
+    "  health NAME                       its health: the last check's outcome (exit 1 unless\n"
+    "                                    healthy)\n"
+    "  monitor NAME [--interval S] [--count N]\n"
+    "                                    its health every S seconds (default 30) until Ctrl+C\n"
+    "                                    or N reports\n"
+    "  readiness                         running services, those ready to start, and what\n"
+    "                                    keeps the others from starting\n"
+    "  check OPERATION [--start]         the services whose required_for names OPERATION and\n"
+    "                                    whether they all run; --start starts the missing ones\n"
+    "  validate [-c FILE]                the registry, then every service's pre-flight checks\n"
+    "                                    (binary, working_dir, user, port, container CLI,\n"
+    "                                    kubectl, conflicts, dependencies); exit 1 if any fails\n"
     "\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.\n";
 
@@ -150,6 +162,7 @@ static int services_status(const svc_args *a)
     printf("Status: %s\n", text_of(result, "state"));
     printf("Wanted: %s\n", text_of(result, "wanted"));
     printf("Deployment: %s\n", text_of(result, "deployment"));
+    printf("Health: %s\n", text_of(json_object_get(result, "health"), "status"));
     printf("Auto-start: %s\n",
            json_is_true(json_object_get(result, "auto_start")) ? "true" : "false");
     json_t *pid = json_object_get(result, "pid");
@@ -263,7 +276,11 @@ int cmd_services(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(sub, "dependencies") == 0) return cmd_dependencies(argc - 1, argv + 1);
-    if (strcmp(sub, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+    static const char *const health_subs[] = {"health", "monitor", "readiness", "check",
+                                              "validate", NULL};
+    for (size_t i = 0; health_subs[i]; i++)
+        if (strcmp(sub, health_subs[i]) == 0)
+            return cmd_services_health(argc - 1, argv + 1, services_usage);
     static const char *const with_name[] = {"status", "start", "stop", "restart", "logs", NULL};
     bool needs_name = false, known = strcmp(sub, "list") == 0;
     for (size_t i = 0; with_name[i]; i++)

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/strv.h"
+
 bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
 {
     char message[512];
@@ -206,6 +208,91 @@ bool preflight_prerequisites(const registry *r, const service_spec *s, bool port
         }
         break;
     }
+    if (s->deployment.mode != DEPLOY_NONE && s->deployment.mode != DEPLOY_BINARY)
+        ok = preflight_add(checks, "deployment", false,
+                           "Deployment mode %s cannot be started by this version of tend "
+                           "(binary and actions can)",
+                           deploy_mode_name(s->deployment.mode));
     if (port_check) ok &= check_port(checks, s);
     return ok;
+}
+
+/* The running services s conflicts with (conflicts hold both ways), as
+ * "a, b"; returns how many. */
+static size_t running_conflicts(const registry *r, const service_spec *s,
+                                preflight_running_fn running, void *ctx, char *list, size_t size)
+{
+    size_t count = 0, len = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < r->n_services; i++) {
+        const service_spec *other = r->services[i];
+        if (other == s || !running(ctx, other->name)) continue;
+        if (!strv_contains(s->conflicts, other->name) && !strv_contains(other->conflicts, s->name))
+            continue;
+        count++;
+        if (len < size)
+            len += (size_t)snprintf(list + len, size - len, "%s%s", len ? ", " : "", other->name);
+    }
+    return count;
+}
+
+bool preflight_own(const registry *r, const service_spec *s, preflight_running_fn running,
+                   void *ctx, json_t *checks)
+{
+    bool ok = preflight_prerequisites(r, s, !running(ctx, s->name), checks);
+    char list[512];
+    if (running_conflicts(r, s, running, ctx, list, sizeof(list)))
+        ok = preflight_add(checks, "conflicts", false, "Conflicting services running: %s", list);
+    else
+        preflight_add(checks, "conflicts", true, "No conflicts detected");
+    return ok;
+}
+
+const json_t *preflight_first_failure(const json_t *checks)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(checks, i, c) if (!json_is_true(json_object_get(c, "ok"))) return c;
+    return NULL;
+}
+
+/* Depth first through the dependencies of s: the first one that does not
+ * run and fails its own checks, in words. */
+static bool dependencies_available(const registry *r, const service_spec *s,
+                                   preflight_running_fn running, void *ctx, bool *seen,
+                                   char *problem, size_t size)
+{
+    for (size_t i = 0; s->dependencies && s->dependencies[i]; i++) {
+        long k = registry_service_index(r, s->dependencies[i]);
+        if (k < 0 || seen[k]) continue;
+        seen[k] = true;
+        const service_spec *d = r->services[k];
+        if (running(ctx, d->name)) continue; /* it runs: available as it is */
+        json_t *theirs = json_array();
+        bool ok = preflight_own(r, d, running, ctx, theirs);
+        if (!ok)
+            snprintf(problem, size, "Dependency %s is not available: %s", d->name,
+                     json_string_value(
+                         json_object_get(preflight_first_failure(theirs), "message")));
+        json_decref(theirs);
+        if (!ok || !dependencies_available(r, d, running, ctx, seen, problem, size)) return false;
+    }
+    return true;
+}
+
+json_t *preflight_service(const registry *r, const service_spec *s, preflight_running_fn running,
+                          void *ctx)
+{
+    json_t *checks = json_array();
+    bool ok = preflight_own(r, s, running, ctx, checks);
+    bool *seen = calloc(r->n_services + 1, sizeof(*seen));
+    char problem[600] = "";
+    if (!seen || !dependencies_available(r, s, running, ctx, seen, problem, sizeof(problem))) {
+        ok = preflight_add(checks, "dependencies", false, "%s",
+                           problem[0] ? problem : "out of memory");
+    } else {
+        preflight_add(checks, "dependencies", true, "All dependencies available");
+    }
+    free(seen);
+    return json_pack("{s:s, s:b, s:o}", "name", s->name, "ok", ok, "checks", checks);
 }

@@ -571,75 +571,16 @@ static void svc_end_run(supervisor *sv, svc *s, bool kill_now)
 
 /* ---- starting and stopping services ----------------------------------- */
 
-/* The running services s conflicts with (conflicts hold both ways), as
- * "a, b"; returns how many. */
-static size_t running_conflicts(supervisor *sv, svc *s, char *list, size_t size)
+static bool running_by_name(void *ctx, const char *name)
 {
-    size_t count = 0, len = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < sv->reg->r->n_services; i++) {
-        svc *other = sv->svcs[i];
-        if (other == s || !svc_is_active(other)) continue;
-        if (!strv_contains(s->spec->conflicts, other->name) &&
-            !strv_contains(other->spec->conflicts, s->name))
-            continue;
-        count++;
-        if (len < size)
-            len += (size_t)snprintf(list + len, size - len, "%s%s", len ? ", " : "", other->name);
-    }
-    return count;
-}
-
-/* The checks of s alone: prerequisites and conflicts. */
-static bool svc_own_checks(supervisor *sv, svc *s, json_t *checks)
-{
-    bool ok = preflight_prerequisites(sv->reg->r, s->spec, !svc_is_active(s), checks);
-    char list[512];
-    if (running_conflicts(sv, s, list, sizeof(list)))
-        ok = preflight_add(checks, "conflicts", false, "Conflicting services running: %s", list);
-    else
-        preflight_add(checks, "conflicts", true, "No conflicts detected");
-    return ok;
-}
-
-static const json_t *first_failed(const json_t *checks)
-{
-    size_t i;
-    const json_t *c;
-    json_array_foreach(checks, i, c) if (!json_is_true(json_object_get(c, "ok"))) return c;
-    return NULL;
-}
-
-/* Every check of s, its dependencies' included: {name, ok, checks}. */
-static json_t *svc_preflight(supervisor *sv, svc *s)
-{
-    json_t *checks = json_array();
-    bool ok = svc_own_checks(sv, s, checks);
-    size_t n = sv->reg->r->n_services;
-    bool *mark = calloc(n + 1, sizeof(*mark));
-    char problem[600] = "";
-    if (mark) graph_closure(&sv->deps, s->index, mark);
-    for (size_t i = 0; mark && i < n && !problem[0]; i++) {
-        svc *d = sv->svcs[i];
-        if (!mark[i] || d == s || svc_is_active(d)) continue; /* running: available */
-        json_t *theirs = json_array();
-        if (!svc_own_checks(sv, d, theirs))
-            snprintf(problem, sizeof(problem), "Dependency %s is not available: %s", d->name,
-                     json_string_value(json_object_get(first_failed(theirs), "message")));
-        json_decref(theirs);
-    }
-    free(mark);
-    if (problem[0])
-        ok = preflight_add(checks, "dependencies", false, "%s", problem);
-    else
-        preflight_add(checks, "dependencies", true, "All dependencies available");
-    return json_pack("{s:s, s:b, s:o}", "name", s->name, "ok", ok, "checks", checks);
+    svc *s = svc_find(ctx, name);
+    return s && svc_is_active(s);
 }
 
 json_t *supervisor_preflight(supervisor *sv, const char *name)
 {
     svc *s = svc_find(sv, name);
-    return s && !s->removed ? svc_preflight(sv, s) : NULL;
+    return s && !s->removed ? preflight_service(sv->reg->r, s->spec, running_by_name, sv) : NULL;
 }
 
 /* Refuses a start the way the guide shows: "Pre-flight check failed:
@@ -648,8 +589,8 @@ static int preflight_refusal(supervisor *sv, svc *s, char *err, size_t errlen)
 {
     json_t *checks = json_array();
     int rc = 0;
-    if (!svc_own_checks(sv, s, checks)) {
-        const json_t *c = first_failed(checks);
+    if (!preflight_own(sv->reg->r, s->spec, running_by_name, sv, checks)) {
+        const json_t *c = preflight_first_failure(checks);
         snprintf(err, errlen, "Pre-flight check failed: %s\n%s: %s",
                  json_string_value(json_object_get(c, "check")), s->name,
                  json_string_value(json_object_get(c, "message")));

@@ -79,7 +79,7 @@ def test_start_all_and_stop_all(d):
                                                                   'docker': {'image': 'x'}}}})
     results = {r['name']: r for r in d.call('service.start_all')}
     assert results['db']['ok'] and results['web']['ok']
-    assert not results['dns']['ok'] and 'deployment mode docker' in results['dns']['message']
+    assert not results['dns']['ok'] and 'deployment mode docker' in results['dns']['message'].lower()
     d.wait_state('web', 'running')
     order = [r['name'] for r in d.call('service.stop_all') if r['message'] == 'ok']
     assert order.index('web') < order.index('db')  # dependents stop first

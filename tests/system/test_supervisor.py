@@ -353,7 +353,7 @@ deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["
     for name in ('coredns', 'web'):
         with pytest.raises(RpcError) as e:
             d.call('service.start', {'name': name})
-        assert 'coredns: deployment mode docker cannot be started' in str(e.value)
+        assert 'Pre-flight check failed: deployment\ncoredns: Deployment mode docker cannot be started' in e.value.message
     assert d.state('web') == 'inactive'
     assert jobs_of(d) == []
 

@@ -1,5 +1,6 @@
 """`tend validate`: every registry problem reported once, at its file:line:col,
 all in one pass, and nothing accepted half-way."""
+import json
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,33 @@ def test_every_seed_example_is_accepted(tend, name, services, actions):
     assert r.stdout == f'OK: {services} services, {actions} actions\n'
 
 
-def test_services_validate_is_the_same_check(tend):
-    r = tend('services', 'validate', '-c', SEED / 'platform.toml')
-    assert (r.returncode, r.stdout) == (0, 'OK: 7 services, 4 actions\n')
+def test_services_validate_checks_the_registry_first(tend, tmp_path):
+    bad = tmp_path / 'bad.toml'
+    bad.write_text('[services.a]\ndependencies = ["ghost"]\n')
+    r = tend('services', 'validate', '-c', bad, '--no-autostart')
+    assert r.returncode == 1
+    assert f'{bad}:2:' in r.stderr and 'ghost' in r.stderr
+    assert r.stdout == ''
+
+
+def test_services_validate_adds_every_services_pre_flight_checks(tend):
+    # The seed's three docker services cannot start: the others can.
+    r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart')
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert lines[:5] == ['OK: 7 services, 4 actions', '', 'Total services: 7', 'Valid: 4',
+                         'Invalid: 3']
+    assert lines[6:] == ['Invalid services:'] + [
+        line for name in ('coredns', 'gitea', 'oci-registry') for line in (
+            f'  {name}:', '     - Deployment mode docker cannot be started by this version '
+            'of tend (binary and actions can)')]
+    r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart', '--json')
+    out = json.loads(r.stdout)
+    assert out['ok'] is False and out['services'] == 7
+    orchestrator = out['results'][0]
+    assert orchestrator['name'] == 'orchestrator' and orchestrator['ok'] is True
+    assert [c['check'] for c in orchestrator['checks']] == [
+        'binary', 'port', 'conflicts', 'dependencies']
 
 
 def test_default_registry_lives_in_tend_home(tend):
