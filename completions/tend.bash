@@ -17,17 +17,17 @@ _tend()
     case "$first" in
     services)
         if [ "$COMP_CWORD" -eq 2 ]; then
-            COMPREPLY=($(compgen -W "list status start stop restart logs dependencies validate" -- "$cur"))
+            COMPREPLY=($(compgen -W "list status start stop restart logs dependencies validate health monitor readiness check" -- "$cur"))
         elif [[ "$cur" == -* ]]; then
-            COMPREPLY=($(compgen -W "--json --force --follow --lines --running --category -c --no-autostart" -- "$cur"))
+            COMPREPLY=($(compgen -W "--json --force --follow --lines --running --category --interval --count --start -c --no-autostart" -- "$cur"))
         else
             case "$second" in
-            status|start|stop|restart|logs|dependencies) COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur")) ;;
+            status|start|stop|restart|logs|dependencies|health|monitor) COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur")) ;;
             esac
         fi ;;
     platform)
         if [ "$COMP_CWORD" -eq 2 ]; then
-            COMPREPLY=($(compgen -W "start stop restart status logs" -- "$cur"))
+            COMPREPLY=($(compgen -W "start stop restart status health logs" -- "$cur"))
         elif [[ "$cur" == -* ]]; then
             COMPREPLY=($(compgen -W "--force --json --follow --lines --no-autostart" -- "$cur"))
         else

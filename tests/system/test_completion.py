@@ -23,4 +23,6 @@ def test_commands_subcommands_and_service_names(d):
     assert complete(d, 'tend', 'services', 'st') == ['status', 'start', 'stop']
     assert complete(d, 'tend', 'services', 'start', 'w') == ['web']
     assert complete(d, 'tend', 'why', '') == ['web']
+    assert complete(d, 'tend', 'services', 'health', 'w') == ['web']
+    assert complete(d, 'tend', 'platform', 'he') == ['health']
     assert 'service.start' in complete(d, 'tend', 'rpc', 'service.st')
