@@ -226,9 +226,12 @@ static size_t running_conflicts(const registry *r, const service_spec *s,
     list[0] = '\0';
     for (size_t i = 0; i < r->n_services; i++) {
         const service_spec *other = r->services[i];
-        if (other == s || !running(ctx, other->name)) continue;
-        if (!strv_contains(s->conflicts, other->name) && !strv_contains(other->conflicts, s->name))
+        /* Names first: most services conflict with nothing, and asking
+         * whether a service runs costs more than a pointer test. */
+        if (other == s || (!strv_contains(s->conflicts, other->name) &&
+                           !strv_contains(other->conflicts, s->name)))
             continue;
+        if (!running(ctx, other->name)) continue;
         count++;
         if (len < size)
             len += (size_t)snprintf(list + len, size - len, "%s%s", len ? ", " : "", other->name);
