@@ -274,9 +274,9 @@ static bool dependencies_available(const registry *r, const service_spec *s,
         json_t *theirs = json_array();
         bool ok = preflight_own(r, d, running, ctx, theirs);
         if (!ok)
-            snprintf(problem, size, "Dependency %s is not available: %s", d->name,
-                     json_string_value(
-                         json_object_get(preflight_first_failure(theirs), "message")));
+            snprintf(
+                problem, size, "Dependency %s is not available: %s", d->name,
+                json_string_value(json_object_get(preflight_first_failure(theirs), "message")));
         json_decref(theirs);
         if (!ok || !dependencies_available(r, d, running, ctx, seen, problem, size)) return false;
     }
