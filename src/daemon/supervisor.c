@@ -392,16 +392,14 @@ static void svc_unhealthy(supervisor *sv, svc *s, const char *message)
     svc_note_restart(s);
     store_event_add(sv->st, wall_now(), "service.restart", s->name, 0, s->run->id,
                     "{\"cause\":\"unhealthy\"}");
-    /* The new process starts once the old one has ended (run_advance). */
+    /* The new process starts once the old one has ended: run_advance
+     * launches it then (a delay's timer waits for that too). */
     for (size_t i = 0; i < count; i++) {
         job_rt *next = job_replace(live[i], d.delay);
         job_stop(live[i], false);
         if (next && d.delay <= 0) uv_timer_stop(&next->timer);
     }
     free(live);
-    /* Replaced while nothing was stopping (a process that ignored nothing)?
-     * Then it may start right away. */
-    if (s->run) run_advance(sv, s->run);
 }
 
 static void svc_follow(supervisor *sv, svc *s);
