@@ -5,7 +5,7 @@
 # toolchain, `setup.sh bench` the supervisors tend is measured against. Needs root (or sudo) only when something must be installed.
 set -eu
 
-packages="gcc make meson ninja-build pkg-config libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema valgrind
+packages="gcc make meson ninja-build pkg-config libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema python3-selenium chromium chromium-driver valgrind
     libuv1-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev"
 case "${1:-}" in
 fuzz) packages="$packages clang libclang-rt-14-dev" ;;

@@ -18,15 +18,16 @@ static const char main_usage[] =
     "running, and tells you what actually runs.\n"
     "\n"
     "Daemon:\n"
-    "  daemon [-c FILE]                    run the supervisor in the foreground\n"
+    "  daemon [-c FILE] [--http ADDR|off]  run the supervisor in the foreground\n"
     "  apply [-c FILE]                     load a registry into the daemon, print the plan\n"
-    "  services list|status|start|stop|restart|logs ...\n"
+    "  services list|status|start|stop|restart|logs|health|monitor|readiness|check ...\n"
     "                                      manage services (tend services --help)\n"
     "  platform start|stop|restart [NAME...] [--force]\n"
     "                                      many services at once, with progress\n"
-    "  platform status                     every service by category\n"
+    "  platform status|health              every service by category; every one's health\n"
     "  platform logs NAME [--follow]       a service's output, live with --follow\n"
     "  why NAME                            why a service is in its state, in words\n"
+    "  dashboard [--no-open]               the web dashboard's URL (with its access token)\n"
     "  jobs [--service S] [--phase P]      jobs with their provenance\n"
     "  runs [--service S]                  runs (one per service start)\n"
     "  events [--follow] [--service S]     state changes, live with --follow\n"
@@ -35,6 +36,7 @@ static const char main_usage[] =
     "\n"
     "Registry commands (no daemon needed):\n"
     "  validate [-c FILE]                  check the registry, every error as FILE:LINE:COL\n"
+    "  services validate [-c FILE]         the registry, then every service's pre-flight checks\n"
     "  services dependencies [NAME] [-c FILE]\n"
     "                                      dependency tree, start order, reverse dependencies\n"
     "\n"
@@ -100,6 +102,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "apply") == 0) return cmd_apply(argc - 1, argv + 1);
     if (strcmp(cmd, "platform") == 0) return cmd_platform(argc - 1, argv + 1);
     if (strcmp(cmd, "why") == 0) return cmd_why(argc - 1, argv + 1);
+    if (strcmp(cmd, "dashboard") == 0) return cmd_dashboard(argc - 1, argv + 1);
     if (strcmp(cmd, "jobs") == 0) return cmd_jobs(argc - 1, argv + 1);
     if (strcmp(cmd, "runs") == 0) return cmd_runs(argc - 1, argv + 1);
     if (strcmp(cmd, "events") == 0) return cmd_events(argc - 1, argv + 1);

@@ -3,13 +3,17 @@
  * MHD runs in "external epoll" mode: its epoll fd is watched with a
  * uv_poll, MHD_run() does the work when it is readable, and a uv_timer is
  * armed from MHD_get_timeout() after every run. Request bodies are
- * collected per connection (capped) and answered in one piece.
+ * collected per connection (capped) and answered in one piece. A server
+ * listens on a unix socket (the API) or a loopback TCP port (the
+ * dashboard, whose guard checks every request first).
  */
 #include "api/httpd.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +40,11 @@ struct httpd {
     uv_poll_t poll;
     uv_timer_t timer;
     const rpc_dispatcher *rpc;
-    char *socket_path;
+    httpd_guard_fn guard;
+    void *guard_ctx;
+    char *socket_path; /* NULL for a TCP server */
     int listen_fd;
+    int port;
     int closing; /* handles still closing */
 };
 
@@ -132,12 +139,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (h->guard) {
+        unsigned status = 0;
+        const char *why = NULL;
+        if (!h->guard(h->guard_ctx, c, url, method, &status, &why))
+            return reply_error(c, status, why);
+    }
     for (int i = 0; strcmp(method, "GET") == 0 && i < h->n_routes; i++) {
-        /* "/logs/" takes what is below it; other paths match exactly. */
+        /* "/logs/" takes what is below it; "/" and other paths match exactly. */
         const char *path = h->routes[i].path;
         size_t len = strlen(path);
-        bool match = path[len - 1] == '/' ? strncmp(url, path, len) == 0 && url[len]
-                                          : strcmp(url, path) == 0;
+        bool match = len > 1 && path[len - 1] == '/' ? strncmp(url, path, len) == 0 && url[len]
+                                                     : strcmp(url, path) == 0;
         if (match) return h->routes[i].fn(h->routes[i].ctx, c, url);
     }
     if (strcmp(url, "/rpc") != 0) return reply_error(c, MHD_HTTP_NOT_FOUND, "no such path");
@@ -193,18 +206,39 @@ fail:
     return -1;
 }
 
-httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
-                   size_t errlen)
+/* A loopback TCP listener on host:port (port 0: any free one). */
+static int listen_tcp(const char *host, int port, int *bound, char *err, size_t errlen)
 {
-    httpd *h = calloc(1, sizeof(*h));
-    if (!h || !(h->socket_path = strdup(socket_path))) {
-        free(h);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        len = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        len = sizeof(*v6);
+    } else {
+        snprintf(err, errlen, "'%s' is not an IP address", host);
+        return -1;
     }
-    h->rpc = rpc;
-    h->listen_fd = listen_unix(socket_path, err, errlen);
-    if (h->listen_fd < 0) goto bad;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+    if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0 ||
+        getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    *bound = ntohs(ss.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
+    return fd;
+}
+
+static httpd *httpd_serve(uv_loop_t *loop, httpd *h, char *err, size_t errlen)
+{
     h->mhd =
         MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, h,
                          MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
@@ -229,11 +263,54 @@ httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatche
 bad:
     if (h->listen_fd >= 0) {
         close(h->listen_fd);
-        unlink(socket_path);
+        if (h->socket_path) unlink(h->socket_path);
     }
     free(h->socket_path);
     free(h);
     return NULL;
+}
+
+httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
+                   size_t errlen)
+{
+    httpd *h = calloc(1, sizeof(*h));
+    if (!h || !(h->socket_path = strdup(socket_path))) {
+        free(h);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->rpc = rpc;
+    h->listen_fd = listen_unix(socket_path, err, errlen);
+    if (h->listen_fd < 0) {
+        free(h->socket_path);
+        free(h);
+        return NULL;
+    }
+    return httpd_serve(loop, h, err, errlen);
+}
+
+httpd *httpd_start_tcp(uv_loop_t *loop, const char *host, int port, const rpc_dispatcher *rpc,
+                       httpd_guard_fn guard, void *guard_ctx, char *err, size_t errlen)
+{
+    httpd *h = calloc(1, sizeof(*h));
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    h->rpc = rpc;
+    h->guard = guard;
+    h->guard_ctx = guard_ctx;
+    h->listen_fd = listen_tcp(host, port, &h->port, err, errlen);
+    if (h->listen_fd < 0) {
+        free(h);
+        return NULL;
+    }
+    return httpd_serve(loop, h, err, errlen);
+}
+
+int httpd_port(const httpd *h)
+{
+    return h->port;
 }
 
 /* Two handles close; the second to finish frees the server. */
@@ -250,7 +327,7 @@ void httpd_stop(httpd *h)
     if (!h) return;
     uv_poll_stop(&h->poll);
     MHD_stop_daemon(h->mhd); /* closes the listening socket too */
-    unlink(h->socket_path);
+    if (h->socket_path) unlink(h->socket_path);
     h->closing = 2;
     uv_close((uv_handle_t *)&h->poll, on_closed);
     uv_close((uv_handle_t *)&h->timer, on_closed);

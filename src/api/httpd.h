@@ -1,10 +1,12 @@
 /* httpd.h — the daemon's HTTP server: libmicrohttpd driven by the daemon's
  * libuv loop (no threads of its own), listening on a unix socket of mode
- * 0600. POST /rpc is JSON-RPC; other routes are added by path prefix. */
+ * 0600, or on a loopback TCP port for the dashboard. POST /rpc is
+ * JSON-RPC; other routes are added by path ("/x/" takes what is below it). */
 #ifndef TEND_API_HTTPD_H
 #define TEND_API_HTTPD_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -16,6 +18,17 @@ typedef struct httpd httpd;
  * stale one) and starts serving. Returns NULL with the reason in err. */
 httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
                    size_t errlen);
+/* Decides whether a request may go on: false with an HTTP status and a
+ * reason to refuse it (401 without the token, 403 from a foreign origin). */
+typedef bool (*httpd_guard_fn)(void *ctx, struct MHD_Connection *c, const char *url,
+                               const char *method, unsigned *status, const char **why);
+/* The same server on host:port (an IP address; port 0 takes a free one),
+ * every request passing guard first. */
+httpd *httpd_start_tcp(uv_loop_t *loop, const char *host, int port, const rpc_dispatcher *rpc,
+                       httpd_guard_fn guard, void *guard_ctx, char *err, size_t errlen);
+/* The TCP port it listens on. */
+int httpd_port(const httpd *h);
+
 /* GET PATH is answered by fn (a stream may suspend its connection); a
  * PATH ending in '/' takes every path below it. */
 typedef enum MHD_Result (*httpd_get_fn)(void *ctx, struct MHD_Connection *c, const char *url);

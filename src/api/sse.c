@@ -22,8 +22,18 @@
 #define SSE_CLIENT_MAX   (256u << 10)
 #define SSE_KEEPALIVE_MS 15000
 
+/* One HTTP server the streams are served on (the unix socket, the
+ * dashboard's TCP port): a resumed connection needs its own server run. */
+typedef struct {
+    sse_hub *hub;
+    httpd *http;
+} sse_server;
+
+#define SSE_MAX_SERVERS 2
+
 typedef struct sse_client {
     sse_hub *hub;
+    httpd *http;
     struct MHD_Connection *conn;
     buf pending;
     size_t sent;
@@ -35,7 +45,8 @@ typedef struct sse_client {
 } sse_client;
 
 struct sse_hub {
-    httpd *http;
+    sse_server servers[SSE_MAX_SERVERS];
+    int n_servers;
     store *st;
     sse_client *clients;
     int n_clients;
@@ -47,7 +58,7 @@ static void client_wake(sse_client *c)
     if (!c->suspended) return;
     c->suspended = false;
     MHD_resume_connection(c->conn);
-    httpd_kick(c->hub->http);
+    httpd_kick(c->http);
 }
 
 static void client_append(sse_client *c, const char *text, size_t len)
@@ -200,11 +211,13 @@ static enum MHD_Result start_stream(sse_hub *hub, sse_client *c)
  * last N lines (50), then, with follow, every new one. */
 static enum MHD_Result logs_route(void *ctx, struct MHD_Connection *conn, const char *url)
 {
-    sse_hub *hub = ctx;
+    sse_server *server = ctx;
+    sse_hub *hub = server->hub;
     const char *target = url + strlen("/logs/");
     sse_client *c = calloc(1, sizeof(*c));
     if (!c) return MHD_NO;
     c->hub = hub;
+    c->http = server->http;
     c->conn = conn;
     c->logs = true;
     /* /logs/123 is job 123 (of whichever service); /logs/web a service. */
@@ -247,10 +260,12 @@ static enum MHD_Result logs_route(void *ctx, struct MHD_Connection *conn, const 
 static enum MHD_Result events_route(void *ctx, struct MHD_Connection *conn, const char *url)
 {
     (void)url;
-    sse_hub *hub = ctx;
+    sse_server *server = ctx;
+    sse_hub *hub = server->hub;
     sse_client *c = calloc(1, sizeof(*c));
     if (!c) return MHD_NO;
     c->hub = hub;
+    c->http = server->http;
     c->conn = conn;
     const char *service = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "service");
     const char *after = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "after");
@@ -280,18 +295,26 @@ sse_hub *sse_hub_new(uv_loop_t *loop, httpd *http, store *st)
 {
     sse_hub *hub = calloc(1, sizeof(*hub));
     if (!hub) return NULL;
-    hub->http = http;
     hub->st = st;
     uv_timer_init(loop, &hub->keepalive);
     hub->keepalive.data = hub;
-    httpd_route_get(http, "/events", events_route, hub);
-    httpd_route_get(http, "/logs/", logs_route, hub);
+    sse_hub_serve(hub, http);
     store_set_event_listener(st, sse_publish, hub);
     joblog_set_listener(publish_lines, hub);
     return hub;
 }
 
-/* Ends every stream (the server is about to stop). */
+void sse_hub_serve(sse_hub *hub, httpd *http)
+{
+    if (hub->n_servers == SSE_MAX_SERVERS) return;
+    sse_server *server = &hub->servers[hub->n_servers++];
+    server->hub = hub;
+    server->http = http;
+    httpd_route_get(http, "/events", events_route, server);
+    httpd_route_get(http, "/logs/", logs_route, server);
+}
+
+/* Ends every stream (the servers are about to stop). */
 void sse_hub_close(sse_hub *hub)
 {
     if (!hub) return;

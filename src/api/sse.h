@@ -12,6 +12,8 @@ typedef struct sse_hub sse_hub;
 
 /* Serves /events on http and listens to every event st writes. */
 sse_hub *sse_hub_new(uv_loop_t *loop, httpd *http, store *st);
+/* Serves the same streams on another server too (the dashboard's). */
+void sse_hub_serve(sse_hub *hub, httpd *http);
 /* The store's event listener: sends one event to every matching client. */
 void sse_publish(void *ctx, int64_t id, double at, const char *kind, const char *service,
                  int64_t job, int64_t run, const char *data);

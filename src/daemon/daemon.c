@@ -4,7 +4,8 @@
  *
  * Start-up: paths, the store, the registry (from -c FILE, else the specs
  * the store kept), jobs a previous daemon left behind marked lost, the
- * API socket, then the services that are wanted.
+ * API socket, the dashboard's loopback port, then the services that are
+ * wanted.
  */
 #include "daemon/daemon.h"
 #include "base/clock.h"
@@ -19,6 +20,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "api/dashboard.h"
 #include "api/httpd.h"
 #include "api/methods.h"
 #include "api/metrics.h"
@@ -31,16 +33,19 @@
 #include "daemon/supervisor.h"
 
 static const char daemon_usage[] =
-    "usage: tend daemon [-c FILE]\n"
+    "usage: tend daemon [-c FILE] [--http HOST:PORT|off]\n"
     "\n"
     "Runs the supervisor in the foreground until SIGTERM or SIGINT, which stop\n"
     "every job first. With -c, the registry file is loaded (and stored);\n"
     "without it, the services stored by the last run come back.\n"
     "\n"
     "  -c, --config FILE  the registry to load\n"
+    "  --http HOST:PORT   where the web dashboard listens: a loopback address\n"
+    "                     (default 127.0.0.1:9120; port 0 takes a free one; off: none).\n"
+    "                     `tend dashboard` prints its URL with the access token\n"
     "  -h, --help         this text\n"
     "\n"
-    "Files: $TEND_HOME/tend.sock, tend.db and logs/ (see tend --help).\n";
+    "Files: $TEND_HOME/tend.sock, tend.db, logs/ and dashboard.url (see tend --help).\n";
 
 typedef struct {
     uv_loop_t *loop;
@@ -48,6 +53,7 @@ typedef struct {
     supervisor *sv;
     httpd *http;
     sse_hub *events;
+    dashboard *web;
     uv_signal_t sigterm, sigint;
     bool stopping;
 } daemon_state;
@@ -86,6 +92,8 @@ static void all_stopped(void *ctx)
 {
     daemon_state *d = ctx;
     sse_hub_close(d->events);
+    dashboard_stop(d->web);
+    d->web = NULL;
     httpd_stop(d->http);
     sse_hub_free(d->events);
     d->http = NULL;
@@ -124,7 +132,32 @@ static void signal_ready(int fd)
     close(fd);
 }
 
-static int run_daemon(const char *config, int ready_fd)
+/* The dashboard, unless --http off; a port that cannot be had costs the
+ * dashboard, not the daemon. */
+static void start_dashboard(daemon_state *d, const char *http, const tend_paths *paths,
+                            const rpc_dispatcher *rpc, api_ctx *api)
+{
+    char host[64], err[256], *url_file = NULL;
+    int port = 0;
+    if (strcmp(http, "off") == 0) return;
+    if (dashboard_parse_address(http, host, sizeof(host), &port, err, sizeof(err)) < 0 ||
+        asprintf(&url_file, "%s/dashboard.url", paths->state_dir) < 0 ||
+        !(d->web = dashboard_start(d->loop, host, port, rpc, d->events, api, url_file, err,
+                                   sizeof(err)))) {
+        fprintf(stderr, "tend daemon: no dashboard: %s\n", err);
+        free(url_file);
+        return;
+    }
+    free(url_file);
+    /* The token goes to a terminal, never into a log file. */
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "tend daemon: dashboard at %s\n", dashboard_url(d->web));
+    else
+        fprintf(stderr, "tend daemon: dashboard at %s (`tend dashboard` prints its URL)\n",
+                dashboard_address(d->web));
+}
+
+static int run_daemon(const char *config, int ready_fd, const char *http)
 {
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return 1;
@@ -186,6 +219,7 @@ static int run_daemon(const char *config, int ready_fd)
     }
     d.events = sse_hub_new(d.loop, d.http, d.st);
     metrics_register(d.http, &api);
+    start_dashboard(&d, http, &paths, &dispatcher, &api);
     loop_lag_start(d.loop);
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);
@@ -218,9 +252,10 @@ int daemon_main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {"ready-fd", required_argument, NULL, 'r'},
+        {"http", required_argument, NULL, 'H'},
         {0},
     };
-    const char *config = NULL;
+    const char *config = NULL, *http = "127.0.0.1:9120";
     int ready_fd = -1;
     int c;
     optind = 1;
@@ -229,6 +264,17 @@ int daemon_main(int argc, char **argv)
         case 'c': config = optarg; break;
         case 'h': fputs(daemon_usage, stdout); return 0;
         case 'r': ready_fd = atoi(optarg); break;
+        case 'H': {
+            char host[64], err[256];
+            int port;
+            if (strcmp(optarg, "off") != 0 &&
+                dashboard_parse_address(optarg, host, sizeof(host), &port, err, sizeof(err)) < 0) {
+                fprintf(stderr, "tend daemon: --http %s\n", err);
+                return 2;
+            }
+            http = optarg;
+            break;
+        }
         default: fputs(daemon_usage, stderr); return 2;
         }
     }
@@ -236,5 +282,5 @@ int daemon_main(int argc, char **argv)
         fprintf(stderr, "tend daemon: unexpected argument '%s'\n%s", argv[optind], daemon_usage);
         return 2;
     }
-    return run_daemon(config, ready_fd);
+    return run_daemon(config, ready_fd, http);
 }

@@ -130,7 +130,7 @@ def test_platform_start_says_what_it_waits_for(d, home):
 [actions.slow]
 kind = "oneshot"
 interpreter = "sh"
-script = "sleep 0.3"
+script = "sleep 1.5"
 [services.prep]
 actions = ["slow"]
 [services.app]

@@ -1,0 +1,202 @@
+/* dashboard.c — the dashboard's server, token and URL file (see
+ * dashboard.h). */
+#include "api/dashboard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "api/httpd.h"
+#include "api/metrics.h"
+#include "api/web_assets.h"
+
+#define TOKEN_BYTES 24
+
+struct dashboard {
+    httpd *http;
+    char token[2 * TOKEN_BYTES + 1];
+    char address[96]; /* http://HOST:PORT/ */
+    char url[160];    /* address?token=TOKEN */
+    char origins[3][80];
+    char *url_file;
+};
+
+int dashboard_parse_address(const char *addr, char *host, size_t hostlen, int *port, char *err,
+                            size_t errlen)
+{
+    const char *colon = strrchr(addr, ':');
+    const char *h = addr;
+    size_t len = colon ? (size_t)(colon - addr) : 0;
+    if (addr[0] == '[') { /* [::1]:9120 */
+        const char *close = strchr(addr, ']');
+        if (!close || close[1] != ':') colon = NULL;
+        h = addr + 1;
+        len = close ? (size_t)(close - h) : 0;
+    }
+    char *end = NULL;
+    long p = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || !len || len >= hostlen || !colon[1] || *end || p < 0 || p > 65535) {
+        snprintf(err, errlen, "'%s': expected HOST:PORT, e.g. 127.0.0.1:9120 (or off)", addr);
+        return -1;
+    }
+    memcpy(host, h, len);
+    host[len] = '\0';
+    if (strncmp(host, "127.", 4) != 0 && strcmp(host, "::1") != 0) {
+        snprintf(err, errlen,
+                 "'%s' is not a loopback address: the dashboard is only served on this machine "
+                 "(127.0.0.1 or ::1; reach it from elsewhere through an SSH tunnel)",
+                 host);
+        return -1;
+    }
+    *port = (int)p;
+    return 0;
+}
+
+/* Both strings have the token's length: compared in constant time. */
+static bool token_matches(const dashboard *d, const char *given)
+{
+    size_t n = strlen(d->token);
+    if (!given || strlen(given) != n) return false;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < n; i++) diff |= (unsigned char)(given[i] ^ d->token[i]);
+    return diff == 0;
+}
+
+static const web_asset *find_asset(const char *url)
+{
+    for (const web_asset *a = web_assets; a->path; a++)
+        if (strcmp(a->path, url) == 0) return a;
+    return NULL;
+}
+
+static bool guard(void *ctx, struct MHD_Connection *c, const char *url, const char *method,
+                  unsigned *status, const char **why)
+{
+    dashboard *d = ctx;
+    /* The page itself holds no data: anyone on this machine may load it. */
+    if (strcmp(method, "GET") == 0 && find_asset(url)) return true;
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !token_matches(d, auth + 7)) {
+        *status = MHD_HTTP_UNAUTHORIZED;
+        *why = "missing or wrong access token: open the URL `tend dashboard` prints";
+        return false;
+    }
+    /* A page of another site must not act for the user (and a browser
+     * always says where a POST comes from). */
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (strcmp(method, "GET") != 0 && origin) {
+        for (int i = 0; i < 3; i++)
+            if (d->origins[i][0] && strcmp(origin, d->origins[i]) == 0) return true;
+        *status = MHD_HTTP_FORBIDDEN;
+        *why = "request from a foreign origin refused";
+        return false;
+    }
+    return true;
+}
+
+static enum MHD_Result serve_asset(void *ctx, struct MHD_Connection *c, const char *url)
+{
+    (void)ctx;
+    const web_asset *a = find_asset(url);
+    if (!a) return httpd_reply(c, MHD_HTTP_NOT_FOUND, NULL, NULL);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(a->len, (void *)a->bytes, MHD_RESPMEM_PERSISTENT);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
+    /* Nothing but the page's own files runs or loads, whatever text a
+     * service's logs or names hold. */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; "
+                            "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                            "base-uri 'none'; form-action 'none'");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    /* The token is in the page's first URL: it must not travel further. */
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    /* no-store also keeps the page out of the back/forward cache, where
+     * it would hold its streams (and the browser's connections) open. */
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static int make_token(char *out)
+{
+    unsigned char bytes[TOKEN_BYTES];
+    if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes)) return -1;
+    for (size_t i = 0; i < sizeof(bytes); i++) sprintf(out + 2 * i, "%02x", bytes[i]);
+    return 0;
+}
+
+/* The URL with the token, readable by the daemon's user only. */
+static int write_url_file(const char *path, const char *url)
+{
+    unlink(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return -errno;
+    size_t len = strlen(url);
+    bool ok = write(fd, url, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+    close(fd);
+    return ok ? 0 : -EIO;
+}
+
+dashboard *dashboard_start(uv_loop_t *loop, const char *host, int port, const rpc_dispatcher *rpc,
+                           sse_hub *hub, api_ctx *api, const char *url_file, char *err,
+                           size_t errlen)
+{
+    dashboard *d = calloc(1, sizeof(*d));
+    if (!d || !(d->url_file = strdup(url_file)) || make_token(d->token) < 0) {
+        snprintf(err, errlen, "cannot make an access token: %s", strerror(errno));
+        if (d) free(d->url_file);
+        free(d);
+        return NULL;
+    }
+    d->http = httpd_start_tcp(loop, host, port, rpc, guard, d, err, errlen);
+    if (!d->http) {
+        free(d->url_file);
+        free(d);
+        return NULL;
+    }
+    port = httpd_port(d->http);
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(d->address, sizeof(d->address), v6 ? "http://[%s]:%d/" : "http://%s:%d/", host, port);
+    snprintf(d->url, sizeof(d->url), "%s?token=%s", d->address, d->token);
+    snprintf(d->origins[0], sizeof(d->origins[0]), v6 ? "http://[%s]:%d" : "http://%s:%d", host,
+             port);
+    if (!v6) snprintf(d->origins[1], sizeof(d->origins[1]), "http://localhost:%d", port);
+    httpd_route_get(d->http, "/", serve_asset, d);
+    httpd_route_get(d->http, "/assets/", serve_asset, d);
+    sse_hub_serve(hub, d->http);
+    metrics_register(d->http, api);
+    int rc = write_url_file(url_file, d->url);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", url_file, strerror(-rc));
+        dashboard_stop(d);
+        return NULL;
+    }
+    return d;
+}
+
+const char *dashboard_address(const dashboard *d)
+{
+    return d->address;
+}
+
+const char *dashboard_url(const dashboard *d)
+{
+    return d->url;
+}
+
+void dashboard_stop(dashboard *d)
+{
+    if (!d) return;
+    unlink(d->url_file);
+    httpd_stop(d->http);
+    free(d->url_file);
+    free(d);
+}

@@ -1,0 +1,308 @@
+"""The web dashboard in a real headless Chromium (Debian's chromium,
+chromium-driver and python3-selenium): actual states, buttons that act and
+badges that follow without a reload, live logs, escaped text, keyboard
+tabs, errors on the page, and an API that refuses requests without the
+token. Screenshots of every tab are saved under BUILD/test-results/."""
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from daemon import Daemon
+
+REPO = Path(__file__).resolve().parents[2]
+TEND_BIN = Path(os.environ.get('TEND_BIN', REPO / 'build' / 'tend'))
+SHOTS = TEND_BIN.parent / 'test-results' / 'screenshots'
+XSS = '<img src=x onerror=alert(1)>'
+
+REGISTRY = f'''
+[services.db]
+category = "storage"
+description = "a database stand-in"
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["1000"] }} }}
+startup = {{ auto_start = true }}
+
+[services.web]
+category = "{XSS}"
+dependencies = ["db"]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-c", "echo '{XSS} web up'; exec sleep 1000"] }} }}
+startup = {{ auto_start = true }}
+
+[services.broken]
+category = "tools"
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-c", "echo about to fail >&2; exit 3"] }} }}
+startup = {{ auto_start = true, max_restarts = 0 }}
+
+[services.echoer]
+category = "tools"
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-c", "echo hello from echoer $$; exec sleep 1000"] }} }}
+
+[actions.hello]
+interpreter = "sh"
+kind = "oneshot"
+script = "echo hello standalone"
+
+[actions.migrate]
+interpreter = "sh"
+kind = "oneshot"
+script = "echo migrating; sleep 0.2"
+[actions.serve]
+exec = ["/bin/sleep", "1000"]
+depends_on = {{ requires = ["migrate"] }}
+[services.app]
+category = "apps"
+dependencies = ["db"]
+actions = ["migrate", "serve"]
+startup = {{ auto_start = true }}
+'''
+
+
+@pytest.fixture(scope='module')
+def dash(tmp_path_factory):
+    home = tmp_path_factory.mktemp('dash') / 'home'
+    home.mkdir()
+    cfg = home / 'services.toml'
+    cfg.write_text(REGISTRY)
+    d = Daemon(home, cfg, extra_args=['--http', '127.0.0.1:0']).start()
+    url = (home / 'dashboard.url').read_text().strip()
+    d.wait_state('web', 'running')
+    d.wait_state('broken', 'failed')
+    d.wait_state('app', 'running')
+    yield d, url
+    assert d.stop() == 0, d.output()
+
+
+@pytest.fixture(scope='module')
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = '/usr/bin/chromium'
+    for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                 '--no-first-run', '--window-size=1400,1000', '--disable-dev-shm-usage'):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
+    yield driver
+    driver.quit()
+
+
+def wait(driver, predicate, timeout=10, what='the page'):
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda drv: predicate())
+    except Exception:
+        shoot(driver, 'failure')
+        shown = driver.find_element(By.ID, 'messages').text
+        raise AssertionError(f'timed out waiting for {what}; messages on the page: {shown!r}')
+
+
+def row(driver, name):
+    return driver.find_element(By.CSS_SELECTOR, f'#services-table tr[data-service="{name}"]')
+
+
+def badge_text(driver, name):
+    try:
+        return row(driver, name).find_element(By.CSS_SELECTOR, 'td.state .badge').text
+    except Exception:
+        return None
+
+
+def open_page(driver, url, tab='services'):
+    driver.get(f'{url}#{tab}')
+    wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, '#services-table tbody tr'),
+         what='the services table')
+
+
+def shoot(driver, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / f'{name}.png'))
+
+
+def no_alert(driver):
+    try:
+        driver.switch_to.alert
+    except NoAlertPresentException:
+        return True
+    return False
+
+
+def test_services_tab_shows_the_actual_state_not_the_wanted_one(dash, browser):
+    d, url = dash
+    open_page(browser, url)
+    wait(browser, lambda: badge_text(browser, 'broken') == 'failed', what='broken failed')
+    assert badge_text(browser, 'web') == 'running'
+    assert badge_text(browser, 'db') == 'running'
+    # broken is wanted running (auto_start) but it failed: the badge says failed.
+    broken = row(browser, 'broken')
+    assert broken.find_element(By.CSS_SELECTOR, '.wanted').text == 'wanted: spec'
+    assert [b.text for b in broken.find_elements(By.CSS_SELECTOR, 'td.actions button')] == ['Start']
+    web = row(browser, 'web')
+    assert [b.text for b in web.find_elements(By.CSS_SELECTOR, 'td.actions button')] == \
+        ['Stop', 'Restart', 'Kill']
+    assert web.find_elements(By.TAG_NAME, 'td')[4].text == str(d.call('service.status', {'name': 'web'})['pid'])
+    assert 'failed' in browser.find_element(By.ID, 'summary').text
+    # The token left the address bar as soon as the page had it.
+    assert 'token' not in browser.current_url
+
+
+def test_names_logs_and_categories_render_as_text(dash, browser):
+    d, url = dash
+    open_page(browser, url)
+    assert row(browser, 'web').find_elements(By.TAG_NAME, 'td')[1].text == XSS
+    row(browser, 'web').find_element(By.CSS_SELECTOR, 'button.link').click()
+    wait(browser, lambda: f'{XSS} web up' in browser.find_element(By.ID, 'detail-log').text,
+         what='the log line with markup in it')
+    assert browser.find_elements(By.TAG_NAME, 'img') == []
+    assert no_alert(browser)
+    browser.find_element(By.CSS_SELECTOR, '#detail .close').click()
+
+
+def test_stop_button_changes_the_badge_without_a_reload(dash, browser):
+    d, url = dash
+    open_page(browser, url)
+    browser.execute_script('window.__same_page = true')
+    wait(browser, lambda: badge_text(browser, 'app') == 'running', what='app running')
+    row(browser, 'app').find_element(By.CSS_SELECTOR, 'button[data-action=stop]').click()
+    wait(browser, lambda: badge_text(browser, 'app') == 'inactive', what='app inactive')
+    assert d.state('app') == 'inactive'
+    assert browser.execute_script('return window.__same_page') is True
+    assert row(browser, 'app').find_element(By.CSS_SELECTOR, '.wanted').text == 'wanted: stop'
+    # And back: Start brings it up, the badge follows again.
+    row(browser, 'app').find_element(By.CSS_SELECTOR, 'button[data-action=start]').click()
+    wait(browser, lambda: badge_text(browser, 'app') == 'running', what='app running again')
+
+
+def test_log_view_shows_lines_printed_after_the_page_opened(dash, browser):
+    d, url = dash
+    open_page(browser, url, 'logs')
+    browser.find_element(By.ID, 'tab-logs').click()
+    box = wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, '#log-picks input[value=echoer]'),
+               what='the echoer checkbox')
+    box.click()
+    time.sleep(0.3)  # the stream is open before the service prints
+    assert 'hello from echoer' not in browser.find_element(By.ID, 'log-view').text
+    d.call('service.start', {'name': 'echoer'})
+    pid = d.wait_for(lambda: d.call('service.status', {'name': 'echoer'})['pid'])
+    wait(browser, lambda: f'hello from echoer {pid}' in browser.find_element(By.ID, 'log-view').text,
+         what='the new line')
+    line = browser.find_element(By.CSS_SELECTOR, '#log-view .line[data-service=echoer]')
+    assert 'out' in line.get_attribute('class')
+    # The search hides what does not match.
+    search = browser.find_element(By.CSS_SELECTOR, '#panel-logs input[type=search]')
+    search.send_keys('no such text')
+    assert not line.is_displayed()
+    search.clear()
+    search.send_keys('x')
+    search.send_keys(Keys.BACKSPACE)
+
+
+def test_api_errors_appear_on_the_page(dash, browser):
+    d, url = dash
+    open_page(browser, url)
+    wait(browser, lambda: badge_text(browser, 'db') == 'running', what='db running')
+    row(browser, 'db').find_element(By.CSS_SELECTOR, 'button[data-action=stop]').click()
+    message = wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, '#messages .message.error'),
+                   what='an error message')
+    assert 'Cannot stop db: Dependent services running' in message[0].text
+    assert d.state('db') == 'running'
+
+
+def test_tabs_work_from_the_keyboard(dash, browser):
+    d, url = dash
+    open_page(browser, url)
+    services_tab = browser.find_element(By.ID, 'tab-services')
+    services_tab.send_keys(Keys.ARROW_RIGHT)
+    assert browser.switch_to.active_element.get_attribute('id') == 'tab-jobs'
+    assert browser.find_element(By.ID, 'panel-jobs').is_displayed()
+    assert not browser.find_element(By.ID, 'panel-services').is_displayed()
+    browser.switch_to.active_element.send_keys(Keys.END)
+    assert browser.find_element(By.ID, 'tab-events').get_attribute('aria-selected') == 'true'
+
+
+def test_every_tab_renders_and_is_saved_as_a_screenshot(dash, browser):
+    d, url = dash
+    d.call('job.create', {'action': 'hello'})
+    open_page(browser, url)
+    wait(browser, lambda: badge_text(browser, 'web') == 'running', what='web running')
+    shoot(browser, '1-services')
+    checks = {
+        'jobs': '#jobs-table tbody tr[data-job]',
+        'runs': '#runs-list .card',
+        'actions': '#actions-list .card',
+        'graph': '#graph svg .node',
+        'events': '#events-table tbody tr',
+    }
+    for n, (tab, selector) in enumerate(checks.items(), start=2):
+        browser.find_element(By.ID, f'tab-{tab}').click()
+        wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, selector), what=tab)
+        shoot(browser, f'{n}-{tab}')
+    # The graph colours nodes by actual state.
+    node = browser.find_element(By.CSS_SELECTOR, '#graph .node[data-service=broken] rect')
+    assert node.get_attribute('class') == 'state-failed'
+    browser.find_element(By.ID, 'tab-logs').click()
+    for box in browser.find_elements(By.CSS_SELECTOR, '#log-picks input'):
+        if box.get_attribute('value') in ('web', 'broken') and not box.is_selected():
+            box.click()
+    wait(browser, lambda: 'about to fail' in browser.find_element(By.ID, 'log-view').text, what='logs')
+    shoot(browser, '7-logs')
+    browser.find_element(By.ID, 'tab-services').click()
+    row(browser, 'app').find_element(By.CSS_SELECTOR, 'button.link').click()
+    wait(browser, lambda: browser.find_element(By.ID, 'detail-why').text, what='why')
+    wait(browser, lambda: 'migrating' in browser.find_element(By.ID, 'detail-log').text, what='the log')
+    shoot(browser, '8-service-detail')
+    browser.find_element(By.CSS_SELECTOR, '#detail .close').click()
+    assert no_alert(browser)
+
+
+def test_without_the_token_the_api_answers_401(dash):
+    d, url = dash
+    base = url.split('?')[0]
+    token = url.split('token=')[1]
+    call = {'jsonrpc': '2.0', 'id': 1, 'method': 'service.status_all'}
+    assert requests.post(base + 'rpc', json=call).status_code == 401
+    assert requests.post(base + 'rpc', json=call, headers={'Authorization': 'Bearer ' + 'x' * len(token)}).status_code == 401
+    assert requests.get(base + 'events', stream=True).status_code == 401
+    assert requests.get(base + 'logs/web').status_code == 401
+    assert requests.get(base + 'metrics').status_code == 401
+    auth = {'Authorization': f'Bearer {token}'}
+    r = requests.post(base + 'rpc', json=call, headers=auth)
+    assert r.status_code == 200 and len(r.json()['result']) == 5
+    assert requests.get(base + 'metrics', headers=auth).status_code == 200
+    # A page of another origin may not act, even with the token.
+    stop = {'jsonrpc': '2.0', 'id': 2, 'method': 'service.stop', 'params': {'name': 'web'}}
+    r = requests.post(base + 'rpc', json=stop, headers=dict(auth, Origin='http://evil.example'))
+    assert r.status_code == 403 and d.state('web') == 'running'
+    # The page itself holds no data and loads without it, with a strict policy.
+    page = requests.get(base)
+    assert page.status_code == 200 and 'script-src \'self\'' in page.headers['Content-Security-Policy']
+    assert requests.get(base + 'assets/app.js').headers['Content-Type'].startswith('text/javascript')
+    assert oct((Path(d.home) / 'dashboard.url').stat().st_mode & 0o777) == '0o600'
+
+
+def test_tend_dashboard_prints_the_url(dash):
+    d, url = dash
+    r = d.tend('dashboard', '--no-open')
+    assert (r.returncode, r.stdout) == (0, url + '\n')
+    assert json.loads(d.tend('dashboard', '--json', '--no-open').stdout) == {'url': url}
+
+
+def test_http_off_serves_no_dashboard(home):
+    d = Daemon(home, extra_args=['--http', 'off']).start()
+    try:
+        assert not (home / 'dashboard.url').exists()
+        r = d.tend('dashboard', '--no-open')
+        assert r.returncode == 1 and 'serves no dashboard' in r.stderr
+    finally:
+        assert d.stop() == 0
+
+
+def test_only_loopback_addresses_are_accepted(tend):
+    r = tend('daemon', '--http', '0.0.0.0:9120')
+    assert r.returncode == 2
+    assert 'not a loopback address' in r.stderr
