@@ -43,7 +43,7 @@ async function fill(name, parts) {
       h('span', { class: 'small' }, `wanted: ${status.wanted}`));
     clear(parts.why).append(why.why);
     const hl = status.health;
-    clear(parts.health).append(h('dl', { class: 'kv' },
+    clear(parts.health).append(hl.check === 'none' ? h('p', { class: 'small' }, 'No health check configured: running means its processes run.') : h('dl', { class: 'kv' },
       h('dt', null, 'Status'), h('dd', null, badge('health', hl.status)),
       h('dt', null, 'Check'), h('dd', null, hl.check),
       h('dt', null, 'Message'), h('dd', null, hl.message),

@@ -208,7 +208,8 @@ static void run_update_status(supervisor *sv, run_rt *run, wf_job *wf)
     run->status = status;
     bool over = status == RUN_OK || status == RUN_ERROR || status == RUN_STOPPED;
     store_batch(sv->st);
-    store_run_update(sv->st, run->id, run_status_name(status), run->service->reason,
+    /* A run's reason is how it ended; while it lasts, the service's says more. */
+    store_run_update(sv->st, run->id, run_status_name(status), over ? run->service->reason : NULL,
                      over ? wall_now() : 0);
     char data[64];
     snprintf(data, sizeof(data), "{\"status\":\"%s\"}", run_status_name(status));

@@ -158,8 +158,11 @@ json_t *supervisor_why(supervisor *sv, const char *name)
     int len;
     if (!s->reason && strcmp(state, "inactive") == 0)
         len = snprintf(text, sizeof(text), "inactive: never started");
+    else if (!s->reason || strcmp(s->reason, state) == 0) /* "running: running" says it twice */
+        len = snprintf(text, sizeof(text), "%s%s%s%s", state, when[0] ? " (since " : "", when,
+                       when[0] ? ")" : "");
     else
-        len = snprintf(text, sizeof(text), "%s: %s%s%s%s", state, s->reason ? s->reason : state,
+        len = snprintf(text, sizeof(text), "%s: %s%s%s%s", state, s->reason,
                        when[0] ? " (since " : "", when, when[0] ? ")" : "");
     /* Running again after a restart: the restart is part of the story. */
     if (s->last_restart && s->reason != s->last_restart && len > 0 && (size_t)len < sizeof(text) &&

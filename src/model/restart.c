@@ -47,6 +47,11 @@ restart_decision restart_decide_cause(const restart_policy *p, restart_history *
     /* A run that outlived the window was healthy: start the backoff afresh. */
     if (now - started_at > p->window) h->consecutive = 0;
     forget_old(h, now, p->window);
+    if (p->max_restarts == 0) {
+        d.verdict = RESTART_GIVE_UP;
+        snprintf(d.reason, sizeof(d.reason), "%s; no restarts allowed (max_restarts = 0)", how);
+        return d;
+    }
     if ((int)h->len >= p->max_restarts) {
         d.verdict = RESTART_GIVE_UP;
         snprintf(d.reason, sizeof(d.reason), "crash loop: %zu restarts in %g s, last %s", h->len,

@@ -32,7 +32,7 @@ def test_why_tree_and_is_running(d):
     d.wait_state('web', 'running')
     assert d.call('service.is_running', {'name': 'web'}) == {'name': 'web', 'running': True}
     why = d.call('service.why', {'name': 'web'})
-    assert why['why'].startswith('running: running (since ')
+    assert why['why'].startswith('running (since ')
     tree = d.call('service.tree', {'name': 'web'})
     assert tree == {'name': 'web', 'state': 'running',
                     'dependencies': [{'name': 'db', 'state': 'running', 'dependencies': []}]}

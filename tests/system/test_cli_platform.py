@@ -65,7 +65,7 @@ def test_down_stops_everything_dependents_first(d, home):
 def test_why_jobs_runs(d, home):
     load(d, home)
     d.tend('platform', 'start', 'web')
-    assert d.tend('why', 'web').stdout.startswith('running: running (since ')
+    assert d.tend('why', 'web').stdout.startswith('running (since ')
     assert json.loads(d.tend('why', 'web', '--json').stdout)['state'] == 'running'
     assert d.tend('why').returncode == 2
     jobs = d.tend('jobs', '--service', 'web').stdout.splitlines()

@@ -97,7 +97,9 @@ static void test_zero_max_restarts_gives_up_at_once(void **state)
     restart_policy p = on_failure;
     p.max_restarts = 0;
     restart_history h = {0};
-    assert_int_equal(restart_decide(&p, &h, 100, 101, 2, 0).verdict, RESTART_GIVE_UP);
+    restart_decision d = restart_decide(&p, &h, 100, 101, 2, 0);
+    assert_int_equal(d.verdict, RESTART_GIVE_UP);
+    assert_string_equal(d.reason, "exit code 2; no restarts allowed (max_restarts = 0)");
 }
 
 int main(void)
