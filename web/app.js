@@ -163,6 +163,10 @@ function showSummary(list) {
 
 // ---- start ------------------------------------------------------------------
 
+// A bug of the page shows too, rather than a page that silently stops.
+addEventListener('error', (e) => report(new Error(`The page failed: ${e.message}`)));
+addEventListener('unhandledrejection', (e) => report(e.reason));
+
 function start() {
   if (!takeToken()) {
     report(new Error('No access token: open the URL that `tend dashboard` prints.'));

@@ -9,6 +9,7 @@ const LIVE = new Set(['pending', 'starting', 'running', 'stopping']);
 let ctx = null;
 let body = null;
 let visible = false;
+let services = [];
 const filters = {};
 
 function select(label, name, options) {
@@ -74,18 +75,16 @@ export function mount(panel, context) {
       select('Phase', 'phase', PHASES), h('button', { class: 'act', onclick: () => load() }, 'Refresh')),
     h('table', { id: 'jobs-table' }, h('thead', null, h('tr', null,
       ['Job', 'Service', 'Action', 'Run', 'Phase', 'Attempt', 'Exit', 'Created', 'Duration', ''].map((c) => h('th', { scope: 'col' }, c)))), body));
-  ctx.store.subscribe((list) => fillSelect(filters.service, list.map((s) => s.name)));
+  ctx.store.subscribe((list) => {
+    services = list;
+    if (visible) fillSelect(filters.service, list.map((s) => s.name));
+  });
   ctx.onEvent((e) => { if (e.kind.startsWith('job.')) loadSoon(); });
-}
-
-// Shows the jobs of one action (from the Actions tab).
-export function showAction(action) {
-  fillSelect(filters.action, [action]);
-  filters.action.value = action;
 }
 
 export async function show() {
   visible = true;
+  fillSelect(filters.service, services.map((s) => s.name));
   try {
     const actions = await ctx.rpc('action.list');
     fillSelect(filters.action, actions.map((a) => a.name));

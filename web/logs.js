@@ -14,6 +14,8 @@ let pauseButton = null;
 let paused = false;
 let held = [];
 const following = new Map(); // service -> stream
+let shown = false;
+let latest = [];
 
 function lineElement(service, line) {
   const el = h('div', { class: `line ${line.stream}`, 'data-service': service },
@@ -23,7 +25,7 @@ function lineElement(service, line) {
   return el;
 }
 
-function show(elements) {
+function display(elements) {
   const atBottom = view.scrollTop + view.clientHeight >= view.scrollHeight - 4;
   view.append(...elements);
   let extra = view.childElementCount - MAX_LINES;
@@ -37,7 +39,7 @@ function add(service, line) {
     held.push(el);
     pauseButton.textContent = `Resume (${held.length} new)`;
   } else {
-    show([el]);
+    display([el]);
   }
 }
 
@@ -62,7 +64,7 @@ function togglePause() {
   paused = !paused;
   pauseButton.setAttribute('aria-pressed', paused ? 'true' : 'false');
   if (!paused) {
-    show(held);
+    display(held);
     held = [];
   }
   pauseButton.textContent = paused ? 'Resume' : 'Pause';
@@ -89,16 +91,14 @@ export function mount(panel, context) {
     h('div', { class: 'bar' }, search, pauseButton,
       h('button', { class: 'act', onclick: () => clear(view) }, 'Clear')),
     view);
-  ctx.store.subscribe(renderPicks);
+  // The checkboxes are made when the tab is first shown, not before.
+  ctx.store.subscribe((list) => {
+    latest = list;
+    if (shown) renderPicks(list);
+  });
 }
 
-// Follows one service (from elsewhere in the page).
-export function followOnly(service) {
-  for (const box of picks.querySelectorAll('input')) {
-    const on = box.value === service;
-    if (box.checked !== on) {
-      box.checked = on;
-      follow(box.value, on);
-    }
-  }
+export function show() {
+  shown = true;
+  renderPicks(latest);
 }

@@ -2,7 +2,8 @@
 // wanted one only in small print beside it), health, PID, uptime, restarts
 // and last exit, and the buttons that make sense for the actual state.
 // Rows are kept by name and only changed cells are touched, so a thousand
-// services stay cheap to update.
+// services stay cheap to update; rows are grid rows (not a <table>) so that
+// the browser skips laying out those off screen (content-visibility).
 import { h, clear, badge, fmtDuration, fmtExit } from './dom.js';
 
 let ctx = null;
@@ -42,20 +43,16 @@ function setText(cell, text) {
   if (cell.textContent !== text) cell.textContent = text;
 }
 
+const CELLS = ['name', 'category', 'state', 'health', 'pid', 'uptime', 'restarts', 'exit', 'actions'];
+const NUMERIC = new Set(['pid', 'uptime', 'restarts']);
+
 function makeRow(s) {
-  const cells = {
-    name: h('td'),
-    category: h('td'),
-    state: h('td', { class: 'state' }),
-    health: h('td'),
-    pid: h('td', { class: 'num' }),
-    uptime: h('td', { class: 'num' }),
-    restarts: h('td', { class: 'num' }),
-    exit: h('td'),
-    actions: h('td', { class: 'actions' }),
-  };
+  const cells = {};
+  for (const name of CELLS) {
+    cells[name] = h('div', { role: 'cell', class: `cell ${name}${NUMERIC.has(name) ? ' num' : ''}` });
+  }
   cells.name.append(h('button', { class: 'link', onclick: () => ctx.openService(s.name) }, s.name));
-  const tr = h('tr', { 'data-service': s.name }, Object.values(cells));
+  const tr = h('div', { role: 'row', class: 'row', 'data-service': s.name }, Object.values(cells));
   return { tr, cells, key: '' };
 }
 
@@ -136,13 +133,14 @@ export function mount(panel, context) {
     type: 'search', placeholder: 'Filter by name, category or state', 'aria-label': 'Filter services',
     oninput: () => render(latest),
   });
-  body = h('tbody');
+  body = h('div', { role: 'rowgroup', class: 'rows' });
   emptyRow = h('p', { class: 'empty', hidden: true }, 'No services: load a registry with `tend apply`.');
   panel.append(
     h('div', { class: 'bar' }, filterInput,
       h('button', { class: 'act', onclick: () => ctx.store.refresh() }, 'Refresh')),
-    h('table', { id: 'services-table' },
-      h('thead', null, h('tr', null, COLUMNS.map((c) => h('th', { scope: 'col' }, c)))), body),
+    h('div', { id: 'services-table', class: 'grid', role: 'table', 'aria-label': 'Services' },
+      h('div', { role: 'rowgroup' }, h('div', { role: 'row', class: 'row head' },
+        COLUMNS.map((c) => h('div', { role: 'columnheader', class: 'cell' }, c)))), body),
     emptyRow,
   );
   ctx.store.subscribe(render);

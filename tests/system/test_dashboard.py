@@ -103,19 +103,19 @@ def wait(driver, predicate, timeout=10, what='the page'):
 
 
 def row(driver, name):
-    return driver.find_element(By.CSS_SELECTOR, f'#services-table tr[data-service="{name}"]')
+    return driver.find_element(By.CSS_SELECTOR, f'#services-table .row[data-service="{name}"]')
 
 
 def badge_text(driver, name):
     try:
-        return row(driver, name).find_element(By.CSS_SELECTOR, 'td.state .badge').text
+        return row(driver, name).find_element(By.CSS_SELECTOR, '.cell.state .badge').text
     except Exception:
         return None
 
 
 def open_page(driver, url, tab='services'):
     driver.get(f'{url}#{tab}')
-    wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, '#services-table tbody tr'),
+    wait(driver, lambda: driver.find_elements(By.CSS_SELECTOR, '#services-table .row[data-service]'),
          what='the services table')
 
 
@@ -141,11 +141,11 @@ def test_services_tab_shows_the_actual_state_not_the_wanted_one(dash, browser):
     # broken is wanted running (auto_start) but it failed: the badge says failed.
     broken = row(browser, 'broken')
     assert broken.find_element(By.CSS_SELECTOR, '.wanted').text == 'wanted: spec'
-    assert [b.text for b in broken.find_elements(By.CSS_SELECTOR, 'td.actions button')] == ['Start']
+    assert [b.text for b in broken.find_elements(By.CSS_SELECTOR, '.cell.actions button')] == ['Start']
     web = row(browser, 'web')
-    assert [b.text for b in web.find_elements(By.CSS_SELECTOR, 'td.actions button')] == \
+    assert [b.text for b in web.find_elements(By.CSS_SELECTOR, '.cell.actions button')] == \
         ['Stop', 'Restart', 'Kill']
-    assert web.find_elements(By.TAG_NAME, 'td')[4].text == str(d.call('service.status', {'name': 'web'})['pid'])
+    assert web.find_element(By.CSS_SELECTOR, '.cell.pid').text == str(d.call('service.status', {'name': 'web'})['pid'])
     assert 'failed' in browser.find_element(By.ID, 'summary').text
     # The token left the address bar as soon as the page had it.
     assert 'token' not in browser.current_url
@@ -154,7 +154,7 @@ def test_services_tab_shows_the_actual_state_not_the_wanted_one(dash, browser):
 def test_names_logs_and_categories_render_as_text(dash, browser):
     d, url = dash
     open_page(browser, url)
-    assert row(browser, 'web').find_elements(By.TAG_NAME, 'td')[1].text == XSS
+    assert row(browser, 'web').find_element(By.CSS_SELECTOR, '.cell.category').text == XSS
     row(browser, 'web').find_element(By.CSS_SELECTOR, 'button.link').click()
     wait(browser, lambda: f'{XSS} web up' in browser.find_element(By.ID, 'detail-log').text,
          what='the log line with markup in it')
