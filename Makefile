@@ -51,6 +51,7 @@ BENCH_N ?= 1000
 bench: build
 	@scripts/setup.sh bench
 	/usr/bin/python3 bench/bench_tend.py $(BENCH_N)
+	/usr/bin/python3 bench/bench_dashboard.py $(BENCH_N)
 	TEND_BIN=$(CURDIR)/$(BUILD)/tend /usr/bin/python3 ../shared/bench/peers.py $(BENCH_N)
 
 format:

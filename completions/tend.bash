@@ -9,7 +9,7 @@ _tend_services()
 _tend()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} first=${COMP_WORDS[1]} second=${COMP_WORDS[2]}
-    local commands="daemon apply validate services platform why jobs runs events rpc up down ps logs"
+    local commands="daemon apply validate services platform why dashboard jobs runs events rpc up down ps logs"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -34,6 +34,7 @@ _tend()
             COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur"))
         fi ;;
     why|up|down|logs) COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur")) ;;
+    dashboard) COMPREPLY=($(compgen -W "--no-open --json --no-autostart" -- "$cur")) ;;
     jobs|runs|events) COMPREPLY=($(compgen -W "--service --phase --follow --json" -- "$cur")) ;;
     daemon|apply|validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
     rpc)

@@ -126,11 +126,17 @@ static service_state svc_state(const svc *s)
     return st == SERVICE_RUNNING && svc_awaits_health(s) ? SERVICE_STARTING : st;
 }
 
-/* Ready for its dependents: running, or done successfully (oneshots). */
+/* Ready for its dependents: running (and healthy), or done successfully;
+ * a oneshot still at work is not done, so what depends on it waits. */
 static bool svc_ready(const svc *s)
 {
     service_state st = svc_state(s);
-    return st == SERVICE_RUNNING || st == SERVICE_SUCCESS;
+    if (st != SERVICE_RUNNING && st != SERVICE_SUCCESS) return false;
+    for (size_t i = 0; s->run && i < s->run->n_jobs; i++) {
+        const job_rt *j = s->run->jobs[i];
+        if (j->spec->kind == ACTION_ONESHOT && !job_phase_is_terminal(j->phase)) return false;
+    }
+    return true;
 }
 
 bool svc_is_active(const svc *s)
@@ -195,8 +201,8 @@ static void describe_unready(const svc *d, char *out, size_t size)
     service_state st = svc_state(d);
     if (st == SERVICE_STARTING && r && r->checked_at > 0)
         snprintf(out, size, ": not healthy yet (last check: %s)", r->message);
-    else if (st == SERVICE_STARTING)
-        out[0] = '\0'; /* on its way: nothing more to say */
+    else if (st == SERVICE_STARTING || st == SERVICE_RUNNING)
+        out[0] = '\0'; /* on its way (or its oneshots at work): nothing more to say */
     else
         snprintf(out, size, ": %s", service_state_name(st));
 }

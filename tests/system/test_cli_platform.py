@@ -162,7 +162,8 @@ def test_remaining_commands_in_both_forms(d, home):
     r = d.tend('platform', 'logs', 'web', '--json')  # sleep prints nothing: no lines
     assert r.returncode == 0 and r.stdout == ''
     for command in (['services'], ['platform'], ['why'], ['jobs'], ['runs'], ['events'], ['apply'],
-                    ['rpc'], ['validate'], ['daemon'], ['services', 'dependencies']):
+                    ['rpc'], ['validate'], ['daemon'], ['dashboard'], ['services', 'dependencies'],
+                    ['services', 'health']):
         r = d.tend(*command, '--help')
         assert r.returncode == 0 and r.stdout.startswith('usage: tend'), command
 

@@ -257,6 +257,16 @@ def test_every_tab_renders_and_is_saved_as_a_screenshot(dash, browser):
     wait(browser, lambda: 'migrating' in browser.find_element(By.ID, 'detail-log').text, what='the log')
     shoot(browser, '8-service-detail')
     browser.find_element(By.CSS_SELECTOR, '#detail .close').click()
+    # The dark theme, as a system set to dark gets it.
+    browser.execute_cdp_cmd('Emulation.setEmulatedMedia', {
+        'features': [{'name': 'prefers-color-scheme', 'value': 'dark'}]})
+    try:
+        background = browser.execute_script(
+            'return getComputedStyle(document.body).backgroundColor')
+        assert background == 'rgb(21, 22, 26)'
+        shoot(browser, '9-services-dark')
+    finally:
+        browser.execute_cdp_cmd('Emulation.setEmulatedMedia', {'features': []})
     assert no_alert(browser)
 
 

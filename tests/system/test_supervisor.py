@@ -87,6 +87,29 @@ deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["
     assert d.call('service.status', {'name': 'db'})['wanted'] == 'start'
 
 
+def test_a_oneshot_dependency_must_finish_first(daemon):
+    d = daemon('''
+[actions.prepare]
+kind = "oneshot"
+interpreter = "sh"
+script = "sleep 0.5"
+[services.prep]
+actions = ["prepare"]
+[services.app]
+dependencies = ["prep"]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+''')
+    d.call('service.start', {'name': 'app'})
+    # prep's process runs for half a second: app waits all that time.
+    d.wait_for(lambda: jobs_of(d, service_id='prep')[0]['phase'] == 'running', what='prep running')
+    assert d.call('service.status', {'name': 'app'})['reason'] == 'waiting for prep'
+    assert jobs_of(d, service_id='app')[0]['phase'] == 'pending'
+    d.wait_state('app', 'running')
+    prep, app = jobs_of(d, service_id='prep')[0], jobs_of(d, service_id='app')[0]
+    assert prep['phase'] == 'succeeded' and prep['ended_at'] <= app['started_at']
+    assert d.state('prep') == 'success'
+
+
 def test_crash_is_restarted(daemon, home):
     marker = home / 'crashed-once'
     d = daemon(f'''
