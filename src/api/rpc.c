@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *rpc_fail(rpc_error *err, int code, const char *fmt, ...)
@@ -43,6 +44,20 @@ static const rpc_method *find_method(const rpc_dispatcher *d, const char *name)
     return NULL;
 }
 
+/* Whether a string anywhere in v holds U+0000. JSON allows it (and the
+ * parser takes it), but everything after the NUL would be lost in the C
+ * strings tend makes of it: such params are refused instead. */
+static bool holds_nul(json_t *v)
+{
+    if (json_is_string(v)) return strlen(json_string_value(v)) != json_string_length(v);
+    size_t i;
+    json_t *item;
+    const char *key;
+    if (json_is_array(v)) json_array_foreach(v, i, item) if (holds_nul(item)) return true;
+    if (json_is_object(v)) json_object_foreach(v, key, item) if (holds_nul(item)) return true;
+    return false;
+}
+
 /* One request object; NULL when it is a notification. */
 static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
 {
@@ -63,7 +78,12 @@ static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
         return error_response(id, RPC_METHOD_NOT_FOUND, "Method not found", NULL);
     }
     rpc_error err = {0};
-    json_t *result = m->fn(d->ctx, params, &err);
+    json_t *result = NULL;
+    if (holds_nul(params))
+        rpc_fail(&err, RPC_INVALID_PARAMS,
+                 "invalid params: a string holds U+0000 (a NUL character)");
+    else
+        result = m->fn(d->ctx, params, &err);
     if (notification) {
         json_decref(result);
         json_decref(err.data);
@@ -80,12 +100,58 @@ static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
     return json_pack("{s:s, s:o, s:O}", "jsonrpc", "2.0", "result", result, "id", id);
 }
 
+/* Rewrites each \\u0000 escape inside a string as \\u0001, in place. */
+static void mask_nul_escapes(char *text, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '"') {
+            in_string = !in_string;
+        } else if (in_string && text[i] == '\\' && i + 1 < len) {
+            if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0)
+                text[i + 5] = '1';
+            i++; /* the escaped character is not a quote or a backslash */
+        }
+    }
+}
+
+/* The body as JSON (RFC 8259): any value parses (a lone scalar is then an
+ * Invalid Request, not a Parse error), a repeated key keeps its last value,
+ * a raw NUL byte is an error (jansson would stop reading there). jansson
+ * cannot hold U+0000 in an object key; such a body is valid JSON all the
+ * same: *nul_key is set (and NULL returned) so that it is answered as an
+ * Invalid Request. */
+static json_t *parse_body(const char *body, size_t len, json_error_t *err, bool *nul_key)
+{
+    *nul_key = false;
+    if (memchr(body, '\0', len)) {
+        snprintf(err->text, sizeof(err->text), "a NUL byte outside any string");
+        return NULL;
+    }
+    json_t *v = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, err);
+    if (v || !strstr(err->text, "NUL")) return v;
+    char *copy = malloc(len ? len : 1);
+    if (!copy) return NULL;
+    memcpy(copy, body, len);
+    mask_nul_escapes(copy, len);
+    json_error_t again;
+    v = json_loadb(copy, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &again);
+    free(copy);
+    *nul_key = v != NULL; /* else invalid anyway: the first error stands */
+    json_decref(v);
+    return NULL;
+}
+
 char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len)
 {
     json_error_t jerr;
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    bool nul_key = false;
+    json_t *req = parse_body(body, len, &jerr, &nul_key);
     json_t *resp = NULL;
-    if (!req) {
+    if (nul_key) {
+        resp = error_response(NULL, RPC_INVALID_REQUEST, "Invalid Request",
+                              json_string("an object key holds U+0000 (a NUL character)"));
+    } else if (!req) {
         resp = error_response(NULL, RPC_PARSE_ERROR, "Parse error", json_string(jerr.text));
     } else if (json_is_array(req)) {
         if (json_array_size(req) == 0) {

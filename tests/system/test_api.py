@@ -112,3 +112,23 @@ def _alive(pid):
             return f.read().split(') ')[1][0] != 'Z'
     except OSError:
         return False
+
+
+def test_nul_characters_in_params_are_refused_and_change_nothing(d):
+    status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"quick_service.set",'
+                          '"params":{"name":"web","exec":["/bin/sleep","1\\u0000; rm -rf /"]}}')
+    error = json.loads(body)['error']
+    assert (status, error['code']) == (200, -32602)
+    assert 'U+0000' in error['data']
+    assert d.call('service.list') == []
+    # A key with U+0000 is valid JSON too, but never a valid request.
+    status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"service.list","params":{"a\\u0000":1}}')
+    assert json.loads(body)['error']['code'] == -32600
+
+
+def test_a_lone_json_value_is_an_invalid_request_not_a_parse_error(d):
+    for text in ('42', '"x"', 'null', 'true'):
+        status, body = d.post(text)
+        assert json.loads(body)['error']['code'] == -32600, text
+    status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"service.list"}\x00')
+    assert json.loads(body)['error']['code'] == -32700
