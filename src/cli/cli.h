@@ -55,7 +55,8 @@ int cmd_dashboard(int argc, char **argv);
 int cmd_services_health(int argc, char **argv, const char *usage);
 int cli_platform_health(bool json);
 /* Starts the services (dependencies first) and waits until each runs or
- * fails, printing progress as `platform start` does. */
-int cli_start_and_wait(char **names, bool json);
+ * fails, printing progress as `platform start` does; skip_checks is
+ * --force (no pre-flight checks). */
+int cli_start_and_wait(char **names, bool json, bool skip_checks);
 
 #endif

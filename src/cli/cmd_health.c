@@ -48,14 +48,10 @@ static int call(const char *method, json_t *params, json_t **result)
 static int parse(int argc, char **argv, health_args *a, bool operand, const char *usage)
 {
     static const struct option options[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"interval", required_argument, NULL, 'i'},
-        {"count", required_argument, NULL, 'n'},
-        {"start", no_argument, NULL, 's'},
-        {"config", required_argument, NULL, 'c'},
-        {"no-autostart", no_argument, NULL, 'A'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
+        {"json", no_argument, NULL, 'j'},         {"interval", required_argument, NULL, 'i'},
+        {"count", required_argument, NULL, 'n'},  {"start", no_argument, NULL, 's'},
+        {"config", required_argument, NULL, 'c'}, {"no-autostart", no_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},         {0},
     };
     *a = (health_args){.interval = 30};
     int c;
@@ -256,9 +252,9 @@ static int services_readiness(const health_args *a)
         json_object_set_new(s, "ready_to_start", json_boolean(ok));
     }
     if (a->json) {
-        json_t *out = json_pack("{s:I, s:I, s:I, s:O}", "total", (json_int_t)json_array_size(all),
-                                "running", (json_int_t)running, "ready_to_start",
-                                (json_int_t)ready, "services", all);
+        json_t *out =
+            json_pack("{s:I, s:I, s:I, s:O}", "total", (json_int_t)json_array_size(all), "running",
+                      (json_int_t)running, "ready_to_start", (json_int_t)ready, "services", all);
         print_json(out, JSON_INDENT(2));
         json_decref(out);
     } else {
@@ -309,8 +305,7 @@ static char **required_for(json_t *all, const char *op, char ***missing)
         {
             if (strcmp(json_string_value(o), op) != 0) continue;
             strv_push(&names, text_of(s, "name"));
-            if (strcmp(text_of(s, "state"), "running") != 0)
-                strv_push(missing, text_of(s, "name"));
+            if (strcmp(text_of(s, "state"), "running") != 0) strv_push(missing, text_of(s, "name"));
         }
     }
     return names;
@@ -325,7 +320,7 @@ static int services_check(const health_args *a)
     json_decref(all);
     if (missing && a->start) {
         /* Started with their dependencies, waiting until each runs. */
-        rc = cli_start_and_wait(missing, a->json);
+        rc = cli_start_and_wait(missing, a->json, false);
         strv_free(missing);
         strv_free(names);
         if (rc == EXIT_UNREACHABLE) return rc;
@@ -336,7 +331,8 @@ static int services_check(const health_args *a)
     }
     if (a->json) {
         json_t *req = json_array(), *miss = json_array();
-        for (size_t i = 0; names && names[i]; i++) json_array_append_new(req, json_string(names[i]));
+        for (size_t i = 0; names && names[i]; i++)
+            json_array_append_new(req, json_string(names[i]));
         for (size_t i = 0; missing && missing[i]; i++)
             json_array_append_new(miss, json_string(missing[i]));
         json_t *out = json_pack("{s:s, s:o, s:o, s:b}", "operation", a->operand, "required", req,
@@ -422,8 +418,9 @@ static int services_validate(const health_args *a)
             printf("  %s%s:\n", fancy ? "❌ " : "", text_of(one, "name"));
             size_t k;
             json_t *c;
-            json_array_foreach(json_object_get(one, "checks"), k, c) if (!json_is_true(
-                json_object_get(c, "ok"))) printf("     - %s\n", text_of(c, "message"));
+            json_array_foreach(json_object_get(one, "checks"), k,
+                               c) if (!json_is_true(json_object_get(c, "ok")))
+                printf("     - %s\n", text_of(c, "message"));
         }
         json_decref(results);
     }
@@ -435,8 +432,8 @@ static int services_validate(const health_args *a)
 int cmd_services_health(int argc, char **argv, const char *usage)
 {
     const char *sub = argv[0];
-    bool operand = strcmp(sub, "health") == 0 || strcmp(sub, "monitor") == 0 ||
-                   strcmp(sub, "check") == 0;
+    bool operand =
+        strcmp(sub, "health") == 0 || strcmp(sub, "monitor") == 0 || strcmp(sub, "check") == 0;
     health_args a;
     if (parse(argc, argv, &a, operand, usage) < 0) return EXIT_USAGE;
     if (strcmp(sub, "health") == 0) return services_health(&a);

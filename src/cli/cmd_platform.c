@@ -167,7 +167,10 @@ static void print_statuses(char **names)
     json_decref(all);
 }
 
-static int act_and_wait(const char *method, char **names, bool force, bool stopping, bool json)
+/* force: restart what runs (start), stop despite dependents (stop);
+ * skip_checks: no pre-flight checks (start). */
+static int act_and_wait(const char *method, char **names, bool force, bool stopping, bool json,
+                        bool skip_checks)
 {
     progress p = {.names = names, .stopping = stopping, .fancy = cli_fancy(stdout), .json = json};
     json_int_t after = last_event_id();
@@ -176,7 +179,8 @@ static int act_and_wait(const char *method, char **names, bool force, bool stopp
         bool starting = strcmp(method, "service.start") == 0;
         /* Without --force, a running service is left as it is. */
         if (starting) json_object_set_new(params, "replace_existing_jobs", json_boolean(force));
-        if (force && stopping) json_object_set_new(params, "force", json_true());
+        if ((force && stopping) || (starting && skip_checks))
+            json_object_set_new(params, "force", json_true());
         json_t *result = NULL;
         call_error err = {0};
         call_status st = api_call(method, params, &result, &err);
@@ -214,9 +218,9 @@ static int act_and_wait(const char *method, char **names, bool force, bool stopp
     return p.failures ? EXIT_FAILED : EXIT_OK;
 }
 
-int cli_start_and_wait(char **names, bool json)
+int cli_start_and_wait(char **names, bool json, bool skip_checks)
 {
-    return act_and_wait("service.start", names, false, false, json);
+    return act_and_wait("service.start", names, false, false, json, skip_checks);
 }
 
 /* Everything that runs: the daemon stops it dependents first. */
@@ -373,13 +377,13 @@ int cmd_platform(int argc, char **argv)
     else if (!picked[0])
         printf("Nothing to %s.\n", sub);
     else if (start)
-        rc = act_and_wait("service.start", picked, force, false, json);
+        rc = act_and_wait("service.start", picked, force, false, json, false);
     else if (stop && n == 0)
         rc = stop_everything(picked, json);
     else if (stop)
-        rc = act_and_wait("service.stop", picked, force, true, json);
+        rc = act_and_wait("service.stop", picked, force, true, json, false);
     else
-        rc = act_and_wait("service.restart", picked, false, false, json);
+        rc = act_and_wait("service.restart", picked, false, false, json, false);
     strv_free(picked);
     return rc;
 }

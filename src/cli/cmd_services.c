@@ -17,8 +17,9 @@ static const char services_usage[] =
     "\n"
     "  list [--running] [--category C]   services with their actual state\n"
     "  status NAME                       one service: state, wanted, PID, uptime, restarts\n"
-    "  start NAME [--force]              start it (dependencies first) after its pre-flight\n"
-    "                                    checks; --force skips them\n"
+    "  start NAME [--force]              its pre-flight checks, then start it (dependencies\n"
+    "                                    first) and wait until it runs or fails; --force\n"
+    "                                    skips the checks\n"
     "  stop NAME [--force]               stop it; refused while dependents run, unless --force\n"
     "  restart NAME                      stop and start again\n"
     "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines); --follow\n"
@@ -187,6 +188,45 @@ static int services_status(const svc_args *a)
     return EXIT_OK;
 }
 
+/* The guide's "Check Process": each pre-flight check, then the start with
+ * progress until the service (and what it needs) runs or fails. */
+static int services_start(const svc_args *a)
+{
+    if (!a->force && !a->json) {
+        json_t *results = NULL;
+        int rc = call("service.preflight", json_pack("{s:s}", "name", a->name), &results);
+        if (rc) return rc;
+        bool fancy = cli_fancy(stdout), ok = true;
+        const char *failed_check = NULL, *failed_message = NULL;
+        printf("Running pre-flight checks for %s...\n", a->name);
+        size_t i;
+        json_t *c;
+        json_array_foreach(json_object_get(json_array_get(results, 0), "checks"), i, c)
+        {
+            bool passed = json_is_true(json_object_get(c, "ok"));
+            printf("%s%s\n", passed ? (fancy ? "✅ " : "  ok: ") : (fancy ? "❌ " : "  FAILED: "),
+                   text_of(c, "message"));
+            if (!passed && ok) {
+                ok = false;
+                failed_check = text_of(c, "check");
+                failed_message = text_of(c, "message");
+            }
+        }
+        if (!ok) {
+            fprintf(stderr, "%sPre-flight check failed: %s\n%s\n",
+                    cli_fancy(stderr) ? "❌ " : "error: ", failed_check, failed_message);
+            fprintf(stderr, "Use --force to start anyway\n");
+            json_decref(results);
+            return EXIT_FAILED;
+        }
+        json_decref(results);
+        printf("Starting service: %s\n", a->name);
+        fflush(stdout);
+    }
+    char *names[] = {(char *)a->name, NULL};
+    return cli_start_and_wait(names, a->json, a->force);
+}
+
 static int services_act(const char *verb, const svc_args *a)
 {
     char method[32];
@@ -276,8 +316,8 @@ int cmd_services(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(sub, "dependencies") == 0) return cmd_dependencies(argc - 1, argv + 1);
-    static const char *const health_subs[] = {"health", "monitor", "readiness", "check",
-                                              "validate", NULL};
+    static const char *const health_subs[] = {"health", "monitor",  "readiness",
+                                              "check",  "validate", NULL};
     for (size_t i = 0; health_subs[i]; i++)
         if (strcmp(sub, health_subs[i]) == 0)
             return cmd_services_health(argc - 1, argv + 1, services_usage);
@@ -294,5 +334,6 @@ int cmd_services(int argc, char **argv)
     if (strcmp(sub, "list") == 0) return services_list(&a);
     if (strcmp(sub, "status") == 0) return services_status(&a);
     if (strcmp(sub, "logs") == 0) return services_logs(&a);
+    if (strcmp(sub, "start") == 0) return services_start(&a);
     return services_act(sub, &a);
 }

@@ -372,15 +372,28 @@ deployment = {{ mode = "kubernetes", kubernetes = {{ deployment_name = "x" }} }}
     d.wait_for(lambda: d.state('taken') in ('running', 'starting'), what='taken started')
 
 
-def test_cli_start_shows_the_pre_flight_failure_as_the_guide(daemon, home):
-    d = daemon(sleeper('dnsmasq') + sleeper('coredns', 'conflicts = ["dnsmasq"]'))
-    d.call('service.start', {'name': 'dnsmasq'})
+def test_cli_start_shows_the_pre_flight_checks_as_the_guide(daemon, home):
+    d = daemon(sleeper('dnsmasq') + sleeper('coredns', 'conflicts = ["dnsmasq"]') +
+               sleeper('web', 'dependencies = ["dnsmasq"]'))
+    r = d.tend('services', 'start', 'web')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        'Running pre-flight checks for web...', '  ok: Binary found: /bin/sleep',
+        '  ok: No conflicts detected', '  ok: All dependencies available',
+        'Starting service: web', 'Starting web']  + r.stdout.splitlines()[6:]
+    assert r.stdout.splitlines()[-2].startswith('Started web with PID ')
+    assert r.stdout.splitlines()[-1] == '1 running, 0 failed'
+    assert d.state('web') == 'running' and d.state('dnsmasq') == 'running'
     r = d.tend('services', 'start', 'coredns')
     assert r.returncode == 1
+    assert '  FAILED: Conflicting services running: dnsmasq' in r.stdout.splitlines()
     assert r.stderr == ('error: Pre-flight check failed: conflicts\n'
-                        'coredns: Conflicting services running: dnsmasq\n')
+                        'Conflicting services running: dnsmasq\nUse --force to start anyway\n')
+    assert d.state('coredns') == 'inactive'
     r = d.tend('services', 'start', 'coredns', '--force')
     assert r.returncode == 0, r.stderr
+    assert 'Running pre-flight checks' not in r.stdout
+    assert d.state('coredns') == 'running'
 
 
 # ---- commands --------------------------------------------------------------
