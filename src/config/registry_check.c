@@ -46,6 +46,10 @@ static void index_services(reader *rd, registry *r)
 {
     for (size_t i = 0; i < r->n_services; i++) {
         service_spec *s = r->services[i];
+        if (strcmp(s->name, "_jobs") == 0)
+            read_error(rd, spec_to_toml(s->pos),
+                       "service name '_jobs' is reserved: standalone jobs keep their logs in "
+                       "logs/_jobs/");
         long at = registry_service_index(r, s->name);
         if (at >= 0) {
             const service_spec *first = r->services[at];

@@ -243,6 +243,11 @@ name = "database"
 ''', [(4, 8, "duplicate service name 'database' (first used at 2:8)")])
 
 
+def test_the_standalone_jobs_log_folder_is_no_service_name(tend, registry):
+    check(tend, registry, '[services._jobs]\n', [
+        (1, 11, "service name '_jobs' is reserved: standalone jobs keep their logs in logs/_jobs/")])
+
+
 def test_duplicate_table_is_a_toml_error(tend, registry):
     check(tend, registry, '[services.db]\n[services.db]\n', [(2, 1, '')])
 
