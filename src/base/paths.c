@@ -47,18 +47,14 @@ int tend_paths_init(tend_paths *p)
         p->state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
         config_dir = xdg_dir("XDG_CONFIG_HOME", ".config");
     }
-    if (p->runtime_dir) {
-        p->socket = join(p->runtime_dir, "tend.sock");
-        p->notify = join(p->runtime_dir, "notify");
-    }
+    if (p->runtime_dir) p->socket = join(p->runtime_dir, "tend.sock");
     if (p->state_dir) {
         p->db = join(p->state_dir, "tend.db");
         p->logs = join(p->state_dir, "logs");
     }
     if (config_dir) p->config = join(config_dir, "services.toml");
     free(config_dir);
-    if (!p->runtime_dir || !p->state_dir || !p->socket || !p->notify || !p->db || !p->logs ||
-        !p->config) {
+    if (!p->runtime_dir || !p->state_dir || !p->socket || !p->db || !p->logs || !p->config) {
         tend_paths_free(p);
         return -ENOMEM;
     }
@@ -89,7 +85,6 @@ int tend_paths_create(const tend_paths *p)
     int rc = make_dir(p->runtime_dir);
     if (rc == 0) rc = make_dir(p->state_dir);
     if (rc == 0) rc = make_dir(p->logs);
-    if (rc == 0) rc = make_dir(p->notify);
     return rc;
 }
 
@@ -98,7 +93,6 @@ void tend_paths_free(tend_paths *p)
     free(p->runtime_dir);
     free(p->state_dir);
     free(p->socket);
-    free(p->notify);
     free(p->db);
     free(p->logs);
     free(p->config);

@@ -12,7 +12,6 @@ typedef struct {
     char *runtime_dir; /* holds the socket */
     char *state_dir;   /* holds the database and logs/ */
     char *socket;
-    char *notify; /* sd_notify sockets of jobs (runtime_dir/notify) */
     char *db;
     char *logs;
     char *config; /* the default registry file */
@@ -20,7 +19,7 @@ typedef struct {
 
 /* Fills p from the environment; returns 0 or -ENOMEM. */
 int tend_paths_init(tend_paths *p);
-/* Creates runtime_dir, state_dir, logs and notify (mode 0700) if missing. */
+/* Creates runtime_dir, state_dir and logs (mode 0700) if missing. */
 int tend_paths_create(const tend_paths *p);
 void tend_paths_free(tend_paths *p);
 

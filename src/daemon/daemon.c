@@ -199,7 +199,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http)
     int lost = store_jobs_mark_lost(d.st, wall_now());
     if (lost > 0) fprintf(stderr, "tend: %d job(s) of the previous daemon marked lost\n", lost);
 
-    d.sv = supervisor_new(d.loop, d.st, paths.logs, paths.notify);
+    d.sv = supervisor_new(d.loop, d.st, paths.logs);
     registry *r = from_file ? from_file : stored_registry(d.st);
     supervisor_apply(d.sv, r, NULL);
     supervisor_restore_wanted(d.sv);

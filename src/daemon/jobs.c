@@ -133,6 +133,10 @@ void job_transition(job_rt *j, job_phase to, const char *reason)
     if (job_phase_is_terminal(to)) {
         uv_timer_stop(&j->timer);
         live_unlink(j);
+        /* Nothing is listened to for a job that ended (an open socket would
+         * also keep the loop, and a stopping daemon, alive). */
+        notify_close(j->notify);
+        j->notify = NULL;
     }
     if (j->run)
         run_job_changed(j->sv, j);
@@ -161,7 +165,6 @@ static void job_process_exited(void *data, pid_t pid, int exit_code, int term_si
     j->exit_code = exit_code;
     j->term_signal = term_signal;
     if (j->log) joblog_release(j->log), j->log = NULL;
-    notify_close(j->notify), j->notify = NULL;
     char reason[96];
     if (term_signal)
         snprintf(reason, sizeof(reason), "killed by %s", signal_name(term_signal));
@@ -251,8 +254,8 @@ void job_launch(job_rt *j)
     char *extra[2] = {NULL, NULL};
     if (j->spec->ready_notify) {
         char err[256];
-        j->notify = notify_open(j->sv->loop, j->sv->notify_dir, j->id, action_uid(j->spec),
-                                job_notified, j, err, sizeof(err));
+        j->notify =
+            notify_open(j->sv->loop, j->id, action_uid(j->spec), job_notified, j, err, sizeof(err));
         if (!j->notify) {
             if (j->log) joblog_release(j->log), j->log = NULL;
             job_transition(j, JOB_FAILED, err);

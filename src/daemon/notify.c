@@ -2,21 +2,21 @@
 #include "daemon/notify.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 struct notify_socket {
     uv_poll_t poll;
     int fd;
+    uid_t uid; /* whose messages count (root's always do) */
     notify_fn fn;
     void *ctx;
-    char env[sizeof("NOTIFY_SOCKET=") + sizeof(((struct sockaddr_un *)0)->sun_path)];
-    const char *path; /* inside env */
+    char env[96]; /* NOTIFY_SOCKET=@tend/PID/notify/JOB */
 };
 
 /* One datagram: lines of KEY=VALUE. */
@@ -32,15 +32,38 @@ static void deliver(notify_socket *n, char *msg)
     }
 }
 
+/* The sender's uid from the datagram's credentials, or -1 without them. */
+static long sender_uid(struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS) continue;
+        struct ucred cred;
+        memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+        return (long)cred.uid;
+    }
+    return -1;
+}
+
 static void readable(uv_poll_t *poll, int status, int events)
 {
     notify_socket *n = poll->data;
     (void)events;
     if (status < 0) return;
-    char buf[4097];
     for (;;) {
-        ssize_t len = recv(n->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+        char buf[4097];
+        union {
+            struct cmsghdr align;
+            char bytes[CMSG_SPACE(sizeof(struct ucred))];
+        } control;
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
+        struct msghdr msg = {.msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = control.bytes,
+                             .msg_controllen = sizeof(control.bytes)};
+        ssize_t len = recvmsg(n->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (len < 0) break; /* EAGAIN: all read */
+        long uid = sender_uid(&msg);
+        if (uid != 0 && uid != (long)n->uid) continue; /* not the job's: not heard */
         buf[len] = '\0';
         deliver(n, buf);
         /* The owner may have closed us while handling a message. */
@@ -48,36 +71,33 @@ static void readable(uv_poll_t *poll, int status, int events)
     }
 }
 
-notify_socket *notify_open(uv_loop_t *loop, const char *dir, int64_t job_id, uid_t uid,
-                           notify_fn fn, void *ctx, char *err, size_t errlen)
+notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn fn, void *ctx,
+                           char *err, size_t errlen)
 {
     notify_socket *n = calloc(1, sizeof(*n));
     if (!n) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    int len = snprintf(n->env, sizeof(n->env), "NOTIFY_SOCKET=@tend/%ld/notify/%lld",
+                       (long)getpid(), (long long)job_id);
+    const char *name = n->env + strlen("NOTIFY_SOCKET=@");
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int len = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%lld", dir, (long long)job_id);
-    if (len < 0 || (size_t)len >= sizeof(addr.sun_path)) {
-        snprintf(err, errlen, "notify socket path too long: %s/%lld", dir, (long long)job_id);
-        free(n);
-        return NULL;
-    }
-    mkdir(dir, 0711);
-    unlink(addr.sun_path);
+    /* Abstract: a NUL first, then the name (not NUL-terminated). */
+    size_t name_len = (size_t)len - strlen("NOTIFY_SOCKET=@");
+    memcpy(addr.sun_path + 1, name, name_len);
+    socklen_t addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + name_len);
+    int one = 1;
     n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (n->fd < 0 || bind(n->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-        (uid != (uid_t)-1 && chown(addr.sun_path, uid, (gid_t)-1) < 0) ||
+    if (n->fd < 0 || setsockopt(n->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
+        bind(n->fd, (struct sockaddr *)&addr, addr_len) < 0 ||
         uv_poll_init(loop, &n->poll, n->fd) < 0) {
-        snprintf(err, errlen, "notify socket %s: %s", addr.sun_path, strerror(errno));
+        snprintf(err, errlen, "notify socket @%s: %s", name, strerror(errno));
         if (n->fd >= 0) close(n->fd);
-        unlink(addr.sun_path);
         free(n);
         return NULL;
     }
-    chmod(addr.sun_path, 0600);
-    snprintf(n->env, sizeof(n->env), "NOTIFY_SOCKET=%s", addr.sun_path);
-    n->path = n->env + strlen("NOTIFY_SOCKET=");
+    n->uid = uid == (uid_t)-1 ? getuid() : uid;
     n->fn = fn;
     n->ctx = ctx;
     n->poll.data = n;
@@ -100,7 +120,6 @@ static void closed(uv_handle_t *handle)
 void notify_close(notify_socket *n)
 {
     if (!n) return;
-    unlink(n->path);
     uv_poll_stop(&n->poll);
     uv_close((uv_handle_t *)&n->poll, closed);
 }

@@ -1,10 +1,13 @@
 /* notify.h — the sd_notify protocol for one job (ready = "notify").
  *
- * Owns a unix datagram socket at DIR/JOB_ID, handed to the process as
- * NOTIFY_SOCKET. Anything the job (or any process of its) sends there is
- * split into KEY=VALUE lines, as systemd's sd_notify(3) defines them
- * (READY=1, STATUS=..., STOPPING=1, ...), and given to the owner. The
- * socket is per job, so the sender needs no credentials check to be known.
+ * Owns a unix datagram socket in the abstract namespace, named after the
+ * daemon and the job ("@tend/PID/notify/JOB"), handed to the process as
+ * NOTIFY_SOCKET as systemd does. An abstract name needs no directory the
+ * job (perhaps another user) must be able to reach, and leaves no file
+ * behind; in exchange anyone could send to it, so each datagram's sender
+ * credentials (SCM_CREDENTIALS) are checked: only the job's user, or root,
+ * is heard. Messages are split into KEY=VALUE lines (READY=1, STATUS=...,
+ * as sd_notify(3) defines them) and given to the owner.
  */
 #ifndef TEND_DAEMON_NOTIFY_H
 #define TEND_DAEMON_NOTIFY_H
@@ -18,13 +21,13 @@ typedef struct notify_socket notify_socket;
 
 typedef void (*notify_fn)(void *ctx, const char *key, const char *value);
 
-/* Creates the socket, owned by uid when it is not (uid_t)-1 (a job run as
- * another user must be able to send). NULL with the reason in err. */
-notify_socket *notify_open(uv_loop_t *loop, const char *dir, int64_t job_id, uid_t uid,
-                           notify_fn fn, void *ctx, char *err, size_t errlen);
-/* NOTIFY_SOCKET=... for the job's environment. */
+/* A socket for job_id that hears uid (and root). NULL with the reason in
+ * err. */
+notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn fn, void *ctx,
+                           char *err, size_t errlen);
+/* NOTIFY_SOCKET=@... for the job's environment. */
 const char *notify_env(const notify_socket *n);
-/* Closes and removes the socket; no callback comes after this. */
+/* Closes the socket; no callback comes after this. */
 void notify_close(notify_socket *n);
 
 #endif

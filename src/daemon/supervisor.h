@@ -22,9 +22,8 @@
 
 typedef struct supervisor supervisor;
 
-/* Job logs go under logs_dir, sd_notify sockets under notify_dir. */
-supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir,
-                           const char *notify_dir);
+/* Job logs go under logs_dir. */
+supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir);
 void supervisor_free(supervisor *sv);
 
 /* Makes r (taken over) the registry. The plan (added, changed, removed,

@@ -184,18 +184,18 @@ void supervisor_restore_wanted(supervisor *sv)
     store_services_each(sv->st, restore_one, sv);
 }
 
-supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir, const char *notify_dir)
+supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir)
 {
     supervisor *sv = calloc(1, sizeof(*sv));
     registry *empty = calloc(1, sizeof(*empty));
     reg_ref *ref = calloc(1, sizeof(*ref));
     if (!sv || !empty || !ref || !(sv->logs_dir = strdup(logs_dir)) ||
-        !(sv->notify_dir = strdup(notify_dir)) || !(empty->path = strdup("(none)")) ||
-        graph_init(&sv->deps, 0) < 0 || graph_init(&sv->rdeps, 0) < 0) {
+        !(empty->path = strdup("(none)")) || graph_init(&sv->deps, 0) < 0 ||
+        graph_init(&sv->rdeps, 0) < 0) {
         if (empty) free(empty->path);
         free(empty);
         free(ref);
-        if (sv) free(sv->logs_dir), free(sv->notify_dir);
+        if (sv) free(sv->logs_dir);
         free(sv);
         return NULL;
     }
@@ -227,7 +227,6 @@ void supervisor_free(supervisor *sv)
     graph_free(&sv->rdeps);
     reg_ref_put(sv->reg);
     free(sv->logs_dir);
-    free(sv->notify_dir);
     supervisor_hooks_stop(sv); /* last: frees sv once its handle has closed */
 }
 

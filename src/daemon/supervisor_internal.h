@@ -83,7 +83,6 @@ struct supervisor {
     uv_loop_t *loop;
     store *st;
     char *logs_dir;
-    char *notify_dir; /* sd_notify sockets, one per job with ready = "notify" */
     reg_ref *reg;
     svc **svcs; /* index-parallel to reg->r->services */
     strmap svc_by_name;

@@ -250,6 +250,8 @@ NOTIFY = '''
 import os, socket, sys, time
 time.sleep(float(sys.argv[1]))
 path = os.environ["NOTIFY_SOCKET"]
+if path.startswith("@"):  # the abstract namespace, as sd_notify(3) reads it
+    path = "\\0" + path[1:]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.sendto(b"STATUS=warming up", path)
 if sys.argv[2] == "ready":
@@ -302,6 +304,62 @@ startup = {{ start_timeout = 0.5 }}
     d.wait_state('mute', 'failed')
     assert d.call('service.status', {'name': 'mute'})['reason'] == \
         'did not become ready within 0.5 s'
+
+
+SEND = '''
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(sys.argv[2].encode(), "\\0" + sys.argv[1][1:])
+'''
+
+
+def test_sd_notify_hears_only_the_jobs_user(daemon, home):
+    """The socket is in the abstract namespace: anyone can send, but only
+    the job's own user (here nobody, which the job runs as) and root count."""
+    # Inline: nobody may not read files under the test's private folders.
+    d = daemon(f"""
+[actions.quiet]
+interpreter = "python3"
+script = '''{NOTIFY}'''
+args = ["0", "silent"]
+env = {{ PATH = "/usr/bin:/bin" }}
+ready = "notify"
+user = "nobody"
+cwd = "/"
+[services.quiet]
+actions = ["quiet"]
+startup = {{ start_timeout = 0 }}
+""")
+    d.call('service.start', {'name': 'quiet'})
+    job = d.wait_for(lambda: d.call('service.status', {'name': 'quiet'})['jobs'][0].get('status_text')
+                     and d.call('service.status', {'name': 'quiet'})['jobs'][0], what='STATUS=')
+    assert job['status_text'] == 'warming up'  # sent by the job itself, as nobody
+    sock = f'@tend/{d.proc.pid}/notify/{job["id"]}'
+    daemon_user = os.getuid()
+    if daemon_user == 0:
+        # Another user (not nobody, not root) is not heard.
+        other = subprocess.run([PY, '-c', SEND, sock, 'READY=1'], user=1, capture_output=True)
+        assert other.returncode == 0, other.stderr
+        time.sleep(0.3)
+        assert d.state('quiet') == 'starting'
+    subprocess.run([PY, '-c', SEND, sock, 'READY=1'], check=True)
+    d.wait_state('quiet', 'running')
+
+
+def test_a_notify_job_that_cannot_start_leaves_nothing_open(daemon):
+    # Its socket closes with the job: the daemon still stops at once (the
+    # fixture checks the exit).
+    d = daemon('''
+[actions.ghost]
+exec = ["/no/such/program"]
+ready = "notify"
+[services.ghost]
+actions = ["ghost"]
+startup = { max_restarts = 0 }
+''')
+    d.call('service.start', {'name': 'ghost', 'force': True})
+    d.wait_state('ghost', 'failed')
+    assert d.stop(timeout=5) == 0
 
 
 # ---- pre-flight ----------------------------------------------------------------
