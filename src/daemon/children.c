@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/perm.h"
+
 /* ---- the pid -> watcher table ---------------------------------------- */
 
 typedef struct {
@@ -193,7 +195,8 @@ int process_group_signal(pid_t pgid, int sig)
 
 /* ---- spawning ------------------------------------------------------------ */
 
-/* The program argv[0] names, searched in the job's own PATH. */
+/* The program argv[0] names, searched in the job's own PATH as the job's
+ * user would (a directory only root can enter is skipped for others). */
 static int resolve_program(const spawn_request *req, char *out, size_t size, char *err,
                            size_t errlen)
 {
@@ -209,7 +212,9 @@ static int resolve_program(const spawn_request *req, char *out, size_t size, cha
         const char *end = strchr(p, ':');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         snprintf(out, size, "%.*s/%s", (int)len, len ? p : ".", name);
-        if (access(out, X_OK) == 0) return 0;
+        perm_identity id = {
+            .uid = req->uid, .gid = req->gid, .groups = req->groups, .n_groups = req->n_groups};
+        if (perm_may_execute(out, &id)) return 0;
         p += len + (end ? 1 : 0);
     }
     snprintf(err, errlen, "exec %s: not found in PATH (%s)", name, path);

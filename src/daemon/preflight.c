@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/perm.h"
 #include "base/strv.h"
 
 bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
@@ -36,39 +38,61 @@ static const char *search_path(const action_spec *a)
     return path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-/* Where name runs from: itself when it has a '/', else the first
- * executable of that name on path. */
-static bool find_program(const char *name, const char *path, char *out, size_t size)
+/* Where name runs from for id: itself when it has a '/', else the first
+ * program of that name on path that id may execute (as the launch does). */
+static bool find_program(const char *name, const char *path, const perm_identity *id, char *out,
+                         size_t size)
 {
     if (strchr(name, '/')) {
         snprintf(out, size, "%s", name);
-        return access(name, X_OK) == 0;
+        return perm_may_execute(name, id);
     }
     for (const char *dir = path; dir && *dir;) {
         const char *end = strchr(dir, ':');
         size_t len = end ? (size_t)(end - dir) : strlen(dir);
         snprintf(out, size, "%.*s/%s", (int)len, len ? dir : ".", name);
-        struct stat st;
-        if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0) return true;
+        if (perm_may_execute(out, id)) return true;
         dir = end ? end + 1 : NULL;
     }
     snprintf(out, size, "%s", name);
     return false;
 }
 
+/* Who the action runs as; false if its user does not exist. groups has
+ * room for max entries. */
+static bool action_identity(const action_spec *a, perm_identity *id, gid_t *groups, int max)
+{
+    *id = PERM_DAEMON;
+    if (!a->user) return true;
+    struct passwd pw, *user = NULL;
+    char buf[4096];
+    if (getpwnam_r(a->user, &pw, buf, sizeof(buf), &user) != 0 || !user) return false;
+    int n = max;
+    if (getgrouplist(user->pw_name, user->pw_gid, groups, &n) < 0) n = 0;
+    *id = (perm_identity){
+        .uid = user->pw_uid, .gid = user->pw_gid, .groups = groups, .n_groups = (size_t)n};
+    return true;
+}
+
 static bool check_program(json_t *checks, const action_spec *a)
 {
     const char *program = a->exec ? a->exec[0] : a->interpreter;
     char found[1024];
-    if (find_program(program, search_path(a), found, sizeof(found)))
+    gid_t groups[256];
+    perm_identity id;
+    if (!action_identity(a, &id, groups, 256)) return true; /* the user check says it */
+    const char *as = a->user ? " for user " : "", *who = a->user ? a->user : "";
+    if (find_program(program, search_path(a), &id, found, sizeof(found)))
         return preflight_add(checks, "binary", true, "Binary found: %s", found);
     if (strchr(program, '/')) {
         struct stat st;
         if (stat(program, &st) == 0)
-            return preflight_add(checks, "binary", false, "Binary is not executable: %s", program);
+            return preflight_add(checks, "binary", false, "Binary is not executable%s%s: %s", as,
+                                 who, program);
         return preflight_add(checks, "binary", false, "Binary not found: %s", program);
     }
-    return preflight_add(checks, "binary", false, "Binary not found in PATH: %s", program);
+    return preflight_add(checks, "binary", false, "Binary not found in PATH%s%s: %s", as, who,
+                         program);
 }
 
 static bool check_action(json_t *checks, const action_spec *a)
@@ -173,7 +197,7 @@ static bool check_cli(json_t *checks, const char *check, const char *const *name
 {
     char found[1024];
     for (size_t i = 0; names[i]; i++)
-        if (find_program(names[i], search_path(NULL), found, sizeof(found)))
+        if (find_program(names[i], search_path(NULL), &PERM_DAEMON, found, sizeof(found)))
             return preflight_add(checks, check, true, "%s found: %s", names[i], found);
     return preflight_add(checks, check, false, "%s", missing);
 }

@@ -317,12 +317,13 @@ def test_sd_notify_hears_only_the_jobs_user(daemon, home):
     """The socket is in the abstract namespace: anyone can send, but only
     the job's own user (here nobody, which the job runs as) and root count."""
     # Inline: nobody may not read files under the test's private folders.
+    # python3 is looked up in PATH as nobody would (a python3 under /root,
+    # first in root's PATH, is no program nobody can run).
     d = daemon(f"""
 [actions.quiet]
 interpreter = "python3"
 script = '''{NOTIFY}'''
 args = ["0", "silent"]
-env = {{ PATH = "/usr/bin:/bin" }}
 ready = "notify"
 user = "nobody"
 cwd = "/"

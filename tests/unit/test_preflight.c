@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/strv.h"
@@ -132,6 +133,47 @@ static void test_scripts_need_their_interpreter_and_the_action_path_counts(void 
     assert_string_equal(message_of(out, "binary", NULL), "Binary not found in PATH: perl");
     json_decref(out);
     registry_free(r);
+}
+
+/* A program in a folder only its owner (root, running the tests) may
+ * enter: found for root, not for nobody, whom access() cannot speak for. */
+static void test_programs_are_checked_for_the_actions_user(void **state)
+{
+    (void)state;
+    if (getuid() != 0) return; /* needs two users */
+    char dir[] = "/tmp/tend-perm-XXXXXX";
+    assert_non_null(mkdtemp(dir)); /* mode 0700 */
+    char program[64], toml[512];
+    snprintf(program, sizeof(program), "%s/prog", dir);
+    FILE *f = fopen(program, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\n", f);
+    fclose(f);
+    chmod(program, 0755);
+    snprintf(toml, sizeof(toml),
+             "[actions.x]\nexec = [\"%s\"]\nuser = \"nobody\"\n[actions.y]\nexec = [\"%s\"]\n"
+             "[services.a]\nactions = [\"x\"]\n[services.b]\nactions = [\"y\"]\n",
+             program, program);
+    registry *r = load(toml);
+    json_t *as_nobody = preflight_service(r, registry_service(r, "a"), nothing_runs, NULL);
+    json_t *as_root = preflight_service(r, registry_service(r, "b"), nothing_runs, NULL);
+    bool ok = true;
+    char want[128];
+    snprintf(want, sizeof(want), "Binary is not executable for user nobody: %s", program);
+    assert_string_equal(message_of(as_nobody, "binary", &ok), want);
+    assert_false(ok);
+    message_of(as_root, "binary", &ok);
+    assert_true(ok);
+    chmod(dir, 0755); /* now nobody may enter */
+    json_decref(as_nobody);
+    as_nobody = preflight_service(r, registry_service(r, "a"), nothing_runs, NULL);
+    message_of(as_nobody, "binary", &ok);
+    assert_true(ok);
+    json_decref(as_nobody);
+    json_decref(as_root);
+    registry_free(r);
+    unlink(program);
+    rmdir(dir);
 }
 
 static void test_working_dir_and_user(void **state)
@@ -287,6 +329,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_program_found_in_path_or_not),
         cmocka_unit_test(test_scripts_need_their_interpreter_and_the_action_path_counts),
+        cmocka_unit_test(test_programs_are_checked_for_the_actions_user),
         cmocka_unit_test(test_working_dir_and_user),
         cmocka_unit_test(test_port_of_tcp_and_http_checks),
         cmocka_unit_test(test_remote_hosts_and_running_services_skip_the_port),
