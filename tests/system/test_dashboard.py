@@ -193,6 +193,18 @@ def test_log_view_shows_lines_printed_after_the_page_opened(dash, browser):
          what='the new line')
     line = browser.find_element(By.CSS_SELECTOR, '#log-view .line[data-service=echoer]')
     assert 'out' in line.get_attribute('class')
+    # Pause holds new lines back until Resume.
+    pause = browser.find_element(By.CSS_SELECTOR, '#panel-logs button[aria-pressed]')
+    pause.click()
+    d.call('service.restart', {'name': 'echoer'})
+    pid2 = d.wait_for(lambda: (d.call('service.status', {'name': 'echoer'})['pid'] or pid) != pid
+                      and d.call('service.status', {'name': 'echoer'})['pid'])
+    wait(browser, lambda: pause.text.startswith('Resume (') and pause.text != 'Resume (0 new)',
+         what='a held line')
+    assert f'hello from echoer {pid2}' not in browser.find_element(By.ID, 'log-view').text
+    pause.click()
+    wait(browser, lambda: f'hello from echoer {pid2}' in browser.find_element(By.ID, 'log-view').text,
+         what='the held line after Resume')
     # The search hides what does not match.
     search = browser.find_element(By.CSS_SELECTOR, '#panel-logs input[type=search]')
     search.send_keys('no such text')
@@ -242,6 +254,15 @@ def test_every_tab_renders_and_is_saved_as_a_screenshot(dash, browser):
         browser.find_element(By.ID, f'tab-{tab}').click()
         wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, selector), what=tab)
         shoot(browser, f'{n}-{tab}')
+    # The Events tab is live: a change made now shows up at the top.
+    browser.find_element(By.ID, 'tab-events').click()
+    d.call('service.stop', {'name': 'echoer'})
+    wait(browser, lambda: any(
+        'service.wanted' in r.text and 'echoer' in r.text and '"stop"' in r.text
+        for r in browser.find_elements(By.CSS_SELECTOR, '#events-table tbody tr')[:10]),
+        what='the live event')
+    d.call('service.start', {'name': 'echoer'})
+    browser.find_element(By.ID, 'tab-graph').click()
     # The graph colours nodes by actual state.
     node = browser.find_element(By.CSS_SELECTOR, '#graph .node[data-service=broken] rect')
     assert node.get_attribute('class') == 'state-failed'
