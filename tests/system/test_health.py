@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+import requests
 
 from daemon import Daemon, RpcError
 
@@ -594,3 +595,66 @@ def test_metrics_in_prometheus_text_format(daemon, home):
     assert 1e6 < samples[('tend_daemon_resident_bytes', ())] < 64e6
     assert 0 <= samples[('tend_loop_lag_seconds', ())] < 5
     assert samples[('tend_loop_busy_seconds_total', ())] > 0
+
+
+def test_health_readiness_and_dashboard_are_valgrind_clean(home, listener):
+    """Every kind of check (passing, failing, timing out), a start_timeout,
+    an unhealthy restart, sd_notify, the dashboard's guarded server and
+    /metrics, then shutdown — under valgrind: no invalid access, no leak."""
+    import shutil
+    valgrind = shutil.which('valgrind')
+    if not valgrind or 'asan' in os.environ.get('TEND_BIN', ''):
+        pytest.skip('needs valgrind and a build without sanitizers')
+    marker, port = home / 'alive', free_port()
+    cfg = home / 'services.toml'
+    cfg.write_text(f'''
+[services.web]
+deployment = {{ mode = "binary", binary = {{ binary_path = "{PY}", args = ["-m", "http.server", "{port}", "--bind", "127.0.0.1"] }} }}
+health_check = {{ type = "http", interval = 0.2, http = {{ endpoint = "http://127.0.0.1:{port}/" }} }}
+[services.tcp]
+dependencies = ["web"]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["1000"] }} }}
+health_check = {{ type = "tcp", interval = 0.2, tcp = {{ host = "127.0.0.1", port = {listener} }} }}
+[services.flaky]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-c", "touch {marker}; exec sleep 1000"] }} }}
+health_check = {{ type = "file", interval = 0.1, retries = 1, file = {{ path = "{marker}" }} }}
+[services.slowcheck]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["1000"] }} }}
+health_check = {{ type = "command", interval = 0.1, timeout = 0.2, command = {{ command = ["sleep", "5"] }} }}
+startup = {{ start_timeout = 1 }}
+[actions.ready]
+interpreter = "python3"
+script = \'\'\'{NOTIFY}\'\'\'
+args = ["0.2", "ready"]
+env = {{ PATH = "/usr/bin:/bin" }}
+ready = "notify"
+[services.notified]
+actions = ["ready"]
+''')
+    d = Daemon(home, cfg, extra_args=['--http', '127.0.0.1:0'],
+               valgrind=[valgrind, '--leak-check=full', '--error-exitcode=9', '-q'])
+    d.start(timeout=60)
+    try:
+        for name in ('tcp', 'notified', 'slowcheck'):
+            d.call('service.start', {'name': name, 'force': True})
+        d.call('service.start', {'name': 'flaky'})
+        d.wait_state('tcp', 'running', timeout=30)
+        d.wait_state('notified', 'running', timeout=30)
+        d.wait_state('slowcheck', 'failed', timeout=30)
+        d.wait_state('flaky', 'running', timeout=30)
+        marker.unlink()
+        d.wait_for(lambda: d.call('service.status', {'name': 'flaky'})['restarts'] == 1,
+                   timeout=30, what='an unhealthy restart')
+        url = (home / 'dashboard.url').read_text().strip()
+        base, token = url.split('?')[0], url.split('token=')[1]
+        assert requests.get(base).status_code == 200
+        assert requests.post(base + 'rpc', json={'jsonrpc': '2.0', 'id': 1, 'method': 'service.list'}).status_code == 401
+        r = requests.post(base + 'rpc', json={'jsonrpc': '2.0', 'id': 1, 'method': 'service.health_all'},
+                          headers={'Authorization': f'Bearer {token}'})
+        assert r.status_code == 200 and len(r.json()['result']) == 5
+        assert d.post_get('/metrics')[0] == 200
+        d.call('service.preflight')
+    finally:
+        code = d.stop(timeout=60)
+    assert code == 0, d.output()
+    assert '==' not in d.output(), d.output()
