@@ -1,6 +1,7 @@
 /* daemon.c — `tend daemon`: the supervisor process. Runs in the
  * foreground (fit for systemd, a container's PID 1 or a terminal), owns
- * one libuv loop, and stops every job before it exits on SIGTERM/SIGINT.
+ * one libuv loop, and stops every job before it exits on SIGTERM, SIGINT or
+ * SIGHUP (its terminal went away: services must not be left orphaned).
  *
  * Start-up: paths, the store, the registry (from -c FILE, else the specs
  * the store kept), jobs a previous daemon left behind marked lost, the
@@ -35,7 +36,7 @@
 static const char daemon_usage[] =
     "usage: tend daemon [-c FILE] [--http HOST:PORT|off]\n"
     "\n"
-    "Runs the supervisor in the foreground until SIGTERM or SIGINT, which stop\n"
+    "Runs the supervisor in the foreground until SIGTERM, SIGINT or SIGHUP, which stop\n"
     "every job first. With -c, the registry file is loaded (and stored);\n"
     "without it, the services stored by the last run come back.\n"
     "\n"
@@ -54,7 +55,7 @@ typedef struct {
     httpd *http;
     sse_hub *events;
     dashboard *web;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
     bool stopping;
 } daemon_state;
 
@@ -99,6 +100,7 @@ static void all_stopped(void *ctx)
     d->http = NULL;
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sighup, NULL);
 }
 
 static void on_stop_signal(uv_signal_t *handle, int signum)
@@ -223,9 +225,11 @@ static int run_daemon(const char *config, int ready_fd, const char *http)
     loop_lag_start(d.loop);
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);
-    d.sigterm.data = d.sigint.data = &d;
+    uv_signal_init(d.loop, &d.sighup);
+    d.sigterm.data = d.sigint.data = d.sighup.data = &d;
     uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
     uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
+    uv_signal_start(&d.sighup, on_stop_signal, SIGHUP);
     double t0 = wall_now();
     supervisor_start_wanted(d.sv);
     fprintf(stderr, "tend daemon: %zu services (wanted ones started in %.3f s); listening on %s\n",

@@ -322,6 +322,23 @@ startup = {{ auto_start = true }}
     assert not alive(main) and not alive(grandchild)
 
 
+def test_a_closed_terminal_stops_every_service_too(home):
+    # SIGHUP (the terminal running `tend daemon` went away) must not leave
+    # the services running without their supervisor.
+    cfg = home / 'services.toml'
+    cfg.write_text('''
+[services.web]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
+startup = { auto_start = true }
+''')
+    d = Daemon(home, cfg).start()
+    pid = d.wait_for(lambda: d.call('service.status', {'name': 'web'})['pid'], what='web')
+    d.proc.send_signal(signal.SIGHUP)
+    assert d.proc.wait(20) == 0
+    assert not alive(pid)
+    assert 'SIGHUP' in d.output() or 'Hangup' in d.output()
+
+
 def test_chatty_child_does_not_stall_the_daemon(daemon, home):
     d = daemon('''
 [services.chatty]
