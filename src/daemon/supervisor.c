@@ -5,7 +5,8 @@
  * Everything is event-driven: a job's phase change calls run_job_changed,
  * which advances that run and the runs of services waiting on this one.
  * The work per event is proportional to the service's own jobs and direct
- * dependents, never to the number of services.
+ * dependents, never to the number of services. What health checks and
+ * readiness add is in supervisor_health.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -55,7 +56,7 @@ svc *svc_find(supervisor *sv, const char *name)
     return strmap_get(&sv->svc_by_name, name);
 }
 
-__attribute__((format(printf, 2, 3))) static void svc_explain(svc *s, const char *fmt, ...)
+void svc_explain(svc *s, const char *fmt, ...)
 {
     char *text = NULL;
     va_list ap;
@@ -101,26 +102,15 @@ static job_tally svc_tally(const svc *s)
 }
 
 /* The state its processes alone say. */
-static service_state svc_process_state(const svc *s)
+service_state svc_process_state(const svc *s)
 {
     job_tally t = svc_tally(s);
     return service_actual_state(&t);
 }
 
-static bool svc_has_health_check(const svc *s)
-{
-    return s->spec->health.type != HEALTH_NONE;
-}
-
-/* Its processes run, but its health check has not passed yet. */
-static bool svc_awaits_health(const svc *s)
-{
-    return svc_has_health_check(s) && !(s->health && health_monitor_report(s->health)->was_healthy);
-}
-
 /* The actual state: a service whose processes run is still starting until
  * its health check first passes. */
-static service_state svc_state(const svc *s)
+service_state svc_state(const svc *s)
 {
     service_state st = svc_process_state(s);
     return st == SERVICE_RUNNING && svc_awaits_health(s) ? SERVICE_STARTING : st;
@@ -147,7 +137,7 @@ bool svc_is_active(const svc *s)
 
 /* Whether a process that ends by itself is restarted: unless the user
  * stopped the service or told tend to leave it alone. */
-static bool svc_supervised(const svc *s)
+bool svc_supervised(const svc *s)
 {
     return s->wanted == WANTED_START || s->wanted == WANTED_SPEC;
 }
@@ -223,7 +213,7 @@ static void run_update_status(supervisor *sv, run_rt *run, wf_job *wf)
 }
 
 /* Starts what may start, cancels what never can, and updates the status. */
-static void run_advance(supervisor *sv, run_rt *run)
+void run_advance(supervisor *sv, run_rt *run)
 {
     size_t n = run->n_jobs;
     wf_job *wf = calloc(n ? n : 1, sizeof(*wf));
@@ -293,7 +283,7 @@ out:
     free(edges);
 }
 
-static void dependents_advance(supervisor *sv, svc *s)
+void dependents_advance(supervisor *sv, svc *s)
 {
     if (s->removed) return;
     for (size_t i = 0; i < sv->rdeps.n_deps[s->index]; i++) {
@@ -302,7 +292,7 @@ static void dependents_advance(supervisor *sv, svc *s)
     }
 }
 
-static restart_policy svc_restart_policy(const svc *s)
+restart_policy svc_restart_policy(const svc *s)
 {
     const startup_spec *st = &s->spec->startup;
     return (restart_policy){.mode = st->restart,
@@ -313,7 +303,7 @@ static restart_policy svc_restart_policy(const svc *s)
 }
 
 /* Most services never end by themselves: their history is made on demand. */
-static restart_history *svc_restart_history(svc *s)
+restart_history *svc_restart_history(svc *s)
 {
     if (!s->restarts) s->restarts = calloc(1, sizeof(*s->restarts));
     return s->restarts;
@@ -321,7 +311,7 @@ static restart_history *svc_restart_history(svc *s)
 
 /* Keeps the reason of the latest restart for `why`, once the service runs
  * again and its reason says so. */
-static void svc_note_restart(svc *s)
+void svc_note_restart(svc *s)
 {
     free(s->last_restart);
     s->last_restart = s->reason ? strdup(s->reason) : NULL;
@@ -345,158 +335,6 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
         svc_explain(s, "%s: %s", j->spec->name, d.reason);
         store_event_add(sv->st, wall_now(), "service.gave_up", s->name, j->id, j->run->id, NULL);
     }
-}
-
-/* ---- health, readiness, start_timeout ---------------------------------- */
-
-static void health_event(supervisor *sv, svc *s, const char *kind, const char *from, const char *to,
-                         const char *message)
-{
-    json_t *data = json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "message", message);
-    char *text = json_dumps(data, JSON_COMPACT);
-    store_batch(sv->st);
-    store_event_add(sv->st, wall_now(), kind, s->name, 0, s->run ? s->run->id : 0, text);
-    free(text);
-    json_decref(data);
-}
-
-/* Its health check failed `retries` times in a row after it had passed:
- * a restart, as the restart policy allows, counted like one after a crash. */
-static void svc_unhealthy(supervisor *sv, svc *s, const char *message)
-{
-    if (!s->run || !svc_supervised(s) || sv->shutting_down) {
-        svc_explain(s, "unhealthy: %s", message);
-        return;
-    }
-    double started = 0;
-    for (size_t i = 0; i < s->run->n_jobs; i++) {
-        const job_rt *j = s->run->jobs[i];
-        if (j->phase == JOB_RUNNING && (!started || j->started_at < started))
-            started = j->started_at;
-    }
-    restart_policy policy = svc_restart_policy(s);
-    restart_history *h = svc_restart_history(s);
-    if (!h) return;
-    restart_decision d = restart_decide_cause(&policy, h, started, wall_now(), "unhealthy", true);
-    if (d.verdict != RESTART_AFTER) {
-        svc_explain(s, "unhealthy: %s; %s", message, d.reason);
-        if (d.verdict == RESTART_GIVE_UP)
-            store_event_add(sv->st, wall_now(), "service.gave_up", s->name, 0, s->run->id, NULL);
-        return;
-    }
-    /* Snapshot first: stopping and replacing change the run's slots. */
-    size_t n = s->run->n_jobs;
-    job_rt **live = calloc(n ? n : 1, sizeof(*live));
-    if (!live) return;
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        job_rt *j = s->run->jobs[i];
-        if (j->spec->kind == ACTION_PROCESS &&
-            (j->phase == JOB_RUNNING || j->phase == JOB_STARTING))
-            live[count++] = j;
-    }
-    svc_explain(s, "unhealthy: %s; %s", message, d.reason);
-    svc_note_restart(s);
-    store_event_add(sv->st, wall_now(), "service.restart", s->name, 0, s->run->id,
-                    "{\"cause\":\"unhealthy\"}");
-    /* The new process starts once the old one has ended: run_advance
-     * launches it then (a delay's timer waits for that too). */
-    for (size_t i = 0; i < count; i++) {
-        job_rt *next = job_replace(live[i], d.delay);
-        job_stop(live[i], false);
-        if (next && d.delay <= 0) uv_timer_stop(&next->timer);
-    }
-    free(live);
-}
-
-static void svc_follow(supervisor *sv, svc *s);
-
-static void svc_health_changed(void *ctx, health_status from, health_status to)
-{
-    svc *s = ctx;
-    supervisor *sv = s->sv;
-    const health_report *r = health_monitor_report(s->health);
-    char message[sizeof(r->message)];
-    snprintf(message, sizeof(message), "%s", r->message);
-    health_event(sv, s, "service.health", health_status_name(from), health_status_name(to),
-                 message);
-    if (to == HEALTH_HEALTHY) {
-        svc_explain(s, "healthy: %s", message);
-        svc_follow(sv, s); /* it is running now: start_timeout is over */
-        if (s->run) run_advance(sv, s->run);
-        dependents_advance(sv, s);
-    } else if (to == HEALTH_UNHEALTHY) {
-        svc_unhealthy(sv, s, message);
-    }
-}
-
-static void svc_start_timed_out(uv_timer_t *timer)
-{
-    svc *s = timer->data;
-    supervisor *sv = s->sv;
-    if (!s->run || svc_state(s) != SERVICE_STARTING) return;
-    double limit = s->spec->startup.start_timeout;
-    char why[400];
-    if (svc_awaits_health(s) && svc_process_state(s) == SERVICE_RUNNING)
-        snprintf(why, sizeof(why), "did not become healthy within %g s (last check: %s)", limit,
-                 s->health ? health_monitor_report(s->health)->message : "none ran");
-    else
-        snprintf(why, sizeof(why), "did not become ready within %g s", limit);
-    svc_explain(s, "%s", why);
-    health_event(sv, s, "service.start_timeout", "starting", "failed", why);
-    size_t n = s->run->n_jobs;
-    job_rt **jobs = calloc(n ? n : 1, sizeof(*jobs));
-    if (!jobs) return;
-    memcpy(jobs, s->run->jobs, n * sizeof(*jobs));
-    for (size_t i = 0; i < n; i++)
-        if (!job_phase_is_terminal(jobs[i]->phase)) job_fail(jobs[i], why);
-    free(jobs);
-}
-
-/* Whether the service says when it is ready (health check, READY=1):
- * only then does start_timeout apply. */
-static bool svc_signals_readiness(const svc *s)
-{
-    if (svc_has_health_check(s)) return true;
-    for (size_t i = 0; s->run && i < s->run->n_jobs; i++)
-        if (s->run->jobs[i]->spec->ready_notify) return true;
-    return false;
-}
-
-static bool svc_launched(const svc *s)
-{
-    for (size_t i = 0; s->run && i < s->run->n_jobs; i++) {
-        job_phase p = s->run->jobs[i]->phase;
-        if (p == JOB_STARTING || p == JOB_RUNNING) return true;
-    }
-    return false;
-}
-
-/* After any change: health checks run while its processes do, and a
- * service coming up has start_timeout to become ready. */
-static void svc_follow(supervisor *sv, svc *s)
-{
-    service_state base = svc_process_state(s);
-    bool check = svc_has_health_check(s) && s->run && !sv->shutting_down &&
-                 (base == SERVICE_RUNNING || base == SERVICE_SUCCESS);
-    if (check && !s->health) {
-        s->health = health_monitor_start(sv->loop, &s->spec->health, svc_health_changed, s);
-    } else if (!check && s->health) {
-        health_monitor_stop(s->health);
-        s->health = NULL;
-    }
-    double limit = s->spec->startup.start_timeout;
-    bool coming_up = limit > 0 && !sv->shutting_down && svc_state(s) == SERVICE_STARTING &&
-                     svc_launched(s) && svc_signals_readiness(s);
-    if (coming_up && !s->start_timer) {
-        if (!(s->start_timer = malloc(sizeof(*s->start_timer)))) return;
-        uv_timer_init(sv->loop, s->start_timer);
-        s->start_timer->data = s;
-    }
-    if (coming_up && !uv_is_active((uv_handle_t *)s->start_timer))
-        uv_timer_start(s->start_timer, svc_start_timed_out, (uint64_t)(limit * 1000.0 + 0.5), 0);
-    else if (!coming_up && s->start_timer)
-        uv_timer_stop(s->start_timer);
 }
 
 void run_job_changed(supervisor *sv, job_rt *j)
@@ -779,51 +617,6 @@ void supervisor_start_wanted(supervisor *sv)
 }
 
 /* ---- status ---------------------------------------------------------- */
-
-/* {status, check, message, checked_at, duration_ms, since, failures, checks} */
-static json_t *svc_health_json(const svc *s)
-{
-    const health_spec *h = &s->spec->health;
-    json_t *o = json_pack("{s:s}", "check", health_type_name(h->type));
-    if (!s->health) {
-        json_object_set_new(o, "status", json_string("unknown"));
-        json_object_set_new(o, "message",
-                            json_string(h->type == HEALTH_NONE ? "no health check configured"
-                                                               : "not checked: not running"));
-        json_object_set_new(o, "checked_at", json_null());
-        json_object_set_new(o, "duration_ms", json_null());
-        return o;
-    }
-    const health_report *r = health_monitor_report(s->health);
-    json_object_set_new(o, "status", json_string(health_status_name(r->status)));
-    json_object_set_new(o, "message", json_string(r->message));
-    json_object_set_new(o, "checked_at",
-                        r->checked_at > 0 ? json_real(r->checked_at) : json_null());
-    json_object_set_new(o, "duration_ms",
-                        r->checked_at > 0 ? json_real(r->duration * 1000.0) : json_null());
-    json_object_set_new(o, "since", json_real(r->since));
-    json_object_set_new(o, "failures", json_integer(r->failures));
-    json_object_set_new(o, "checks", json_integer(r->checks));
-    return o;
-}
-
-json_t *supervisor_service_health(supervisor *sv, const char *name)
-{
-    svc *s = svc_find(sv, name);
-    if (!s || s->removed) return NULL;
-    json_t *o = svc_health_json(s);
-    json_object_set_new(o, "name", json_string(s->name));
-    json_object_set_new(o, "state", json_string(service_state_name(svc_state(s))));
-    return o;
-}
-
-json_t *supervisor_health_all(supervisor *sv)
-{
-    json_t *all = json_array();
-    for (size_t i = 0; i < sv->reg->r->n_services; i++)
-        json_array_append_new(all, supervisor_service_health(sv, sv->svcs[i]->name));
-    return all;
-}
 
 json_t *supervisor_service_status(supervisor *sv, const char *name)
 {

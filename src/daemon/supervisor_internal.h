@@ -119,6 +119,32 @@ void standalone_job_changed(supervisor *sv, job_rt *j);
 
 void reg_ref_put(reg_ref *ref);
 
+/* supervisor.c, for supervisor_apply.c, supervisor_ops.c and
+ * supervisor_health.c */
+__attribute__((format(printf, 2, 3))) void svc_explain(svc *s, const char *fmt, ...);
+/* The state its processes alone say; svc_state adds readiness. */
+service_state svc_process_state(const svc *s);
+service_state svc_state(const svc *s);
+/* Whether a process that ends by itself is restarted. */
+bool svc_supervised(const svc *s);
+/* Starts what may start of a run, and updates its status. */
+void run_advance(supervisor *sv, run_rt *run);
+/* The runs of the services waiting on s, advanced. */
+void dependents_advance(supervisor *sv, svc *s);
+restart_policy svc_restart_policy(const svc *s);
+restart_history *svc_restart_history(svc *s);
+/* Keeps the reason of the restart being made, for why. */
+void svc_note_restart(svc *s);
+
+/* supervisor_health.c */
+bool svc_has_health_check(const svc *s);
+/* Its processes run, but its health check has not passed yet. */
+bool svc_awaits_health(const svc *s);
+/* After any change of the service: health checks and start_timeout follow. */
+void svc_follow(supervisor *sv, svc *s);
+/* The health part of a status: {status, check, message, ...}. */
+json_t *svc_health_json(const svc *s);
+
 /* supervisor.c, for supervisor_apply.c */
 svc *svc_find(supervisor *sv, const char *name);
 bool svc_is_active(const svc *s);
