@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests' / 'system'))
+from browser import chromium  # noqa: E402
 from daemon import Daemon  # noqa: E402
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 
@@ -37,12 +36,7 @@ def main(n):
         while sum(s['state'] == 'running' for s in d.call('service.status_all')) < n:
             time.sleep(0.05)
         url = (home / 'dashboard.url').read_text().strip()
-        options = webdriver.ChromeOptions()
-        options.binary_location = '/usr/bin/chromium'
-        for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                     '--no-first-run', '--window-size=1400,1000', '--disable-dev-shm-usage'):
-            options.add_argument(flag)
-        b = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
+        b = chromium()
         result = {'n': n}
         try:
             b.get(url)

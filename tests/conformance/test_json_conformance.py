@@ -7,42 +7,23 @@ crash or a hang — and always the way tests/conformance/json_i_cases.json
 records, so that the choice stays stable."""
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import post
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get('TEND_SHARED', REPO.parent / 'shared'))
 CASES = SHARED / 'conformance' / 'json' / 'test_parsing'
-SERVER = os.environ.get('RPC_TEST_SERVER', str(REPO / 'build' / 'tests' / 'rpc-test-server'))
 CHOICES = json.loads((Path(__file__).parent / 'json_i_cases.json').read_text())
-sys.path.insert(0, str(REPO / 'tests' / 'system'))
-from daemon import UnixHTTPConnection  # noqa: E402
 
 FILES = sorted(p.name for p in CASES.iterdir())
 
 
-@pytest.fixture(scope='module')
-def server(tmp_path_factory):
-    sock = str(tmp_path_factory.mktemp('rpcjson') / 'rpc.sock')
-    proc = subprocess.Popen([SERVER, sock], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline() == 'ready\n'
-    yield sock
-    proc.terminate()
-    assert proc.wait(10) == 0
-
-
 def parsed(sock, body):
     """True when the server parsed the body as JSON."""
-    conn = UnixHTTPConnection(sock, timeout=10)
-    try:
-        conn.request('POST', '/rpc', body=body, headers={'Content-Type': 'application/json'})
-        resp = conn.getresponse()
-        status, answer = resp.status, resp.read()
-    finally:
-        conn.close()
+    status, answer = post(sock, body)
     if status == 204:  # a notification: parsed, and nothing to say
         return True
     assert status == 200, status

@@ -2,38 +2,15 @@
 against tend's HTTP server and dispatcher, over a real unix socket."""
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import post
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get('TEND_SHARED', REPO.parent / 'shared'))
 EXAMPLES = json.loads((SHARED / 'conformance' / 'jsonrpc' / 'jsonrpc-2.0-examples.json').read_text())
-SERVER = os.environ.get('RPC_TEST_SERVER', str(REPO / 'build' / 'tests' / 'rpc-test-server'))
-sys.path.insert(0, str(REPO / 'tests' / 'system'))
-from daemon import UnixHTTPConnection  # noqa: E402
-
-
-@pytest.fixture(scope='module')
-def server(tmp_path_factory):
-    sock = str(tmp_path_factory.mktemp('rpc') / 'rpc.sock')
-    proc = subprocess.Popen([SERVER, sock], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline() == 'ready\n'
-    yield sock
-    proc.terminate()
-    assert proc.wait(10) == 0
-
-
-def post(sock, body):
-    conn = UnixHTTPConnection(sock)
-    try:
-        conn.request('POST', '/rpc', body=body, headers={'Content-Type': 'application/json'})
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
 
 
 def test_all_fifteen_examples_are_here():

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import chromium
 from daemon import Daemon
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,12 +82,7 @@ def dash(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = '/usr/bin/chromium'
-    for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                 '--no-first-run', '--window-size=1400,1000', '--disable-dev-shm-usage'):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service('/usr/bin/chromedriver'), options=options)
+    driver = chromium()
     yield driver
     driver.quit()
 

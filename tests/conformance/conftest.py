@@ -1,0 +1,35 @@
+"""What the conformance runners share: tend's own HTTP server and JSON-RPC
+dispatcher (the rpc-test-server build, with the specification's example
+methods) on a real unix socket, and a POST to its /rpc."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER = os.environ.get('RPC_TEST_SERVER', str(REPO / 'build' / 'tests' / 'rpc-test-server'))
+sys.path.insert(0, str(REPO / 'tests' / 'system'))
+from daemon import UnixHTTPConnection  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory):
+    sock = str(tmp_path_factory.mktemp('rpc') / 'rpc.sock')
+    proc = subprocess.Popen([SERVER, sock], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == 'ready\n'
+    yield sock
+    proc.terminate()
+    assert proc.wait(10) == 0
+
+
+def post(sock, body):
+    """POST /rpc: (HTTP status, body bytes)."""
+    conn = UnixHTTPConnection(sock, timeout=10)
+    try:
+        conn.request('POST', '/rpc', body=body, headers={'Content-Type': 'application/json'})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
