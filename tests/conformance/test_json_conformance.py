@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import post
+from rpcserver import post, serve
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get('TEND_SHARED', REPO.parent / 'shared'))
@@ -19,6 +19,11 @@ CASES = SHARED / 'conformance' / 'json' / 'test_parsing'
 CHOICES = json.loads((Path(__file__).parent / 'json_i_cases.json').read_text())
 
 FILES = sorted(p.name for p in CASES.iterdir())
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory):
+    yield from serve(tmp_path_factory)
 
 
 def parsed(sock, body):

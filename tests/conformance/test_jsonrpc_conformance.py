@@ -6,11 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import post
+from rpcserver import post, serve
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get('TEND_SHARED', REPO.parent / 'shared'))
 EXAMPLES = json.loads((SHARED / 'conformance' / 'jsonrpc' / 'jsonrpc-2.0-examples.json').read_text())
+
+
+@pytest.fixture(scope='module')
+def server(tmp_path_factory):
+    yield from serve(tmp_path_factory)
 
 
 def test_all_fifteen_examples_are_here():

@@ -1,12 +1,11 @@
 """What the conformance runners share: tend's own HTTP server and JSON-RPC
 dispatcher (the rpc-test-server build, with the specification's example
-methods) on a real unix socket, and a POST to its /rpc."""
+methods) on a real unix socket, and a POST to its /rpc. (A plain module,
+not a conftest.py: tests/system has the conftest module name already.)"""
 import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get('RPC_TEST_SERVER', str(REPO / 'build' / 'tests' / 'rpc-test-server'))
@@ -14,8 +13,8 @@ sys.path.insert(0, str(REPO / 'tests' / 'system'))
 from daemon import UnixHTTPConnection  # noqa: E402
 
 
-@pytest.fixture(scope='module')
-def server(tmp_path_factory):
+def serve(tmp_path_factory):
+    """For a module-scoped fixture: yields the socket path."""
     sock = str(tmp_path_factory.mktemp('rpc') / 'rpc.sock')
     proc = subprocess.Popen([SERVER, sock], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline() == 'ready\n'
