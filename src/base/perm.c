@@ -41,3 +41,21 @@ bool perm_may_execute(const char *path, const perm_identity *id)
     }
     return true;
 }
+
+bool perm_find_program(const char *name, const char *path, const perm_identity *id, char *out,
+                       size_t size)
+{
+    if (strchr(name, '/')) {
+        snprintf(out, size, "%s", name);
+        return perm_may_execute(name, id);
+    }
+    for (const char *dir = path; dir && *dir;) {
+        const char *end = strchr(dir, ':');
+        size_t len = end ? (size_t)(end - dir) : strlen(dir);
+        snprintf(out, size, "%.*s/%s", (int)len, len ? dir : ".", name);
+        if (perm_may_execute(out, id)) return true;
+        dir = end ? end + 1 : NULL;
+    }
+    snprintf(out, size, "%s", name);
+    return false;
+}

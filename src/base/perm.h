@@ -23,4 +23,11 @@ typedef struct {
  * x bit, as exec does). For the daemon itself, access(X_OK). */
 bool perm_may_execute(const char *path, const perm_identity *id);
 
+/* Where name runs from for id: itself when it has a '/' (true if id may
+ * execute it), else the first program of that name on path (a ':' list,
+ * empty entries meaning ".") that id may execute. out gets the path tried
+ * last; false when none qualifies. */
+bool perm_find_program(const char *name, const char *path, const perm_identity *id, char *out,
+                       size_t size);
+
 #endif

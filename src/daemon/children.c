@@ -201,22 +201,16 @@ static int resolve_program(const spawn_request *req, char *out, size_t size, cha
                            size_t errlen)
 {
     const char *name = req->argv[0];
-    if (strchr(name, '/')) {
+    if (strchr(name, '/')) { /* exec judges it: its error names the problem */
         snprintf(out, size, "%s", name);
         return 0;
     }
     const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     for (size_t i = 0; req->env && req->env[i]; i++)
         if (strncmp(req->env[i], "PATH=", 5) == 0) path = req->env[i] + 5;
-    for (const char *p = path; *p;) {
-        const char *end = strchr(p, ':');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        snprintf(out, size, "%.*s/%s", (int)len, len ? p : ".", name);
-        perm_identity id = {
-            .uid = req->uid, .gid = req->gid, .groups = req->groups, .n_groups = req->n_groups};
-        if (perm_may_execute(out, &id)) return 0;
-        p += len + (end ? 1 : 0);
-    }
+    perm_identity id = {
+        .uid = req->uid, .gid = req->gid, .groups = req->groups, .n_groups = req->n_groups};
+    if (perm_find_program(name, path, &id, out, size)) return 0;
     snprintf(err, errlen, "exec %s: not found in PATH (%s)", name, path);
     return -ENOENT;
 }

@@ -16,7 +16,6 @@ static void measure(uv_prepare_t *handle)
         if (busy > stats.max_busy) stats.max_busy = busy;
         stats.busy_total += busy;
     }
-    stats.iterations++;
     last_at = now;
     last_idle = idle;
 }

@@ -18,7 +18,6 @@ void loop_lag_stop(void);
 typedef struct {
     double max_busy;   /* seconds: the longest busy stretch since the last take */
     double busy_total; /* seconds busy since the start */
-    unsigned long long iterations;
 } loop_lag_stats;
 
 /* The figures, restarting max_busy. */

@@ -38,26 +38,6 @@ static const char *search_path(const action_spec *a)
     return path ? path : "/usr/local/bin:/usr/bin:/bin";
 }
 
-/* Where name runs from for id: itself when it has a '/', else the first
- * program of that name on path that id may execute (as the launch does). */
-static bool find_program(const char *name, const char *path, const perm_identity *id, char *out,
-                         size_t size)
-{
-    if (strchr(name, '/')) {
-        snprintf(out, size, "%s", name);
-        return perm_may_execute(name, id);
-    }
-    for (const char *dir = path; dir && *dir;) {
-        const char *end = strchr(dir, ':');
-        size_t len = end ? (size_t)(end - dir) : strlen(dir);
-        snprintf(out, size, "%.*s/%s", (int)len, len ? dir : ".", name);
-        if (perm_may_execute(out, id)) return true;
-        dir = end ? end + 1 : NULL;
-    }
-    snprintf(out, size, "%s", name);
-    return false;
-}
-
 /* Who the action runs as; false if its user does not exist. groups has
  * room for max entries. */
 static bool action_identity(const action_spec *a, perm_identity *id, gid_t *groups, int max)
@@ -82,7 +62,7 @@ static bool check_program(json_t *checks, const action_spec *a)
     perm_identity id;
     if (!action_identity(a, &id, groups, 256)) return true; /* the user check says it */
     const char *as = a->user ? " for user " : "", *who = a->user ? a->user : "";
-    if (find_program(program, search_path(a), &id, found, sizeof(found)))
+    if (perm_find_program(program, search_path(a), &id, found, sizeof(found)))
         return preflight_add(checks, "binary", true, "Binary found: %s", found);
     if (strchr(program, '/')) {
         struct stat st;
@@ -197,7 +177,7 @@ static bool check_cli(json_t *checks, const char *check, const char *const *name
 {
     char found[1024];
     for (size_t i = 0; names[i]; i++)
-        if (find_program(names[i], search_path(NULL), &PERM_DAEMON, found, sizeof(found)))
+        if (perm_find_program(names[i], search_path(NULL), &PERM_DAEMON, found, sizeof(found)))
             return preflight_add(checks, check, true, "%s found: %s", names[i], found);
     return preflight_add(checks, check, false, "%s", missing);
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SERVER = os.environ.get('RPC_TEST_SERVER', str(REPO / 'build' / 'tests' / 'rpc-test-server'))
 sys.path.insert(0, str(REPO / 'tests' / 'system'))
-from daemon import UnixHTTPConnection  # noqa: E402
+from daemon import post_rpc  # noqa: E402
 
 
 def serve(tmp_path_factory):
@@ -25,10 +25,4 @@ def serve(tmp_path_factory):
 
 def post(sock, body):
     """POST /rpc: (HTTP status, body bytes)."""
-    conn = UnixHTTPConnection(sock, timeout=10)
-    try:
-        conn.request('POST', '/rpc', body=body, headers={'Content-Type': 'application/json'})
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    return post_rpc(sock, body, timeout=10)

@@ -25,6 +25,17 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.path)
 
 
+def post_rpc(socket_path, body, timeout=30):
+    """POST /rpc on a unix socket: (HTTP status, body bytes)."""
+    conn = UnixHTTPConnection(socket_path, timeout=timeout)
+    try:
+        conn.request('POST', '/rpc', body=body, headers={'Content-Type': 'application/json'})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
 class RpcError(Exception):
     def __init__(self, error):
         super().__init__(f"{error.get('code')}: {error.get('message')} {error.get('data', '')}")
@@ -69,13 +80,7 @@ class Daemon:
             return ''
 
     def post(self, body):
-        conn = UnixHTTPConnection(self.socket)
-        try:
-            conn.request('POST', '/rpc', body=body, headers={'Content-Type': 'application/json'})
-            resp = conn.getresponse()
-            return resp.status, resp.read()
-        finally:
-            conn.close()
+        return post_rpc(self.socket, body)
 
     def post_get(self, path):
         """A plain GET (a stream that ends by itself)."""
