@@ -6,7 +6,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 60
 EXAMPLE    := examples/services.toml
 
-.PHONY: all setup build run test asan fuzz bench format clean
+.PHONY: all setup build run test asan fuzz bench fresh-check format clean
 
 all: build
 
@@ -53,6 +53,12 @@ bench: build
 	/usr/bin/python3 bench/bench_tend.py $(BENCH_N)
 	/usr/bin/python3 bench/bench_dashboard.py $(BENCH_N)
 	TEND_BIN=$(CURDIR)/$(BUILD)/tend /usr/bin/python3 ../shared/bench/peers.py $(BENCH_N)
+
+# The README's commands on a new Debian 12 root (debootstrap, in .fresh/),
+# in PID, mount and network namespaces of its own. Root; needs the Debian
+# mirror. Not part of make test.
+fresh-check:
+	@scripts/fresh-check.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

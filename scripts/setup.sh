@@ -1,17 +1,28 @@
 #!/bin/sh
-# setup.sh — installs the Debian packages tend needs to build and test.
+# setup.sh — installs the Debian packages tend needs to build and test, on a
+# Debian 12 machine that may have nothing but apt, a shell and coreutils.
 # Idempotent and quick when everything is present: it asks dpkg first and
-# runs apt-get only for what is missing. `setup.sh fuzz` adds the fuzzing
-# toolchain, `setup.sh bench` the supervisors tend is measured against. Needs root (or sudo) only when something must be installed.
+# runs apt-get only for what is missing, with apt's own progress on the
+# terminal. `setup.sh fuzz` adds the fuzzing toolchain, `setup.sh bench` the
+# supervisors tend is measured against, `setup.sh fresh` what `make
+# fresh-check` needs on the host. Needs root (or sudo) only when something
+# must be installed.
 set -eu
 
-packages="gcc make meson ninja-build pkg-config libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema python3-selenium chromium chromium-driver valgrind
-    libuv1-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev"
+# build: the compiler, meson and the libraries tend links;
+# test: cmocka, pytest and its helpers, Chromium for the dashboard, valgrind,
+# and every program a test runs (procps: ps and /proc readers; bash: the
+# completion tests; python3: the test servers).
+packages="gcc make meson ninja-build pkg-config
+    libuv1-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev
+    libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema python3-selenium
+    chromium chromium-driver valgrind procps bash"
 case "${1:-}" in
 fuzz) packages="$packages clang libclang-rt-14-dev" ;;
 bench) packages="$packages s6 runit supervisor" ;;
+fresh) packages="debootstrap util-linux iproute2" ;;
 "") ;;
-*) echo "usage: scripts/setup.sh [fuzz|bench]" >&2; exit 2 ;;
+*) echo "usage: scripts/setup.sh [fuzz|bench|fresh]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -28,6 +39,7 @@ if [ "$(id -u)" -ne 0 ]; then
     sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
+$sudo apt-get update
 # shellcheck disable=SC2086 # the list is meant to split into words
-$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$sudo apt-get install -y --no-install-recommends $missing
+echo "setup: done" >&2

@@ -85,10 +85,11 @@ addEventListener('pagehide', () => {
   for (const s of [...open]) s.close();
 });
 
-// Follows a stream: onEvent({event, id, data}) for each event. With
-// resume (a query parameter name, e.g. "after"), a broken stream is opened
-// again from the last id seen, a second later. Returns {close()}.
-export function stream(path, onEvent, { onError, resume } = {}) {
+// Follows a stream: onEvent({event, id, data}) for each event, onOpen()
+// each time the daemon has answered and the stream is live. With resume
+// (a query parameter name, e.g. "after"), a broken stream is opened again
+// from the last id seen, a second later. Returns {close()}.
+export function stream(path, onEvent, { onError, onOpen, resume } = {}) {
   let closed = false;
   let aborter = null;
   let lastId = null;
@@ -101,6 +102,7 @@ export function stream(path, onEvent, { onError, resume } = {}) {
         const response = await fetch(url, { headers: headers(), signal: aborter.signal });
         if (response.status === 401) throw new ApiError(DENIED);
         if (!response.ok) throw new ApiError(`${path}: HTTP ${response.status}`);
+        if (onOpen) onOpen();
         const reader = response.body.getReader();
         const decoder = new TextDecoder();
         let buffer = '';

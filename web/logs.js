@@ -43,15 +43,18 @@ function add(service, line) {
   }
 }
 
-function follow(service, on) {
-  if (on && !following.has(service)) {
+// The box says data-following="open" while its stream is live, so that
+// whoever looks (a test, a script) knows new lines will show.
+function follow(service, box) {
+  if (box.checked && !following.has(service)) {
     following.set(service, stream(`/logs/${encodeURIComponent(service)}?follow=1&lines=50`, (ev) => {
       if (ev.event === 'line') add(service, ev.data);
       else if (ev.event === 'dropped') ctx.report(new Error(`The log of ${service} came too fast; follow it again.`));
-    }, { onError: ctx.report }));
-  } else if (!on && following.has(service)) {
+    }, { onError: ctx.report, onOpen: () => { box.dataset.following = 'open'; } }));
+  } else if (!box.checked && following.has(service)) {
     following.get(service).close();
     following.delete(service);
+    delete box.dataset.following;
   }
 }
 
@@ -74,7 +77,7 @@ function renderPicks(list) {
   const have = new Set([...picks.querySelectorAll('input')].map((i) => i.value));
   for (const s of list) {
     if (have.has(s.name)) continue;
-    const box = h('input', { type: 'checkbox', value: s.name, onchange: (e) => follow(s.name, e.target.checked) });
+    const box = h('input', { type: 'checkbox', value: s.name, onchange: (e) => follow(s.name, e.target) });
     picks.append(h('label', null, box, ' ', s.name));
   }
 }

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from daemon import tend_env
+
 REPO = Path(__file__).resolve().parents[2]
 TEND_BIN = os.environ.get('TEND_BIN', str(REPO / 'build' / 'tend'))
 
@@ -16,8 +18,7 @@ class Tend:
         self.home = home
 
     def __call__(self, *args, env=None, timeout=30):
-        full_env = dict(os.environ, TEND_HOME=str(self.home), NO_COLOR='1')
-        full_env.update(env or {})
+        full_env = tend_env(self.home, **(env or {}))
         return subprocess.run([TEND_BIN, *map(str, args)], capture_output=True, text=True,
                               env=full_env, timeout=timeout)
 

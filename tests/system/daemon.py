@@ -14,6 +14,33 @@ REPO = Path(__file__).resolve().parents[2]
 TEND_BIN = os.environ.get('TEND_BIN', str(REPO / 'build' / 'tend'))
 
 
+SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
+
+
+def stand_in(folder, **programs):
+    """Makes each keyword an executable stand-in in FOLDER (name -> shell
+    script body) and returns FOLDER."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body in programs.items():
+        prog = folder / name
+        prog.write_text('#!/bin/sh\n' + body + '\n')
+        prog.chmod(0o755)
+    return folder
+
+
+def tend_env(home, **extra):
+    """The environment of every tend process a test starts. PATH is exactly
+    the system folders behind a folder of the test's own (HOME/../bin, where
+    stand_in() puts programs), never the host's PATH: what tend finds
+    installed is what the test set up, on any machine."""
+    home = Path(home)
+    env = dict(os.environ, TEND_HOME=str(home), NO_COLOR='1',
+               PATH=f'{home.parent / "bin"}:{SYSTEM_PATH}')
+    env.update(extra)
+    return env
+
+
 class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout=30):
         super().__init__('localhost', timeout=timeout)
@@ -45,8 +72,9 @@ class RpcError(Exception):
 
 
 class Daemon:
-    def __init__(self, home, config=None, extra_args=(), valgrind=None):
+    def __init__(self, home, config=None, extra_args=(), valgrind=None, env=None):
         self.home = Path(home)
+        self.extra_env = dict(env or {})
         self.valgrind = list(valgrind or [])
         self.config = config
         self.extra_args = list(extra_args)
@@ -55,7 +83,7 @@ class Daemon:
         self.next_id = 1
 
     def env(self):
-        return dict(os.environ, TEND_HOME=str(self.home), NO_COLOR='1')
+        return tend_env(self.home, **self.extra_env)
 
     def start(self, timeout=10):
         args = self.valgrind + [TEND_BIN, 'daemon'] + (['-c', str(self.config)] if self.config else []) + self.extra_args

@@ -12,7 +12,7 @@ def complete(d, *words):
               f'COMP_WORDS=({" ".join(words)}); COMP_CWORD={len(words) - 1}; _tend; '
               'echo "${COMPREPLY[@]}"')
     env = dict(d.env(), PATH=f'{Path(os.environ.get("TEND_BIN", REPO / "build" / "tend")).parent}:'
-                             + os.environ['PATH'])
+                             + d.env()['PATH'])
     return subprocess.run(['bash', '-c', script], capture_output=True, text=True, env=env).stdout.split()
 
 

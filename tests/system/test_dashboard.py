@@ -5,12 +5,12 @@ tabs, errors on the page, and an API that refuses requests without the
 token. Screenshots of every tab are saved under BUILD/test-results/."""
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
 import requests
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
+                                        StaleElementReferenceException)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -87,13 +87,28 @@ def browser():
     driver.quit()
 
 
+# The page re-renders rows and lists as events arrive: an element found a
+# moment ago may be gone (stale) or not there yet. Waits retry on both.
+REDRAWN = (NoSuchElementException, StaleElementReferenceException)
+
+
 def wait(driver, predicate, timeout=10, what='the page'):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda drv: predicate())
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=REDRAWN).until(lambda drv: predicate())
     except Exception:
         shoot(driver, 'failure')
         shown = driver.find_element(By.ID, 'messages').text
         raise AssertionError(f'timed out waiting for {what}; messages on the page: {shown!r}')
+
+
+def click(driver, find, what='a button'):
+    """Clicks what find() returns, finding it again if a re-render replaced
+    it between the find and the click."""
+    def attempt():
+        find().click()
+        return True
+    wait(driver, attempt, what=what)
 
 
 def row(driver, name):
@@ -149,7 +164,7 @@ def test_names_logs_and_categories_render_as_text(dash, browser):
     d, url = dash
     open_page(browser, url)
     assert row(browser, 'web').find_element(By.CSS_SELECTOR, '.cell.category').text == XSS
-    row(browser, 'web').find_element(By.CSS_SELECTOR, 'button.link').click()
+    click(browser, lambda: row(browser, 'web').find_element(By.CSS_SELECTOR, 'button.link'))
     wait(browser, lambda: f'{XSS} web up' in browser.find_element(By.ID, 'detail-log').text,
          what='the log line with markup in it')
     assert browser.find_elements(By.TAG_NAME, 'img') == []
@@ -162,13 +177,13 @@ def test_stop_button_changes_the_badge_without_a_reload(dash, browser):
     open_page(browser, url)
     browser.execute_script('window.__same_page = true')
     wait(browser, lambda: badge_text(browser, 'app') == 'running', what='app running')
-    row(browser, 'app').find_element(By.CSS_SELECTOR, 'button[data-action=stop]').click()
+    click(browser, lambda: row(browser, 'app').find_element(By.CSS_SELECTOR, 'button[data-action=stop]'))
     wait(browser, lambda: badge_text(browser, 'app') == 'inactive', what='app inactive')
     assert d.state('app') == 'inactive'
     assert browser.execute_script('return window.__same_page') is True
     assert row(browser, 'app').find_element(By.CSS_SELECTOR, '.wanted').text == 'wanted: stop'
     # And back: Start brings it up, the badge follows again.
-    row(browser, 'app').find_element(By.CSS_SELECTOR, 'button[data-action=start]').click()
+    click(browser, lambda: row(browser, 'app').find_element(By.CSS_SELECTOR, 'button[data-action=start]'))
     wait(browser, lambda: badge_text(browser, 'app') == 'running', what='app running again')
 
 
@@ -179,7 +194,7 @@ def test_log_view_shows_lines_printed_after_the_page_opened(dash, browser):
     box = wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, '#log-picks input[value=echoer]'),
                what='the echoer checkbox')
     box.click()
-    time.sleep(0.3)  # the stream is open before the service prints
+    wait(browser, lambda: box.get_attribute('data-following') == 'open', what='the log stream open')
     assert 'hello from echoer' not in browser.find_element(By.ID, 'log-view').text
     d.call('service.start', {'name': 'echoer'})
     pid = d.wait_for(lambda: d.call('service.status', {'name': 'echoer'})['pid'])
@@ -212,7 +227,7 @@ def test_api_errors_appear_on_the_page(dash, browser):
     d, url = dash
     open_page(browser, url)
     wait(browser, lambda: badge_text(browser, 'db') == 'running', what='db running')
-    row(browser, 'db').find_element(By.CSS_SELECTOR, 'button[data-action=stop]').click()
+    click(browser, lambda: row(browser, 'db').find_element(By.CSS_SELECTOR, 'button[data-action=stop]'))
     message = wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, '#messages .message.error'),
                    what='an error message')
     assert 'Cannot stop db: Dependent services running' in message[0].text
@@ -258,16 +273,18 @@ def test_every_tab_renders_and_is_saved_as_a_screenshot(dash, browser):
     d.call('service.start', {'name': 'echoer'})
     browser.find_element(By.ID, 'tab-graph').click()
     # The graph colours nodes by actual state.
-    node = browser.find_element(By.CSS_SELECTOR, '#graph .node[data-service=broken] rect')
-    assert node.get_attribute('class') == 'state-failed'
+    wait(browser, lambda: browser.find_element(
+        By.CSS_SELECTOR, '#graph .node[data-service=broken] rect').get_attribute('class') == 'state-failed',
+        what='the failed node')
     browser.find_element(By.ID, 'tab-logs').click()
-    for box in browser.find_elements(By.CSS_SELECTOR, '#log-picks input'):
-        if box.get_attribute('value') in ('web', 'broken') and not box.is_selected():
-            box.click()
+    for name in ('web', 'broken'):
+        box = f'#log-picks input[value={name}]'
+        wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, box).is_selected() or
+             browser.find_element(By.CSS_SELECTOR, box).click(), what=f'{name} picked')
     wait(browser, lambda: 'about to fail' in browser.find_element(By.ID, 'log-view').text, what='logs')
     shoot(browser, '7-logs')
     browser.find_element(By.ID, 'tab-services').click()
-    row(browser, 'app').find_element(By.CSS_SELECTOR, 'button.link').click()
+    click(browser, lambda: row(browser, 'app').find_element(By.CSS_SELECTOR, 'button.link'))
     wait(browser, lambda: browser.find_element(By.ID, 'detail-why').text, what='why')
     wait(browser, lambda: 'migrating' in browser.find_element(By.ID, 'detail-log').text, what='the log')
     shoot(browser, '8-service-detail')

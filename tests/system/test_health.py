@@ -26,10 +26,7 @@ def daemon(home):
     def start(registry_text, env=None):
         cfg = home / 'services.toml'
         cfg.write_text(registry_text)
-        d = Daemon(home, cfg)
-        if env:
-            base = d.env()
-            d.env = lambda: dict(base, **env)
+        d = Daemon(home, cfg, env=env)
         started.append(d.start())
         return d
     yield start
@@ -124,9 +121,9 @@ def test_tcp_check_passes_on_a_listener_and_names_a_refusal(daemon, listener):
 
 
 def test_command_check_compares_the_exit_code_and_times_out(daemon, home):
-    flag = home / 'flag'
+    flag, pids = home / 'flag', home / 'check-pids'
     d = daemon(sleeper('cmd', f'health_check = {{ type = "command", interval = 0.2, command = {{ command = "test -e {flag}", expected_exit_code = 0 }} }}\nstartup = {{ start_timeout = 0 }}') +
-               sleeper('slow', 'health_check = { type = "command", interval = 0.2, timeout = 0.3, command = { command = ["sleep", "5"] } }\nstartup = { start_timeout = 0 }'))
+               sleeper('slow', f'health_check = {{ type = "command", interval = 0.2, timeout = 0.3, command = {{ command = ["sh", "-c", "echo $$ >> {pids}; exec sleep 5"] }} }}\nstartup = {{ start_timeout = 0 }}'))
     d.call('service.start', {'name': 'cmd'})
     d.wait_for(lambda: health(d, 'cmd')['message'] == 'test exited with 1, expected 0',
                what='a failing command')
@@ -135,9 +132,14 @@ def test_command_check_compares_the_exit_code_and_times_out(daemon, home):
     d.call('service.start', {'name': 'slow'})
     d.wait_for(lambda: health(d, 'slow')['message'] == 'no answer within 0.3 s',
                what='a timed out command')
-    # The timed-out check's process was killed, not left behind.
-    out = subprocess.run(['pgrep', '-f', '^sleep 5$'], capture_output=True, text=True).stdout
-    assert out.strip() == ''
+    # Each timed-out check's process was killed (and reaped), not left
+    # behind: every pid the checks wrote is gone once its check ended.
+    d.call('service.stop', {'name': 'slow'})
+    d.wait_state('slow', 'inactive')
+    started = [int(p) for p in pids.read_text().split()]
+    assert started
+    d.wait_for(lambda: not any(os.path.exists(f'/proc/{p}') for p in started),
+               what='every timed-out check process gone')
 
 
 def test_file_check_with_must_exist_both_ways(daemon, home):

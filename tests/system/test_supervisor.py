@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import Daemon, RpcError
+from daemon import Daemon, RpcError, stand_in
 
 
 @pytest.fixture
@@ -155,17 +155,18 @@ deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-
     d.wait_for(lambda: not alive(grandchild), what='grandchild gone')
 
 
-def test_child_ignoring_sigterm_is_killed_after_stop_timeout(daemon):
-    d = daemon('''
+def test_child_ignoring_sigterm_is_killed_after_stop_timeout(daemon, home):
+    deaf = home / 'deaf'  # exists once the shell ignores SIGTERM
+    d = daemon(f'''
 [actions.deaf]
 interpreter = "sh"
-script = "trap '' TERM; while :; do sleep 0.05; done"
+script = "trap '' TERM; touch {deaf}; while :; do sleep 0.05; done"
 stop_timeout = 0.5
 [services.deaf]
 actions = ["deaf"]
 ''')
     d.call('service.start', {'name': 'deaf'})
-    d.wait_state('deaf', 'running')
+    d.wait_for(deaf.exists, what='the trap set')
     pid = d.call('service.status', {'name': 'deaf'})['pid']
     d.call('service.stop', {'name': 'deaf'})
     assert d.state('deaf') == 'stopping'
@@ -382,7 +383,8 @@ def test_daemon_is_valgrind_clean(home):
     assert '==' not in d.output(), d.output()
 
 
-def test_deployment_modes_without_an_adapter_are_refused_in_words(daemon):
+def test_deployment_modes_without_an_adapter_are_refused_in_words(daemon, home):
+    stand_in(home.parent / 'bin', docker='exit 0')  # the docker CLI is there; no adapter is
     d = daemon('''
 [services.coredns]
 deployment = { mode = "docker", docker = { image = "coredns/coredns:1.11.1" } }

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from daemon import stand_in
+
 REPO = Path(__file__).resolve().parents[2]
 SEED = Path(__file__).parent / 'seed'
 
@@ -51,6 +53,7 @@ def test_services_validate_checks_the_registry_first(tend, tmp_path):
 
 
 def test_services_validate_adds_every_services_pre_flight_checks(tend):
+    stand_in(tend.home.parent / 'bin', docker='exit 0')  # the docker CLI is there; no adapter is
     # The seed's three docker services cannot start: the others can.
     r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart')
     assert r.returncode == 1
