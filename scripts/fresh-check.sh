@@ -23,7 +23,7 @@ shared=$(cd "$top/../shared" 2>/dev/null && pwd) || { echo "fresh-check: ../shar
 "$top/scripts/setup.sh" fresh
 
 # The README's one bootstrap line, read from the README itself so the two
-# cannot drift apart: the line after the marker comment.
+# cannot drift apart: the line inside the code block after the marker.
 bootstrap=$(sed -n '/<!-- bootstrap -->/{n;n;p;q}' "$top/README.md" | sed 's/^ *//')
 case "$bootstrap" in
 apt-get*) ;;
@@ -63,11 +63,9 @@ if [ -f /etc/apt/sources.list.d/debian.sources ]; then
     : >"$root/etc/apt/sources.list"
 fi
 
-# The machine's environment, not this shell's.
-clean_env=(env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-    LANG=C.UTF-8 TERM=dumb)
-export root bootstrap log
-export clean_env_words="${clean_env[*]}"
+# The machine's environment, not this shell's (split into words on use).
+clean_env="env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb"
+export root bootstrap log clean_env
 
 set +e
 unshare --mount --propagation private --pid --fork --kill-child /bin/bash -euo pipefail -c '
@@ -79,9 +77,9 @@ unshare --mount --propagation private --pid --fork --kill-child /bin/bash -euo p
     mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
     mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
     echo "fresh-check: $bootstrap"
-    chroot "$root" $clean_env_words /bin/sh -c "cd /work/main && $bootstrap && scripts/setup.sh"
+    chroot "$root" $clean_env /bin/sh -c "cd /work/main && $bootstrap && scripts/setup.sh"
     echo "fresh-check: make test (network namespace with loopback only)"
-    unshare --net /bin/sh -c "ip link set lo up && exec chroot \"$root\" $clean_env_words /bin/sh -c \"cd /work/main && make test\"" 2>&1 | tee "$log"
+    unshare --net /bin/sh -c "ip link set lo up && exec chroot \"$root\" $clean_env /bin/sh -c \"cd /work/main && make test\"" 2>&1 | tee "$log"
 '
 status=$?
 set -e

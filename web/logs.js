@@ -44,13 +44,17 @@ function add(service, line) {
 }
 
 // The box says data-following="open" while its stream is live, so that
-// whoever looks (a test, a script) knows new lines will show.
+// whoever looks (a test, a script) knows new lines will show; a stream that
+// broke off takes the mark away.
 function follow(service, box) {
   if (box.checked && !following.has(service)) {
     following.set(service, stream(`/logs/${encodeURIComponent(service)}?follow=1&lines=50`, (ev) => {
       if (ev.event === 'line') add(service, ev.data);
       else if (ev.event === 'dropped') ctx.report(new Error(`The log of ${service} came too fast; follow it again.`));
-    }, { onError: ctx.report, onOpen: () => { box.dataset.following = 'open'; } }));
+    }, {
+      onError: (e) => { delete box.dataset.following; ctx.report(e); },
+      onOpen: () => { box.dataset.following = 'open'; },
+    }));
   } else if (!box.checked && following.has(service)) {
     following.get(service).close();
     following.delete(service);

@@ -111,6 +111,19 @@ def click(driver, find, what='a button'):
     wait(driver, attempt, what=what)
 
 
+def tick(driver, selector):
+    """Ticks a checkbox unless it is ticked, finding it again if a re-render
+    replaced it: each try either sees it ticked (done) or clicks it (and
+    looks again)."""
+    def ticked():
+        box = driver.find_element(By.CSS_SELECTOR, selector)
+        if box.is_selected():
+            return True
+        box.click()
+        return False
+    wait(driver, ticked, what=f'{selector} ticked')
+
+
 def row(driver, name):
     return driver.find_element(By.CSS_SELECTOR, f'#services-table .row[data-service="{name}"]')
 
@@ -278,9 +291,7 @@ def test_every_tab_renders_and_is_saved_as_a_screenshot(dash, browser):
         what='the failed node')
     browser.find_element(By.ID, 'tab-logs').click()
     for name in ('web', 'broken'):
-        box = f'#log-picks input[value={name}]'
-        wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, box).is_selected() or
-             browser.find_element(By.CSS_SELECTOR, box).click(), what=f'{name} picked')
+        tick(browser, f'#log-picks input[value={name}]')
     wait(browser, lambda: 'about to fail' in browser.find_element(By.ID, 'log-view').text, what='logs')
     shoot(browser, '7-logs')
     browser.find_element(By.ID, 'tab-services').click()

@@ -6,6 +6,7 @@ refusal, the health commands and /metrics."""
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -123,7 +124,7 @@ def test_tcp_check_passes_on_a_listener_and_names_a_refusal(daemon, listener):
 def test_command_check_compares_the_exit_code_and_times_out(daemon, home):
     flag, pids = home / 'flag', home / 'check-pids'
     d = daemon(sleeper('cmd', f'health_check = {{ type = "command", interval = 0.2, command = {{ command = "test -e {flag}", expected_exit_code = 0 }} }}\nstartup = {{ start_timeout = 0 }}') +
-               sleeper('slow', f'health_check = {{ type = "command", interval = 0.2, timeout = 0.3, command = {{ command = ["sh", "-c", "echo $$ >> {pids}; exec sleep 5"] }} }}\nstartup = {{ start_timeout = 0 }}'))
+               sleeper('slow', f'health_check = {{ type = "command", interval = 0.2, timeout = 0.3, command = {{ command = ["sh", "-c", "echo $$ >> {pids}; exec sleep 1000"] }} }}\nstartup = {{ start_timeout = 0 }}'))
     d.call('service.start', {'name': 'cmd'})
     d.wait_for(lambda: health(d, 'cmd')['message'] == 'test exited with 1, expected 0',
                what='a failing command')
@@ -133,13 +134,23 @@ def test_command_check_compares_the_exit_code_and_times_out(daemon, home):
     d.wait_for(lambda: health(d, 'slow')['message'] == 'no answer within 0.3 s',
                what='a timed out command')
     # Each timed-out check's process was killed (and reaped), not left
-    # behind: every pid the checks wrote is gone once its check ended.
+    # behind: every pid the checks wrote is gone once its check ended. The
+    # check sleeps far longer than the test waits, so only a kill ends it.
     d.call('service.stop', {'name': 'slow'})
     d.wait_state('slow', 'inactive')
     started = [int(p) for p in pids.read_text().split()]
     assert started
-    d.wait_for(lambda: not any(os.path.exists(f'/proc/{p}') for p in started),
-               what='every timed-out check process gone')
+    try:
+        d.wait_for(lambda: not any(os.path.exists(f'/proc/{p}') for p in started), timeout=5,
+                   what='every timed-out check process gone')
+    except AssertionError:
+        for p in started:  # what this test's checks left, never a reused pid
+            try:
+                if open(f'/proc/{p}/cmdline', 'rb').read() == b'sleep\x001000\x00':
+                    os.kill(p, signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                pass
+        raise
 
 
 def test_file_check_with_must_exist_both_ways(daemon, home):
