@@ -1,7 +1,9 @@
-/* strmap.c — open-addressing string map (FNV-1a, linear probing, no deletion). */
+/* strmap.c — open-addressing string map (FNV-1a, linear probing; removal
+ * shifts the entries after it back, so no tombstones build up). */
 #include "base/strmap.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,28 @@ void *strmap_get(const strmap *m, const char *key)
     if (!m->cap) return NULL;
     strmap_slot *slot = find_slot(m->slots, m->cap, key);
     return slot->key ? slot->value : NULL;
+}
+
+void *strmap_remove(strmap *m, const char *key)
+{
+    if (!m->cap) return NULL;
+    size_t mask = m->cap - 1;
+    strmap_slot *slot = find_slot(m->slots, m->cap, key);
+    if (!slot->key) return NULL;
+    void *value = slot->value;
+    size_t hole = (size_t)(slot - m->slots);
+    /* Each entry after the hole, up to the next empty slot, moves into it
+     * unless its home slot lies after the hole (cyclically). */
+    for (size_t i = (hole + 1) & mask; m->slots[i].key; i = (i + 1) & mask) {
+        size_t home = (size_t)hash_name(m->slots[i].key) & mask;
+        bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+        if (stays) continue;
+        m->slots[hole] = m->slots[i];
+        hole = i;
+    }
+    m->slots[hole] = (strmap_slot){0};
+    m->len--;
+    return value;
 }
 
 void strmap_free(strmap *m)

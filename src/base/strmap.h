@@ -25,6 +25,8 @@ typedef struct {
  * (NULL if the key was new) when previous is not NULL. */
 int strmap_put(strmap *m, const char *key, void *value, void **previous);
 void *strmap_get(const strmap *m, const char *key);
+/* Removes key; returns its value, or NULL if it was not there. */
+void *strmap_remove(strmap *m, const char *key);
 void strmap_free(strmap *m);
 
 #endif

@@ -16,8 +16,10 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -27,14 +29,13 @@
 #include "api/metrics.h"
 #include "api/sse.h"
 #include "base/paths.h"
-#include "daemon/children.h"
 #include "daemon/http_check.h"
 #include "daemon/loop_lag.h"
-#include "daemon/spawner.h"
+#include "daemon/process/process.h"
 #include "daemon/supervisor.h"
 
 static const char daemon_usage[] =
-    "usage: tend daemon [-c FILE] [--http HOST:PORT|off]\n"
+    "usage: tend daemon [-c FILE] [--http HOST:PORT|off] [--no-cgroups]\n"
     "\n"
     "Runs the supervisor in the foreground until SIGTERM, SIGINT or SIGHUP, which stop\n"
     "every job first. With -c, the registry file is loaded (and stored);\n"
@@ -44,6 +45,8 @@ static const char daemon_usage[] =
     "  --http HOST:PORT   where the web dashboard listens: a loopback address\n"
     "                     (default 127.0.0.1:9120; port 0 takes a free one; off: none).\n"
     "                     `tend dashboard` prints its URL with the access token\n"
+    "  --no-cgroups       keep each job's processes together by process group and\n"
+    "                     the subreaper, even where a cgroup v2 per job is possible\n"
     "  -h, --help         this text\n"
     "\n"
     "Files: $TEND_HOME/tend.sock, tend.db, logs/ and dashboard.url (see tend --help).\n";
@@ -125,6 +128,40 @@ static void raise_fd_limit(void)
     }
 }
 
+/* One daemon per TEND_HOME: an flock on state_dir/daemon.lock, held for
+ * the daemon's life (a lock, not a pid file: it goes when the process
+ * does, however it ends). The file says whose it is, for the message. */
+static int take_daemon_lock(const tend_paths *paths)
+{
+    char path[4096], owner[32] = "";
+    snprintf(path, sizeof(path), "%s/daemon.lock", paths->state_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "tend daemon: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
+        owner[n > 0 ? n : 0] = 0;
+        owner[strcspn(owner, "\n")] = 0;
+        if (e == EWOULDBLOCK)
+            fprintf(stderr,
+                    "tend daemon: another tend daemon%s%s%s runs on %s (it holds %s); stop it "
+                    "first, or use another TEND_HOME\n",
+                    owner[0] ? " (pid " : "", owner, owner[0] ? ")" : "", paths->state_dir, path);
+        else
+            fprintf(stderr, "tend daemon: cannot lock %s: %s\n", path, strerror(e));
+        close(fd);
+        return -1;
+    }
+    snprintf(owner, sizeof(owner), "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, owner, strlen(owner), 0) < 0) {
+        /* The lock holds without the words. */
+    }
+    return fd;
+}
+
 /* Tells a waiting client (tend's autostart) that the daemon listens. */
 static void signal_ready(int fd)
 {
@@ -159,13 +196,18 @@ static void start_dashboard(daemon_state *d, const char *http, const tend_paths 
                 dashboard_address(d->web));
 }
 
-static int run_daemon(const char *config, int ready_fd, const char *http)
+static int run_daemon(const char *config, int ready_fd, const char *http, bool cgroups)
 {
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return 1;
     int rc = tend_paths_create(&paths);
     if (rc < 0) {
         fprintf(stderr, "tend daemon: cannot create %s: %s\n", paths.state_dir, strerror(-rc));
+        tend_paths_free(&paths);
+        return 1;
+    }
+    int lock_fd = take_daemon_lock(&paths);
+    if (lock_fd < 0) {
         tend_paths_free(&paths);
         return 1;
     }
@@ -178,6 +220,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http)
         diag_print(&diags, stderr);
         diag_free(&diags);
         if (!from_file) {
+            close(lock_fd);
             tend_paths_free(&paths);
             return 1;
         }
@@ -187,6 +230,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http)
     if (store_open(paths.db, &d.st, err, sizeof(err)) < 0) {
         fprintf(stderr, "tend daemon: %s\n", err);
         registry_free(from_file);
+        close(lock_fd);
         tend_paths_free(&paths);
         return 1;
     }
@@ -195,9 +239,16 @@ static int run_daemon(const char *config, int ready_fd, const char *http)
      * megabytes of resident memory for nothing. */
     mallopt(M_ARENA_MAX, 1);
     raise_fd_limit();
-    children_become_subreaper();
-    children_init(d.loop);
-    spawner_init(d.loop);
+    if (process_layer_init(d.loop, paths.state_dir, cgroups) < 0) {
+        fprintf(stderr, "tend daemon: cannot watch child processes\n");
+        store_close(d.st);
+        registry_free(from_file);
+        close(lock_fd);
+        tend_paths_free(&paths);
+        return 1;
+    }
+    fprintf(stderr, "tend daemon: each job's processes kept together by %s\n",
+            process_layer_containment());
     int lost = store_jobs_mark_lost(d.st, wall_now());
     if (lost > 0) fprintf(stderr, "tend: %d job(s) of the previous daemon marked lost\n", lost);
 
@@ -211,11 +262,11 @@ static int run_daemon(const char *config, int ready_fd, const char *http)
     d.http = httpd_start(d.loop, paths.socket, &dispatcher, err, sizeof(err));
     if (!d.http) {
         fprintf(stderr, "tend daemon: %s\n", err);
-        spawner_close();
         supervisor_free(d.sv);
-        children_close();
+        process_layer_close();
         uv_run(d.loop, UV_RUN_DEFAULT);
         store_close(d.st);
+        close(lock_fd);
         tend_paths_free(&paths);
         return 1;
     }
@@ -237,14 +288,14 @@ static int run_daemon(const char *config, int ready_fd, const char *http)
     signal_ready(ready_fd);
     uv_run(d.loop, UV_RUN_DEFAULT);
 
-    spawner_close();
     supervisor_free(d.sv);
     http_checks_close();
     loop_lag_stop();
-    children_close();
+    process_layer_close();
     uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */
     uv_loop_close(d.loop);
     store_close(d.st);
+    close(lock_fd);
     tend_paths_free(&paths);
     fprintf(stderr, "tend daemon: stopped\n");
     return 0;
@@ -257,10 +308,12 @@ int daemon_main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"ready-fd", required_argument, NULL, 'r'},
         {"http", required_argument, NULL, 'H'},
+        {"no-cgroups", no_argument, NULL, 'G'},
         {0},
     };
     const char *config = NULL, *http = "127.0.0.1:9120";
     int ready_fd = -1;
+    bool cgroups = true;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
@@ -268,6 +321,7 @@ int daemon_main(int argc, char **argv)
         case 'c': config = optarg; break;
         case 'h': fputs(daemon_usage, stdout); return 0;
         case 'r': ready_fd = atoi(optarg); break;
+        case 'G': cgroups = false; break;
         case 'H': {
             char host[64], err[256];
             int port;
@@ -286,5 +340,5 @@ int daemon_main(int argc, char **argv)
         fprintf(stderr, "tend daemon: unexpected argument '%s'\n%s", argv[optind], daemon_usage);
         return 2;
     }
-    return run_daemon(config, ready_fd, http);
+    return run_daemon(config, ready_fd, http, cgroups);
 }

@@ -34,6 +34,7 @@ struct job_log {
     char *service;    /* NULL for a job of no service */
     int64_t job_id;
     bool released;
+    uv_timer_t *drain; /* after release: the end of waiting for end-of-file */
 };
 
 /* Who follows logs live (GET /logs/...): told of every block of lines. */
@@ -240,9 +241,23 @@ static void log_write(job_log *log, const char *data, size_t len)
     }
 }
 
+static void maybe_free(job_log *log);
+
+static void drain_closed(uv_handle_t *handle)
+{
+    job_log *log = handle->data;
+    free(handle);
+    log->drain = NULL;
+    maybe_free(log);
+}
+
 static void maybe_free(job_log *log)
 {
     if (!log->released || log->out.open || log->err.open) return;
+    if (log->drain) {
+        if (!uv_is_closing((uv_handle_t *)log->drain)) uv_close((uv_handle_t *)log->drain, drain_closed);
+        return;
+    }
     if (log->fd >= 0) close(log->fd);
     free(log->dir);
     free(log->path);
@@ -250,6 +265,18 @@ static void maybe_free(job_log *log)
     free(log->out.partial);
     free(log->err.partial);
     free(log);
+}
+
+static void flush_partial(log_stream *s)
+{
+    if (!s->partial_len) return;
+    char stamp[64];
+    format_time(stamp, sizeof(stamp));
+    buf out = {0};
+    emit_line(&out, stamp, s->tag, s->partial, s->partial_len, false);
+    log_write(s->log, out.data, out.len);
+    buf_free(&out);
+    s->partial_len = 0;
 }
 
 static void on_stream_closed(uv_handle_t *handle)
@@ -282,15 +309,7 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *data)
     }
     if (n == 0) return;
     /* End of file (or an error): flush an unfinished last line, then close. */
-    if (s->partial_len) {
-        char stamp[64];
-        format_time(stamp, sizeof(stamp));
-        buf out = {0};
-        emit_line(&out, stamp, s->tag, s->partial, s->partial_len, false);
-        log_write(s->log, out.data, out.len);
-        buf_free(&out);
-        s->partial_len = 0;
-    }
+    flush_partial(s);
     uv_close((uv_handle_t *)&s->pipe, on_stream_closed);
 }
 
@@ -361,6 +380,28 @@ void joblog_child_started(job_log *log)
     log->out.child_fd = log->err.child_fd = -1;
 }
 
+/* What is in the pipe now is read; a writer left alive (a descendant
+ * that escaped being killed) gets no more of the job's log. */
+static void stop_draining(uv_timer_t *timer)
+{
+    job_log *log = timer->data;
+    log_stream *streams[] = {&log->out, &log->err};
+    for (int i = 0; i < 2; i++) {
+        log_stream *s = streams[i];
+        if (!s->open || uv_is_closing((uv_handle_t *)&s->pipe)) continue;
+        char data[65536];
+        ssize_t n;
+        int fd = -1;
+        uv_fileno((uv_handle_t *)&s->pipe, &fd);
+        while (fd >= 0 && (n = read(fd, data, sizeof(data))) > 0) {
+            uv_buf_t chunk = uv_buf_init(data, (unsigned)n);
+            on_read((uv_stream_t *)&s->pipe, n, &chunk);
+        }
+        flush_partial(s);
+        uv_close((uv_handle_t *)&s->pipe, on_stream_closed);
+    }
+}
+
 void joblog_release(job_log *log)
 {
     if (!log) return;
@@ -368,5 +409,14 @@ void joblog_release(job_log *log)
      * closed, end-of-file would never come. */
     joblog_child_started(log);
     log->released = true;
+    /* End-of-file comes once every process that has the pipes is gone;
+     * one that escaped does not keep the log (and a stopping daemon)
+     * waiting longer than JOBLOG_DRAIN_MS. */
+    if ((log->out.open || log->err.open) && !log->drain &&
+        (log->drain = calloc(1, sizeof(*log->drain)))) {
+        uv_timer_init(log->out.pipe.loop, log->drain);
+        log->drain->data = log;
+        uv_timer_start(log->drain, stop_draining, JOBLOG_DRAIN_MS, 0);
+    }
     maybe_free(log);
 }

@@ -7,7 +7,8 @@
  * A line longer than JOBLOG_LINE_MAX is cut and marked, and counted. Each
  * service's logs stay within a budget; the oldest jobs' logs go first.
  * A log outlives its job until both pipes reach end-of-file, so nothing
- * the process wrote before it died is lost.
+ * the process wrote before it died is lost, but by JOBLOG_DRAIN_MS at
+ * most: a descendant that escaped being killed cannot hold it open.
  */
 #ifndef TEND_DAEMON_JOBLOG_H
 #define TEND_DAEMON_JOBLOG_H
@@ -16,6 +17,7 @@
 #include <uv.h>
 
 #define JOBLOG_LINE_MAX 16384
+#define JOBLOG_DRAIN_MS 500
 /* A service keeps at most this many log files; its byte budget is its
  * log_max_bytes, and one job's file is cut in two (JOB.log.1, JOB.log)
  * when it passes a quarter of the budget. */

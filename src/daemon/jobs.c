@@ -1,6 +1,7 @@
 /* jobs.c — one job's life: created (with provenance, in one place),
- * launched as a process group, watched until it ends, stopped with its
- * stop signal and then SIGKILL, retried as its action's retry policy says.
+ * launched as a proc of the process layer, watched until it ends, stopped
+ * with its stop signal and then SIGKILL to its whole tree, retried as its
+ * action's retry policy says.
  *
  * Every phase change goes through job_transition(), which writes the job
  * row and its event in the loop iteration's batch and then tells the
@@ -16,10 +17,10 @@
 
 #include "base/clock.h"
 #include "base/signame.h"
-#include "daemon/children.h"
 #include "daemon/joblog.h"
 #include "daemon/launch.h"
 #include "daemon/notify.h"
+#include "daemon/process/process.h"
 #include "daemon/supervisor_internal.h"
 
 enum { TIMER_NONE, TIMER_RETRY, TIMER_STOP, TIMER_TIMEOUT };
@@ -154,12 +155,13 @@ static void job_arm(job_rt *j, int purpose, double seconds)
     uv_timer_start(&j->timer, job_timer_fired, ms, 0);
 }
 
-/* The main process is gone: whatever it left in its group goes too, so a
- * stop or a crash never leaves grandchildren behind. */
-static void job_process_exited(void *data, pid_t pid, int exit_code, int term_signal)
+/* The main process is gone (the process layer kills what it left
+ * behind, so a stop or a crash never leaves descendants running). */
+static void job_process_exited(void *data, proc *p, int exit_code, int term_signal)
 {
     job_rt *j = data;
-    process_group_signal(pid, SIGKILL);
+    proc_release(p);
+    j->proc = NULL;
     j->pid = 0;
     j->has_exit_code = term_signal == 0;
     j->exit_code = exit_code;
@@ -199,12 +201,14 @@ job_rt *job_replace(job_rt *old, double delay)
     return next;
 }
 
-/* The spawner's answer, on the loop. */
-static void job_spawned(void *data, pid_t pid, int rc, const char *err)
+/* The process layer's answer, on the loop. */
+static void job_spawned(void *data, proc *p, pid_t pid, int rc, const char *err)
 {
     job_rt *j = data;
     if (j->log) joblog_child_started(j->log);
     if (rc < 0) {
+        proc_release(p);
+        j->proc = NULL;
         if (j->log) joblog_release(j->log), j->log = NULL;
         job_transition(j, JOB_FAILED, err && err[0] ? err : strerror(-rc));
         return;
@@ -212,15 +216,13 @@ static void job_spawned(void *data, pid_t pid, int rc, const char *err)
     j->pid = pid;
     if (j->phase == JOB_STOPPING) {
         /* Stopped while it was being spawned. */
-        process_group_signal(pid, SIGKILL);
-        children_watch(pid, job_process_exited, j);
+        proc_kill(p);
         return;
     }
     /* Without ready = "notify", a process is running once it is spawned;
      * with it, once it said READY=1 (which may have come already). */
     if (!j->spec->ready_notify || j->notified) job_transition(j, JOB_RUNNING, NULL);
     if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
-    children_watch(pid, job_process_exited, j);
 }
 
 /* A message on the job's sd_notify socket. */
@@ -263,7 +265,22 @@ void job_launch(job_rt *j)
         }
         extra[0] = (char *)notify_env(j->notify);
     }
-    launch_action(j->spec, j->log, extra, job_spawned, j);
+    char unit[48], err[256];
+    snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
+    proc_request req;
+    bool prepared = launch_request(j->spec, extra, &req, err, sizeof(err)) == 0;
+    if (prepared && !(j->proc = proc_new(unit, job_spawned, job_process_exited, j))) {
+        launch_request_free(&req);
+        snprintf(err, sizeof(err), "out of memory");
+        prepared = false;
+    }
+    if (!prepared) {
+        if (j->log) joblog_release(j->log), j->log = NULL;
+        job_transition(j, JOB_FAILED, err);
+        return;
+    }
+    if (j->log) joblog_child_fds(j->log, &req.stdout_fd, &req.stderr_fd);
+    proc_spawn(j->proc, &req);
 }
 
 void job_fail(job_rt *j, const char *reason)
@@ -285,15 +302,23 @@ void job_stop(job_rt *j, bool kill_now)
     case JOB_PENDING: job_transition(j, JOB_CANCELLED, "stopped before it started"); return;
     case JOB_STARTING:
     case JOB_RUNNING:
-        process_group_signal(j->pid, kill_now ? SIGKILL : j->spec->stop_signal);
+        if (kill_now)
+            proc_kill(j->proc);
+        else
+            proc_signal(j->proc, j->spec->stop_signal);
         job_transition(j, JOB_STOPPING, kill_now ? "killed" : "stop requested");
         if (!kill_now) job_arm(j, TIMER_STOP, j->spec->stop_timeout);
         return;
     case JOB_STOPPING:
-        if (kill_now) process_group_signal(j->pid, SIGKILL);
+        if (kill_now) proc_kill(j->proc);
         return;
     default: return;
     }
+}
+
+int job_signal(job_rt *j, int sig)
+{
+    return j->pid ? proc_signal(j->proc, sig) : -ESRCH;
 }
 
 static void job_timer_fired(uv_timer_t *timer)
@@ -311,14 +336,14 @@ static void job_timer_fired(uv_timer_t *timer)
             job_launch(j);
         break;
     case TIMER_STOP:
-        /* stop_timeout passed and the group still lives. */
-        if (j->pid) process_group_signal(j->pid, SIGKILL);
+        /* stop_timeout passed and the tree still lives: all of it goes. */
+        proc_kill(j->proc);
         break;
     case TIMER_TIMEOUT:
         if (j->phase == JOB_RUNNING) {
             free(j->error);
             j->error = strdup("timed out");
-            process_group_signal(j->pid, SIGKILL);
+            proc_kill(j->proc);
         }
         break;
     }
@@ -337,7 +362,7 @@ static void job_timer_closed(uv_handle_t *handle)
 void job_release(job_rt *j)
 {
     reg_ref_put(j->reg);
-    if (j->pid) children_forget(j->pid);
+    proc_release(j->proc);
     if (j->log) joblog_release(j->log);
     notify_close(j->notify);
     uv_close((uv_handle_t *)&j->timer, job_timer_closed);

@@ -1,4 +1,4 @@
-/* launch.c — an action spec as a process: argv by interpreter (never a
+/* launch.c — an action spec as a process request: argv by interpreter (never a
  * string handed to a shell unless the action's own interpreter is one),
  * the daemon's environment with the action's on top, its user and cwd. */
 #include "daemon/launch.h"
@@ -12,8 +12,6 @@
 #include <unistd.h>
 
 #include "base/strv.h"
-#include "daemon/children.h"
-#include "daemon/joblog.h"
 
 extern char **environ;
 
@@ -86,18 +84,18 @@ static char **action_env(const action_spec *a, const struct passwd *user, char *
     return env;
 }
 
-void launch_action(const action_spec *a, job_log *log, char *const *extra_env, spawn_done_fn done,
-                   void *data)
+int launch_request(const action_spec *a, char *const *extra_env, proc_request *req, char *err,
+                   size_t errlen)
 {
     struct passwd pw, *user = NULL;
-    char pwbuf[4096], err[128];
+    char pwbuf[4096];
     gid_t *groups = NULL;
     int n_groups = 0;
+    *req = (proc_request){.uid = (uid_t)-1, .gid = (gid_t)-1, .stdout_fd = -1, .stderr_fd = -1};
     if (a->user) {
         if (getpwnam_r(a->user, &pw, pwbuf, sizeof(pwbuf), &user) != 0 || !user) {
-            snprintf(err, sizeof(err), "no such user: %s", a->user);
-            done(data, 0, -ESRCH, err);
-            return;
+            snprintf(err, errlen, "no such user: %s", a->user);
+            return -ESRCH;
         }
         n_groups = 256;
         groups = calloc((size_t)n_groups, sizeof(*groups));
@@ -106,22 +104,28 @@ void launch_action(const action_spec *a, job_log *log, char *const *extra_env, s
     }
     if (a->script && strcmp(a->interpreter, "lua") == 0 && a->args && a->args[0]) {
         free(groups);
-        done(data, 0, -EINVAL, "lua -e scripts take no args");
-        return;
+        snprintf(err, errlen, "lua -e scripts take no args");
+        return -EINVAL;
     }
-    char **argv = action_argv(a);
-    char **env = action_env(a, user, extra_env);
-    char *cwd = a->cwd ? strdup(a->cwd) : NULL;
-    if (!argv || !env || (a->cwd && !cwd)) {
-        strv_free(argv);
-        strv_free(env);
-        free(cwd);
-        free(groups);
-        done(data, 0, -ENOMEM, "out of memory");
-        return;
+    req->argv = action_argv(a);
+    req->env = action_env(a, user, extra_env);
+    req->cwd = a->cwd ? strdup(a->cwd) : NULL;
+    req->groups = groups;
+    req->n_groups = (size_t)n_groups;
+    if (user) req->uid = user->pw_uid, req->gid = user->pw_gid;
+    if (!req->argv || !req->env || (a->cwd && !req->cwd)) {
+        launch_request_free(req);
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
     }
-    int out_fd = -1, err_fd = -1;
-    if (log) joblog_child_fds(log, &out_fd, &err_fd);
-    spawner_submit(argv, env, cwd, user ? user->pw_uid : (uid_t)-1, user ? user->pw_gid : (gid_t)-1,
-                   groups, (size_t)n_groups, out_fd, err_fd, done, data);
+    return 0;
+}
+
+void launch_request_free(proc_request *req)
+{
+    strv_free(req->argv);
+    strv_free(req->env);
+    free(req->cwd);
+    free(req->groups);
+    *req = (proc_request){0};
 }

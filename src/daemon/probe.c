@@ -14,8 +14,9 @@
 #include <sys/stat.h>
 
 #include "base/signame.h"
-#include "daemon/children.h"
+#include "base/strv.h"
 #include "daemon/http_check.h"
+#include "daemon/process/process.h"
 
 extern char **environ;
 
@@ -42,7 +43,7 @@ struct probe {
     int n_addrs, next_addr;
     int last_error;
     /* command */
-    pid_t pid;
+    proc *proc;
     /* http */
     http_check *http;
 };
@@ -66,10 +67,9 @@ static void probe_wind_down(probe *p)
     if (!uv_is_closing((uv_handle_t *)&p->timer)) uv_close((uv_handle_t *)&p->timer, handle_closed);
     if (p->tcp_open && !uv_is_closing((uv_handle_t *)&p->tcp))
         uv_close((uv_handle_t *)&p->tcp, handle_closed);
-    if (p->pid > 0) {
-        process_group_signal(p->pid, SIGKILL);
-        children_forget(p->pid);
-        p->pid = 0;
+    if (p->proc) {
+        proc_release(p->proc); /* kills what still runs of it */
+        p->proc = NULL;
     }
     if (p->http) http_check_cancel(p->http), p->http = NULL;
     /* A name lookup in flight answers later: it holds a busy count. */
@@ -202,11 +202,11 @@ static void tcp_begin(probe *p)
 
 /* ---- command ------------------------------------------------------------ */
 
-static void command_exited(void *data, pid_t pid, int exit_code, int term_signal)
+static void command_exited(void *data, proc *child, int exit_code, int term_signal)
 {
     probe *p = data;
-    (void)pid;
-    p->pid = 0;
+    proc_release(child);
+    p->proc = NULL;
     int expected = p->spec->command.expected_exit_code;
     if (term_signal)
         finish(p, false, "%s killed by %s", p->spec->command.argv[0], signal_name(term_signal));
@@ -217,24 +217,36 @@ static void command_exited(void *data, pid_t pid, int exit_code, int term_signal
                expected);
 }
 
+static void command_started(void *data, proc *child, pid_t pid, int rc, const char *err)
+{
+    probe *p = data;
+    (void)pid;
+    if (rc == 0) return;
+    proc_release(child);
+    p->proc = NULL;
+    finish(p, false, "%s", err);
+}
+
 static void command_begin(probe *p)
 {
-    spawn_request req = {
-        .argv = p->spec->command.argv,
-        .env = environ,
+    static unsigned long checks; /* names each command's cgroup */
+    char unit[48];
+    snprintf(unit, sizeof(unit), "check-%lu", ++checks);
+    proc_request req = {
+        .argv = strv_copy(p->spec->command.argv),
+        .env = strv_copy(environ),
         .uid = (uid_t)-1,
         .gid = (gid_t)-1,
         .stdout_fd = -1,
         .stderr_fd = -1,
     };
-    char err[256];
-    pid_t pid = 0;
-    if (child_spawn(&req, &pid, err, sizeof(err)) < 0) {
-        finish(p, false, "%s", err);
+    if (!req.argv || !req.env || !(p->proc = proc_new(unit, command_started, command_exited, p))) {
+        strv_free(req.argv);
+        strv_free(req.env);
+        finish(p, false, "out of memory");
         return;
     }
-    p->pid = pid;
-    children_watch(pid, command_exited, p);
+    proc_spawn(p->proc, &req);
 }
 
 /* ---- file and http ------------------------------------------------------ */

@@ -35,7 +35,8 @@ struct job_rt {
     const action_spec *spec;
     job_phase phase;
     int attempt;
-    pid_t pid;
+    pid_t pid;          /* its main process, while it runs */
+    struct proc *proc;  /* its processes, from launch until the main one ended */
     double created_at, started_at, ended_at;
     bool has_exit_code;
     int exit_code, term_signal;
@@ -108,6 +109,8 @@ void job_launch(job_rt *j);
  * seconds (old itself is left to end as it does). */
 job_rt *job_replace(job_rt *old, double delay);
 void job_stop(job_rt *j, bool kill_now);
+/* sig to its main process's group: 0, or -ESRCH when none runs. */
+int job_signal(job_rt *j, int sig);
 /* Ends a job as failed with reason, whatever its phase: stopped if it
  * runs, and not restarted (the restart policy is for what ends by itself). */
 void job_fail(job_rt *j, const char *reason);

@@ -11,7 +11,6 @@
 
 #include "base/clock.h"
 #include "base/signame.h"
-#include "daemon/children.h"
 #include "daemon/supervisor_internal.h"
 #include "model/deps.h"
 
@@ -32,7 +31,7 @@ int supervisor_service_kill(supervisor *sv, const char *name, int sig, char *err
     int signalled = 0;
     for (size_t i = 0; s->run && i < s->run->n_jobs; i++) {
         job_rt *j = s->run->jobs[i];
-        if (j->pid && process_group_signal(j->pid, sig) == 0) signalled++;
+        if (job_signal(j, sig) == 0) signalled++;
     }
     if (!signalled) {
         snprintf(err, errlen, "%s has no running process to signal", name);

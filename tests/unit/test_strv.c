@@ -65,6 +65,34 @@ static void test_strmap_thousands_of_names(void **state)
     for (int i = 0; i < N; i++) free(names[i]);
 }
 
+/* Removal in every order keeps every other name findable (entries after a
+ * hole move back, so a probe never stops early). */
+static void test_strmap_remove_keeps_the_rest(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    char *names[N];
+    strmap m = {0};
+    for (uintptr_t i = 0; i < N; i++) {
+        assert_true(asprintf(&names[i], "job-%lu", (unsigned long)i) > 0);
+        assert_int_equal(strmap_put(&m, names[i], (void *)(i + 1), NULL), 0);
+    }
+    for (uintptr_t i = 0; i < N; i += 3) assert_ptr_equal(strmap_remove(&m, names[i]), (void *)(i + 1));
+    assert_null(strmap_remove(&m, names[0]));
+    assert_null(strmap_remove(&m, "job-none"));
+    assert_int_equal(m.len, N - (N + 2) / 3);
+    for (uintptr_t i = 0; i < N; i++)
+        assert_ptr_equal(strmap_get(&m, names[i]), i % 3 == 0 ? NULL : (void *)(i + 1));
+    for (uintptr_t i = N; i-- > 0;)
+        if (i % 3) assert_ptr_equal(strmap_remove(&m, names[i]), (void *)(i + 1));
+    assert_int_equal(m.len, 0);
+    for (uintptr_t i = 0; i < N; i++) assert_null(strmap_get(&m, names[i]));
+    assert_int_equal(strmap_put(&m, names[5], (void *)5, NULL), 0);
+    assert_ptr_equal(strmap_get(&m, names[5]), (void *)5);
+    strmap_free(&m);
+    for (int i = 0; i < N; i++) free(names[i]);
+}
+
 static void test_buf_printf_grows(void **state)
 {
     (void)state;
@@ -83,6 +111,7 @@ int main(void)
         cmocka_unit_test(test_strv_push_copy_equal),
         cmocka_unit_test(test_strv_copy_of_null_is_empty_list),
         cmocka_unit_test(test_strmap_thousands_of_names),
+        cmocka_unit_test(test_strmap_remove_keeps_the_rest),
         cmocka_unit_test(test_buf_printf_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,24 +1,26 @@
-/* spawner.c — worker threads for posix_spawn (see spawner.h). The queue
+/* spawner.c — worker threads for spawn_process (see spawner.h). The queue
  * and the list of results are the only shared state, each under the one
  * mutex; a uv_async wakes the loop when results are ready. */
-#include "daemon/spawner.h"
+#include "daemon/process/spawner.h"
 
 #include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/strv.h"
+#include "daemon/process/containment.h"
+#include "daemon/process/reaper.h"
+#include "daemon/process/spawn.h"
 
 #define MAX_WORKERS 4
 
 typedef struct spawn_task {
-    spawn_request req;
-    char **argv, **env;
-    char *cwd;
-    gid_t *groups;
+    proc_request req;
+    char unit[64];
     spawn_done_fn done;
     void *data;
     pid_t pid;
@@ -41,23 +43,42 @@ static struct {
 
 static void task_free(spawn_task *t)
 {
-    strv_free(t->argv);
-    strv_free(t->env);
-    free(t->cwd);
-    free(t->groups);
+    strv_free(t->req.argv);
+    strv_free(t->req.env);
+    free(t->req.cwd);
+    free(t->req.groups);
     free(t);
 }
 
+/* On a worker thread: the cgroup, then the process in it. */
 static void task_run(spawn_task *t)
 {
-    t->rc = child_spawn(&t->req, &t->pid, t->err, sizeof(t->err));
+    int cgroup_fd = containment_enter(t->unit, t->err, sizeof(t->err));
+    if (cgroup_fd < -1) {
+        t->rc = cgroup_fd;
+        return;
+    }
+    spawn_plan plan = {
+        .argv = t->req.argv,
+        .env = t->req.env,
+        .cwd = t->req.cwd,
+        .uid = t->req.uid,
+        .gid = t->req.gid,
+        .groups = t->req.groups,
+        .n_groups = t->req.n_groups,
+        .stdout_fd = t->req.stdout_fd,
+        .stderr_fd = t->req.stderr_fd,
+        .cgroup_procs_fd = cgroup_fd,
+    };
+    t->rc = spawn_process(&plan, &t->pid, t->err, sizeof(t->err));
+    if (cgroup_fd >= 0) close(cgroup_fd);
 }
 
 static void task_finish(spawn_task *t)
 {
     /* The callback watches the pid first; only then may early exits go. */
     t->done(t->data, t->pid, t->rc, t->err);
-    children_spawn_done();
+    reaper_spawn_done();
     task_free(t);
 }
 
@@ -151,30 +172,22 @@ void spawner_close(void)
     sp.ready = false;
 }
 
-void spawner_submit(char **argv, char **env, char *cwd, uid_t uid, gid_t gid, gid_t *groups,
-                    size_t n_groups, int stdout_fd, int stderr_fd, spawn_done_fn done, void *data)
+void spawner_submit(proc_request *req, const char *unit, spawn_done_fn done, void *data)
 {
     spawn_task *t = calloc(1, sizeof(*t));
     if (!t) {
-        strv_free(argv);
-        strv_free(env);
-        free(cwd);
-        free(groups);
+        strv_free(req->argv);
+        strv_free(req->env);
+        free(req->cwd);
+        free(req->groups);
         done(data, 0, -12 /* ENOMEM */, "out of memory");
         return;
     }
-    *t = (spawn_task){
-        .argv = argv, .env = env, .cwd = cwd, .groups = groups, .done = done, .data = data};
-    t->req = (spawn_request){.argv = argv,
-                             .env = env,
-                             .cwd = cwd,
-                             .uid = uid,
-                             .gid = gid,
-                             .groups = groups,
-                             .n_groups = n_groups,
-                             .stdout_fd = stdout_fd,
-                             .stderr_fd = stderr_fd};
-    children_spawn_begin();
+    t->req = *req;
+    snprintf(t->unit, sizeof(t->unit), "%s", unit);
+    t->done = done;
+    t->data = data;
+    reaper_spawn_begin();
     if (!sp.n_workers) {
         task_run(t);
         task_finish(t);

@@ -1,0 +1,252 @@
+/* containment.c — a cgroup v2 per proc, or process groups and strays
+ * (see containment.h).
+ *
+ * tend's groups live under its own cgroup, in tend-<hash of TEND_HOME>,
+ * so that daemons on different homes never touch each other's, and a
+ * daemon started again on the same home finds the groups of the one
+ * before. The cgroup v2 hierarchy is wherever /proc/self/mountinfo says
+ * (/sys/fs/cgroup on a pure v2 machine, /sys/fs/cgroup/unified on a
+ * hybrid one); tend's place in it is the "0::" line of /proc/self/cgroup.
+ * Nothing is enabled in subtree_control: the groups are for membership
+ * and cgroup.kill, not for limits.
+ */
+#include "daemon/process/containment.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/process/reaper.h"
+
+#define PATH_SIZE 4096
+
+static struct {
+    bool cgroups;
+    char base[PATH_SIZE]; /* tend's cgroup folder, when cgroups */
+    char words[PATH_SIZE + 200];
+} ct;
+
+/* base/name into out; false if it does not fit. */
+static bool in_base(char *out, const char *name, const char *file)
+{
+    int n = snprintf(out, PATH_SIZE, "%s/%s%s%s", ct.base, name, file ? "/" : "", file ? file : "");
+    return n > 0 && n < PATH_SIZE;
+}
+
+/* The cgroup2 mount point from /proc/self/mountinfo. */
+static bool find_cgroup2_mount(char *out, size_t size)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f) return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        const char *sep = strstr(line, " - cgroup2 ");
+        char root[1024], point[1024];
+        if (!sep || sscanf(line, "%*s %*s %*s %1023s %1023s", root, point) != 2) continue;
+        if (strcmp(root, "/") != 0) continue; /* a bind of a subtree: not the hierarchy */
+        found = snprintf(out, size, "%s", point) < (int)size;
+    }
+    fclose(f);
+    return found;
+}
+
+/* This process's cgroup v2 path ("/" or "/system.slice/x.service"). */
+static bool own_cgroup(char *out, size_t size)
+{
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    if (!f) return false;
+    char line[2048];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "0::", 3) != 0) continue;
+        line[strcspn(line, "\n")] = 0;
+        found = snprintf(out, size, "%s", line + 3) < (int)size;
+    }
+    fclose(f);
+    return found;
+}
+
+static uint64_t home_hash(const char *state_dir)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *s = state_dir; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Why cgroups cannot be used, or "" when they can (ct.base is set). */
+static const char *try_cgroups(const char *state_dir, char *why, size_t size)
+{
+    char mount[1024], own[1024];
+    if (!find_cgroup2_mount(mount, sizeof(mount))) return "no cgroup v2 hierarchy is mounted";
+    if (!own_cgroup(own, sizeof(own))) return "no cgroup v2 line in /proc/self/cgroup";
+    const char *sep = strcmp(own, "/") == 0 ? "" : own;
+    char procs[PATH_SIZE];
+    int n = snprintf(ct.base, sizeof(ct.base), "%s%s/tend-%012llx", mount, sep,
+                     (unsigned long long)(home_hash(state_dir) & 0xffffffffffffull));
+    int m = snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mount, sep);
+    if (n < 0 || n >= (int)sizeof(ct.base) || m < 0 || m >= (int)sizeof(procs))
+        return "the cgroup path is too long";
+    if (mkdir(ct.base, 0755) < 0 && errno != EEXIST) {
+        n = snprintf(why, size, "cannot create %s: %s", ct.base, strerror(errno));
+        return n > 0 ? why : "cannot create a cgroup";
+    }
+    /* Moving a process needs write access to its current cgroup's
+     * cgroup.procs as well (the daemon's: a delegated subtree has it). */
+    if (access(procs, W_OK) < 0) {
+        n = snprintf(why, size, "cannot move processes out of %s: %s", procs, strerror(errno));
+        rmdir(ct.base);
+        return n > 0 ? why : "cannot move processes";
+    }
+    return "";
+}
+
+void containment_init(const char *state_dir, bool cgroups)
+{
+    char why[PATH_SIZE + 100], home[PATH_SIZE];
+    /* The same home gives the same group, however it was spelt. */
+    if (!realpath(state_dir, home)) snprintf(home, sizeof(home), "%s", state_dir);
+    const char *no = cgroups ? try_cgroups(home, why, sizeof(why)) : "--no-cgroups";
+    ct.cgroups = !no[0];
+    int n = ct.cgroups ? snprintf(ct.words, sizeof(ct.words), "cgroup v2 (%s)", ct.base)
+                       : snprintf(ct.words, sizeof(ct.words),
+                                  "process groups and the subreaper (no cgroup: %.3000s)", no);
+    (void)n; /* words cut short are still words */
+}
+
+bool containment_has_cgroups(void)
+{
+    return ct.cgroups;
+}
+
+const char *containment_describe(void)
+{
+    return ct.words;
+}
+
+int containment_enter(const char *unit, char *err, size_t errlen)
+{
+    if (!ct.cgroups) return -1;
+    char path[PATH_SIZE];
+    if (!in_base(path, unit, NULL)) return -ENAMETOOLONG;
+    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+        int e = errno;
+        if (snprintf(err, errlen, "cannot create cgroup %s: %s", path, strerror(e)) < 0) err[0] = 0;
+        return -e;
+    }
+    if (!in_base(path, unit, "cgroup.procs")) return -ENAMETOOLONG;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (snprintf(err, errlen, "cannot open %s: %s", path, strerror(e)) < 0) err[0] = 0;
+        return -e;
+    }
+    return fd;
+}
+
+/* Without cgroup.kill (Linux before 5.14): each member, until none is left
+ * that a round of kills has not reached. */
+static void kill_members(const char *unit)
+{
+    char path[PATH_SIZE];
+    if (!in_base(path, unit, "cgroup.procs")) return;
+    for (int round = 0; round < 8; round++) {
+        FILE *f = fopen(path, "re");
+        if (!f) return;
+        int pid, n = 0;
+        while (fscanf(f, "%d", &pid) == 1)
+            if (pid > 1 && kill(pid, SIGKILL) == 0) n++;
+        fclose(f);
+        if (!n) return;
+    }
+}
+
+void containment_kill(const char *unit, pid_t pgid)
+{
+    if (pgid > 1) kill(-pgid, SIGKILL);
+    char path[PATH_SIZE];
+    if (!ct.cgroups || !in_base(path, unit, "cgroup.kill")) return;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = write(fd, "1", 1);
+        close(fd);
+        if (n == 1) return;
+    }
+    kill_members(unit);
+}
+
+int containment_remove(const char *unit)
+{
+    char path[PATH_SIZE];
+    if (!ct.cgroups || !in_base(path, unit, NULL)) return 0;
+    if (rmdir(path) == 0 || errno == ENOENT) return 0;
+    return -errno;
+}
+
+char *containment_events_path(const char *unit)
+{
+    char *path = NULL;
+    if (!ct.cgroups || asprintf(&path, "%s/%s/cgroup.events", ct.base, unit) < 0) return NULL;
+    return path;
+}
+
+/* ---- strays -------------------------------------------------------------- */
+
+/* TEND_UNIT from pid's environment, into out ("" when it has none). */
+static void stray_unit(pid_t pid, char *out, size_t size)
+{
+    char path[64], env[32768];
+    out[0] = 0;
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = read(fd, env, sizeof(env) - 1);
+    close(fd);
+    if (n <= 0) return;
+    env[n] = 0;
+    for (char *entry = env; entry < env + n; entry += strlen(entry) + 1)
+        if (strncmp(entry, "TEND_UNIT=", 10) == 0) {
+            snprintf(out, size, "%s", entry + 10);
+            return;
+        }
+}
+
+/* Every child of the daemon is listed under the thread that is its
+ * parent: /proc/self/task/TID/children, for each thread. */
+void containment_kill_strays(bool (*live)(const char *unit), bool all)
+{
+    DIR *tasks = opendir("/proc/self/task");
+    if (!tasks) return;
+    struct dirent *e;
+    while ((e = readdir(tasks))) {
+        if (e->d_name[0] == '.') continue;
+        char path[300];
+        snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f) continue;
+        int pid;
+        while (fscanf(f, "%d", &pid) == 1) {
+            /* Its pid cannot be reused while it is our child, reaped or not. */
+            if (pid <= 1 || reaper_watches(pid)) continue;
+            char unit[64];
+            stray_unit(pid, unit, sizeof(unit));
+            if (!all && (!unit[0] || live(unit))) continue;
+            kill(pid, SIGKILL);
+            if (getpgid(pid) == pid) kill(-pid, SIGKILL);
+        }
+        fclose(f);
+    }
+    closedir(tasks);
+}
+
+void containment_close(void)
+{
+    if (ct.cgroups) rmdir(ct.base);
+}

@@ -1,0 +1,76 @@
+/* process.h — the process layer: every process tree tend runs (a job's,
+ * or a health check command's), from spawn to the last descendant gone.
+ *
+ * A proc is one such tree, named by a unit ("job-12", "check-3"). Its
+ * main process is started in a session of its own; its descendants are
+ * kept together, so that killing the proc reaches every one of them, also
+ * those that double-forked or called setsid:
+ *   - cgroup v2, where the machine lets tend create groups: each proc gets
+ *     <tend's cgroup>/tend-<hash of TEND_HOME>/<unit>, joined by the child
+ *     before it execs (nothing it forks can be outside), killed with
+ *     cgroup.kill, removed once empty;
+ *   - else process groups and the subreaper: descendants that leave their
+ *     group are reparented to the daemon ("strays"), and TEND_UNIT in
+ *     their environment tells whose they were; a stray whose proc ended is
+ *     killed, and every stray when the layer closes.
+ * The caller (jobs.c, probe.c) sees only the main process: started, then
+ * exited; the rest of the tree goes with it.
+ *
+ * Files below: reaper (exits), spawn (one clone+exec), spawner (threads),
+ * containment (cgroups or the fallback), proc (this interface).
+ */
+#ifndef TEND_DAEMON_PROCESS_PROCESS_H
+#define TEND_DAEMON_PROCESS_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <uv.h>
+
+/* The layer's state for the daemon on state_dir; cgroups false forces the
+ * fallback. Returns 0, or -errno when the loop's handles cannot be made. */
+int process_layer_init(uv_loop_t *loop, const char *state_dir, bool cgroups);
+/* What keeps a job's processes together, in words, for the start-up line
+ * and the API: "cgroup v2 (/sys/fs/cgroup/.../tend-ab12)" or "process
+ * groups (why no cgroup)". */
+const char *process_layer_containment(void);
+bool process_layer_uses_cgroups(void);
+/* Kills every stray left and removes tend's cgroup. After the loop ran
+ * out of work (which includes removing each proc's cgroup). */
+void process_layer_close(void);
+
+typedef struct proc proc;
+
+/* What to run. The strings and arrays are taken (freed by the layer). */
+typedef struct {
+    char **argv;   /* argv[0] without '/' is looked up in PATH from env */
+    char **env;    /* the whole environment; TEND_UNIT is added */
+    char *cwd;     /* NULL: the daemon's */
+    uid_t uid;     /* (uid_t)-1: the daemon's user */
+    gid_t gid;
+    gid_t *groups; /* supplementary groups, with uid */
+    size_t n_groups;
+    int stdout_fd, stderr_fd; /* -1: /dev/null; the caller closes its copy */
+} proc_request;
+
+/* rc 0: the main process runs as pid; else -errno and the reason in err. */
+typedef void (*proc_started_fn)(void *data, proc *p, pid_t pid, int rc, const char *err);
+/* The main process ended; the rest of its tree is being killed. */
+typedef void (*proc_exited_fn)(void *data, proc *p, int exit_code, int term_signal);
+
+/* A proc for unit, not started yet; NULL when out of memory. */
+proc *proc_new(const char *unit, proc_started_fn started, proc_exited_fn exited, void *data);
+/* Starts req's program (taking what req owns). It is spawned off the
+ * loop; started comes on the loop, perhaps before this returns, and then
+ * exited once, if it started. */
+void proc_spawn(proc *p, proc_request *req);
+/* sig to the main process's group (its session); 0 or -errno. */
+int proc_signal(proc *p, int sig);
+/* SIGKILL to every process of the tree. */
+void proc_kill(proc *p);
+/* No callback comes any more; a tree still running is killed. The proc
+ * frees itself once its processes and its cgroup are gone. Every proc is
+ * released once, also one that failed to start. */
+void proc_release(proc *p);
+
+#endif

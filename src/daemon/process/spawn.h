@@ -1,0 +1,26 @@
+/* spawn.h — starting one process, blocking until it has exec'd (private
+ * to the process layer; the spawner's threads call it). */
+#ifndef TEND_DAEMON_PROCESS_SPAWN_H
+#define TEND_DAEMON_PROCESS_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct {
+    char *const *argv;
+    char *const *env;
+    const char *cwd; /* NULL: the daemon's */
+    uid_t uid;       /* (uid_t)-1: the daemon's user */
+    gid_t gid;
+    const gid_t *groups;
+    size_t n_groups;
+    int stdout_fd, stderr_fd; /* -1: /dev/null */
+    int cgroup_procs_fd;      /* the cgroup.procs the child joins, or -1 */
+} spawn_plan;
+
+/* Starts plan's program in a new session (its pid is its process group).
+ * Returns 0 and *pid, or -errno with "exec /x: No such file or directory"
+ * style words in err: a failed step is reported here, never as an exit. */
+int spawn_process(const spawn_plan *plan, pid_t *pid, char *err, size_t errlen);
+
+#endif
