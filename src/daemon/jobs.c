@@ -139,10 +139,7 @@ void job_transition(job_rt *j, job_phase to, const char *reason)
         notify_close(j->notify);
         j->notify = NULL;
     }
-    if (j->run)
-        run_job_changed(j->sv, j);
-    else
-        standalone_job_changed(j->sv, j);
+    j->sv->job_changed(j->sv, j);
 }
 
 static void job_timer_fired(uv_timer_t *timer);

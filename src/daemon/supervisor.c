@@ -2,8 +2,9 @@
  * dependencies first, its jobs in depends_on order), keeping it running
  * (restart policy), stopping it, and reporting its actual state.
  *
- * Everything is event-driven: a job's phase change calls run_job_changed,
- * which advances that run and the runs of services waiting on this one.
+ * Everything is event-driven: a job's phase change comes to
+ * supervisor_job_changed (through sv->job_changed), which advances that run
+ * and the runs of services waiting on this one.
  * The work per event is proportional to the service's own jobs and direct
  * dependents, never to the number of services. What health checks and
  * readiness add is in supervisor_health.c.
@@ -41,14 +42,6 @@ static void end_of_iteration(uv_check_t *check)
             sv->retired[keep++] = sv->retired[i];
     }
     sv->n_retired = keep;
-}
-
-void reg_ref_put(reg_ref *ref)
-{
-    if (ref && --ref->refs == 0) {
-        registry_free(ref->r);
-        free(ref);
-    }
 }
 
 svc *svc_find(supervisor *sv, const char *name)
@@ -337,7 +330,7 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
     }
 }
 
-void run_job_changed(supervisor *sv, job_rt *j)
+static void run_job_changed(supervisor *sv, job_rt *j)
 {
     svc *s = j->service;
     run_rt *run = j->run;
@@ -371,10 +364,18 @@ void run_job_changed(supervisor *sv, job_rt *j)
     check_idle(sv);
 }
 
-void standalone_job_changed(supervisor *sv, job_rt *j)
+static void standalone_job_changed(supervisor *sv, job_rt *j)
 {
     if (job_phase_is_terminal(j->phase)) job_release(j);
     check_idle(sv);
+}
+
+void supervisor_job_changed(supervisor *sv, job_rt *j)
+{
+    if (j->run)
+        run_job_changed(sv, j);
+    else
+        standalone_job_changed(sv, j);
 }
 
 static run_rt *run_create(supervisor *sv, svc *s)

@@ -10,6 +10,8 @@
 #ifndef TEND_DAEMON_SUPERVISOR_INTERNAL_H
 #define TEND_DAEMON_SUPERVISOR_INTERNAL_H
 
+#include <stdlib.h>
+
 #include "base/strmap.h"
 #include "daemon/supervisor.h"
 #include "model/graph.h"
@@ -97,6 +99,7 @@ struct supervisor {
     size_t n_buried;
     bool shutting_down; /* nothing starts or restarts any more */
     bool applied;       /* a registry was applied before (not the boot one) */
+    void (*job_changed)(supervisor *sv, job_rt *j); /* supervisor_job_changed */
     void (*on_idle)(void *ctx);
     void *on_idle_ctx;
 };
@@ -116,11 +119,18 @@ int job_signal(job_rt *j, int sig);
 void job_fail(job_rt *j, const char *reason);
 void job_release(job_rt *j);
 
-/* supervisor.c: called by jobs.c whenever a job of a run changed phase. */
-void run_job_changed(supervisor *sv, job_rt *j);
-void standalone_job_changed(supervisor *sv, job_rt *j);
+/* supervisor.c: what the supervisor does whenever a job changed phase.
+ * jobs.c calls it through sv->job_changed: jobs never call up into the
+ * supervisor by name (supervisor -> jobs -> process layer). */
+void supervisor_job_changed(supervisor *sv, job_rt *j);
 
-void reg_ref_put(reg_ref *ref);
+static inline void reg_ref_put(reg_ref *ref)
+{
+    if (ref && --ref->refs == 0) {
+        registry_free(ref->r);
+        free(ref);
+    }
+}
 
 /* supervisor.c, for supervisor_apply.c, supervisor_ops.c and
  * supervisor_health.c */
