@@ -45,7 +45,7 @@ def main(n):
             f.write(f'[services.svc{i}]\ndeployment = {{ mode = "binary", binary = {{ '
                     f'binary_path = "/bin/sleep", args = ["7000{i % 10}"] }} }}\n'
                     f'startup = {{ auto_start = true, restart_delay = 0 }}\n')
-    d = Daemon(home, cfg)
+    d = Daemon(home, cfg, extra_args=os.environ.get('TEND_DAEMON_ARGS', '').split())
     t0 = time.monotonic()
     d.start(timeout=60)
     while True:

@@ -166,6 +166,7 @@ static void test_setsid_descendant_dies_in_a_cgroup(void **state)
 {
     (void)state;
     escapee_dies_with_its_main(true);
+    unsetenv("TEND_CLONE_INTO_CGROUP");
 }
 
 static void test_setsid_descendant_dies_without_cgroups(void **state)
@@ -221,9 +222,8 @@ static void test_a_released_proc_is_killed_with_its_tree(void **state)
     end(&loop);
 }
 
-static void test_each_proc_has_a_cgroup_removed_after_it(void **state)
+static void each_proc_has_a_cgroup_removed_after_it(void)
 {
-    (void)state;
     uv_loop_t loop;
     begin(&loop, true);
     if (!process_layer_uses_cgroups()) {
@@ -257,6 +257,23 @@ static void test_each_proc_has_a_cgroup_removed_after_it(void **state)
     assert_int_equal(stat(folder, &st), -1); /* tend's own, too */
 }
 
+/* Born in its cgroup (clone3 with CLONE_INTO_CGROUP on x86-64). */
+static void test_each_proc_has_a_cgroup_removed_after_it(void **state)
+{
+    (void)state;
+    each_proc_has_a_cgroup_removed_after_it();
+}
+
+/* Moved in by the child before exec: the way elsewhere. */
+static void test_a_child_that_joins_by_writing_is_contained_too(void **state)
+{
+    (void)state;
+    setenv("TEND_CLONE_INTO_CGROUP", "0", 1);
+    each_proc_has_a_cgroup_removed_after_it();
+    escapee_dies_with_its_main(true);
+    unsetenv("TEND_CLONE_INTO_CGROUP");
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(state_dir));
@@ -266,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_a_start_that_fails_says_why),
         cmocka_unit_test(test_a_released_proc_is_killed_with_its_tree),
         cmocka_unit_test(test_each_proc_has_a_cgroup_removed_after_it),
+        cmocka_unit_test(test_a_child_that_joins_by_writing_is_contained_too),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];

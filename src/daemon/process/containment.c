@@ -141,8 +141,7 @@ int containment_enter(const char *unit, char *err, size_t errlen)
         if (snprintf(err, errlen, "cannot create cgroup %s: %s", path, strerror(e)) < 0) err[0] = 0;
         return -e;
     }
-    if (!in_base(path, unit, "cgroup.procs")) return -ENAMETOOLONG;
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         if (snprintf(err, errlen, "cannot open %s: %s", path, strerror(e)) < 0) err[0] = 0;

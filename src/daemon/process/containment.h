@@ -14,8 +14,8 @@ void containment_init(const char *state_dir, bool cgroups);
 bool containment_has_cgroups(void);
 const char *containment_describe(void);
 
-/* The cgroup.procs of unit's new cgroup (thread-safe; the spawner's
- * threads call it), for the child to join; -1 in the fallback mode;
+/* An fd of unit's new cgroup folder (thread-safe; the spawner's threads
+ * call it), for the child to be born in; -1 in the fallback mode;
  * -errno with words in err when the cgroup cannot be made. */
 int containment_enter(const char *unit, char *err, size_t errlen);
 /* SIGKILL to every process of unit (whose main process led group pgid,

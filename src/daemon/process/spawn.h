@@ -15,7 +15,7 @@ typedef struct {
     const gid_t *groups;
     size_t n_groups;
     int stdout_fd, stderr_fd; /* -1: /dev/null */
-    int cgroup_procs_fd;      /* the cgroup.procs the child joins, or -1 */
+    int cgroup_fd;            /* the cgroup folder the child joins, or -1 */
 } spawn_plan;
 
 /* Starts plan's program in a new session (its pid is its process group).

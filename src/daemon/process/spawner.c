@@ -68,7 +68,7 @@ static void task_run(spawn_task *t)
         .n_groups = t->req.n_groups,
         .stdout_fd = t->req.stdout_fd,
         .stderr_fd = t->req.stderr_fd,
-        .cgroup_procs_fd = cgroup_fd,
+        .cgroup_fd = cgroup_fd,
     };
     t->rc = spawn_process(&plan, &t->pid, t->err, sizeof(t->err));
     if (cgroup_fd >= 0) close(cgroup_fd);
