@@ -59,7 +59,9 @@ static CURLcode post(const char *socket_path, const char *body, buf *out, long *
     return rc;
 }
 
-/* Starts `tend daemon` detached and waits until it listens (or dies). */
+/* Starts `tend daemon` detached and waits until it listens (or dies);
+ * says so on stderr, with how many running processes it took over from a
+ * daemon before it (one that crashed leaves them running). */
 static bool start_daemon(const tend_paths *paths)
 {
     int ready[2];
@@ -81,12 +83,23 @@ static bool start_daemon(const tend_paths *paths)
     }
     close(ready[1]);
     waitpid(pid, NULL, 0);
-    char byte = 0;
+    char line[32] = "";
+    size_t got = 0;
     ssize_t n;
-    do n = read(ready[0], &byte, 1);
-    while (n < 0 && errno == EINTR);
+    /* "1 ADOPTED\n", written at once by the daemon when it listens. */
+    while (got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
+           ((n = read(ready[0], line + got, sizeof(line) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+        if (n > 0) got += (size_t)n;
     close(ready[0]);
-    return n == 1;
+    line[got] = 0;
+    int adopted = 0;
+    if (got == 0 || sscanf(line, "1 %d", &adopted) < 0 || line[0] != '1') return false;
+    fprintf(stderr, "tend: started a daemon (log: %s/daemon.log)", paths->state_dir);
+    if (adopted > 0)
+        fprintf(stderr, "; it took over %d running process(es) left by the daemon before it",
+                adopted);
+    fputs("\n", stderr);
+    return true;
 }
 
 static void describe_error(json_t *error, call_error *err)

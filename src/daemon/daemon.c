@@ -3,10 +3,10 @@
  * one libuv loop, and stops every job before it exits on SIGTERM, SIGINT or
  * SIGHUP (its terminal went away: services must not be left orphaned).
  *
- * Start-up: paths, the store, the registry (from -c FILE, else the specs
- * the store kept), jobs a previous daemon left behind marked lost, the
- * API socket, the dashboard's loopback port, then the services that are
- * wanted.
+ * Start-up: paths, the lock, the store, the registry (from -c FILE, else
+ * the specs the store kept), the runs and processes a daemon before this
+ * one left (adopted), the API socket, the dashboard's loopback port, then
+ * the services that are wanted and not running yet.
  */
 #include "daemon/daemon.h"
 #include "base/clock.h"
@@ -162,11 +162,14 @@ static int take_daemon_lock(const tend_paths *paths)
     return fd;
 }
 
-/* Tells a waiting client (tend's autostart) that the daemon listens. */
-static void signal_ready(int fd)
+/* Tells a waiting client (tend's autostart) that the daemon listens, and
+ * how many running processes it adopted: "1 ADOPTED\n". */
+static void signal_ready(int fd, int adopted)
 {
     if (fd < 0) return;
-    ssize_t n = write(fd, "1", 1);
+    char line[32];
+    int len = snprintf(line, sizeof(line), "1 %d\n", adopted);
+    ssize_t n = write(fd, line, (size_t)len);
     (void)n;
     close(fd);
 }
@@ -249,13 +252,16 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     }
     fprintf(stderr, "tend daemon: each job's processes kept together by %s\n",
             process_layer_containment());
-    int lost = store_jobs_mark_lost(d.st, wall_now());
-    if (lost > 0) fprintf(stderr, "tend: %d job(s) of the previous daemon marked lost\n", lost);
-
     d.sv = supervisor_new(d.loop, d.st, paths.logs);
     registry *r = from_file ? from_file : stored_registry(d.st);
     supervisor_apply(d.sv, r, NULL);
     supervisor_restore_wanted(d.sv);
+    int ended = 0, adopted = supervisor_adopt(d.sv, &ended);
+    if (adopted > 0 || ended > 0)
+        fprintf(stderr,
+                "tend daemon: took over from the daemon before: %d running process(es) adopted, "
+                "%d job(s) had ended while no daemon ran\n",
+                adopted, ended);
     api_ctx api = {.sv = d.sv, .st = d.st};
     rpc_dispatcher dispatcher;
     api_dispatcher_init(&dispatcher, &api);
@@ -285,7 +291,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     supervisor_start_wanted(d.sv);
     fprintf(stderr, "tend daemon: %zu services (wanted ones started in %.3f s); listening on %s\n",
             supervisor_registry(d.sv)->n_services, wall_now() - t0, paths.socket);
-    signal_ready(ready_fd);
+    signal_ready(ready_fd, adopted > 0 ? adopted : 0);
     uv_run(d.loop, UV_RUN_DEFAULT);
 
     supervisor_free(d.sv);

@@ -39,6 +39,8 @@ static void job_save(job_rt *j)
         .started_at = j->started_at,
         .ended_at = j->ended_at,
         .log_path = j->log_path,
+        .proc_start = j->pid ? j->proc_start : 0,
+        .due_at = j->phase == JOB_PENDING ? j->due_at : 0,
     };
     store_batch(j->sv->st);
     store_job_update(j->sv->st, &row);
@@ -160,13 +162,17 @@ static void job_process_exited(void *data, proc *p, int exit_code, int term_sign
     proc_release(p);
     j->proc = NULL;
     j->pid = 0;
-    j->has_exit_code = term_signal == 0;
-    j->exit_code = exit_code;
+    /* An adopted process that was not our child may leave no status. */
+    bool unknown = exit_code < 0 && term_signal == 0;
+    j->has_exit_code = !unknown && term_signal == 0;
+    j->exit_code = unknown ? 0 : exit_code;
     j->term_signal = term_signal;
     if (j->log) joblog_release(j->log), j->log = NULL;
     char reason[96];
     if (term_signal)
         snprintf(reason, sizeof(reason), "killed by %s", signal_name(term_signal));
+    else if (unknown)
+        snprintf(reason, sizeof(reason), "ended (its exit status is unknown)");
     else
         snprintf(reason, sizeof(reason), "exit code %d", exit_code);
     if (j->phase == JOB_STOPPING) {
@@ -177,7 +183,7 @@ static void job_process_exited(void *data, proc *p, int exit_code, int term_sign
             job_transition(j, JOB_CANCELLED, "stopped");
         return;
     }
-    bool ok = term_signal == 0 && exit_code == 0;
+    bool ok = !unknown && term_signal == 0 && exit_code == 0;
     if (!ok && j->spec->kind == ACTION_ONESHOT && j->attempt < j->spec->retry.max_attempts) {
         double delay = j->spec->retry.delay;
         for (int i = 1; i < j->attempt; i++) delay *= j->spec->retry.backoff;
@@ -195,6 +201,9 @@ job_rt *job_replace(job_rt *old, double delay)
         old->run->jobs[old->slot] = next;
     }
     job_arm(next, TIMER_RETRY, delay);
+    /* When it is due, for a daemon that takes over before then. */
+    next->due_at = wall_now() + (delay > 0 ? delay : 0);
+    job_save(next);
     return next;
 }
 
@@ -211,6 +220,7 @@ static void job_spawned(void *data, proc *p, pid_t pid, int rc, const char *err)
         return;
     }
     j->pid = pid;
+    j->proc_start = proc_start_time(p);
     if (j->phase == JOB_STOPPING) {
         /* Stopped while it was being spawned. */
         proc_kill(p);
@@ -363,4 +373,76 @@ void job_release(job_rt *j)
     if (j->log) joblog_release(j->log);
     notify_close(j->notify);
     uv_close((uv_handle_t *)&j->timer, job_timer_closed);
+}
+
+/* ---- taking over from a daemon before this one ---------------------------- */
+
+job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec *spec,
+                    const store_job *row)
+{
+    int phase = job_phase_from_name(row->phase);
+    job_rt *j = phase < 0 ? NULL : calloc(1, sizeof(*j));
+    if (!j) return NULL;
+    j->id = row->id;
+    j->sv = sv;
+    j->service = service;
+    j->run = run;
+    j->reg = sv->reg;
+    j->reg->refs++;
+    j->spec = spec;
+    j->phase = (job_phase)phase;
+    j->attempt = row->attempt;
+    j->pid = row->pid;
+    j->proc_start = row->proc_start;
+    j->due_at = row->due_at;
+    j->created_at = row->created_at;
+    j->started_at = row->started_at;
+    j->ended_at = row->ended_at;
+    j->has_exit_code = row->has_exit_code;
+    j->exit_code = row->exit_code;
+    j->term_signal = row->term_signal;
+    j->error = row->error ? strdup(row->error) : NULL;
+    j->log_path = row->log_path ? strdup(row->log_path) : NULL;
+    uv_timer_init(sv->loop, &j->timer);
+    j->timer.data = j;
+    if (!job_phase_is_terminal(j->phase)) live_link(j);
+    return j;
+}
+
+bool job_resume(job_rt *j)
+{
+    double now = wall_now();
+    switch (j->phase) {
+    case JOB_PENDING:
+        /* A retry keeps the time it was due; one waiting for its turn
+         * is started by its run, as before. */
+        if (j->due_at > 0) job_arm(j, TIMER_RETRY, j->due_at - now);
+        return true;
+    case JOB_STARTING:
+    case JOB_RUNNING:
+    case JOB_STOPPING: {
+        char unit[48];
+        snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
+        j->proc = proc_adopt(unit, j->pid, j->proc_start, job_process_exited, j);
+        if (!j->proc) {
+            j->pid = 0;
+            bool stopping = j->phase == JOB_STOPPING;
+            free(j->error);
+            j->error = strdup("ended while the daemon was down");
+            job_transition(j, stopping ? JOB_CANCELLED : JOB_FAILED, j->error);
+            return false;
+        }
+        if (j->phase == JOB_STOPPING) {
+            /* It was being stopped: that is finished now. */
+            proc_kill(j->proc);
+        } else {
+            /* Its READY=1 went to a socket that died with the old daemon:
+             * it runs, and that is all that can be known. */
+            job_transition(j, JOB_RUNNING, "adopted");
+            if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout - (now - j->started_at));
+        }
+        return true;
+    }
+    default: return false;
+    }
 }

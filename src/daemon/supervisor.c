@@ -315,11 +315,17 @@ void svc_note_restart(svc *s)
 static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
 {
     restart_policy policy = svc_restart_policy(s);
-    bool never_ran = !j->has_exit_code && !j->term_signal;
+    bool no_status = !j->has_exit_code && !j->term_signal;
     restart_history *h = svc_restart_history(s);
     if (!h) return;
-    restart_decision d = restart_decide(&policy, h, j->started_at, wall_now(),
-                                        never_ran ? -1 : j->exit_code, j->term_signal);
+    /* A process that ran and left no status (it ended while no daemon ran,
+     * or was adopted from one) counts as failed, in the words of its error. */
+    restart_decision d =
+        no_status && j->started_at > 0
+            ? restart_decide_cause(&policy, h, j->started_at, wall_now(),
+                                   j->error ? j->error : "ended (its exit status is unknown)", true)
+            : restart_decide(&policy, h, j->started_at, wall_now(), no_status ? -1 : j->exit_code,
+                             j->term_signal);
     if (d.verdict == RESTART_AFTER) {
         svc_explain(s, "%s: %s", j->spec->name, d.reason);
         svc_note_restart(s);

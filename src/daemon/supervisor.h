@@ -38,6 +38,11 @@ void supervisor_restore_wanted(supervisor *sv);
 
 /* At daemon start: services with auto_start, or wanted "start", start. */
 void supervisor_start_wanted(supervisor *sv);
+/* Takes over the runs and processes a daemon before this one left on the
+ * same TEND_HOME (supervisor_adopt.c): returns how many running processes
+ * were adopted (or -1 if the store could not say), and in *ended how many
+ * jobs had ended while no daemon ran. Before supervisor_start_wanted. */
+int supervisor_adopt(supervisor *sv, int *ended);
 
 typedef struct {
     bool replace_existing_jobs; /* default true */

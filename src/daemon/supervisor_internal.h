@@ -38,6 +38,8 @@ struct job_rt {
     job_phase phase;
     int attempt;
     pid_t pid;          /* its main process, while it runs */
+    uint64_t proc_start; /* and that process's start time (process_start_time) */
+    double due_at;       /* pending a retry: when it is due */
     struct proc *proc;  /* its processes, from launch until the main one ended */
     double created_at, started_at, ended_at;
     bool has_exit_code;
@@ -114,6 +116,13 @@ job_rt *job_replace(job_rt *old, double delay);
 void job_stop(job_rt *j, bool kill_now);
 /* sig to its main process's group: 0, or -ESRCH when none runs. */
 int job_signal(job_rt *j, int sig);
+/* A job_rt for a row a daemon before this one left, in its phase, with no
+ * process yet; job_resume then takes its process over (or records that it
+ * ended while no daemon ran) and re-arms its timers. resume: true if it
+ * lives on. */
+job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec *spec,
+                    const store_job *row);
+bool job_resume(job_rt *j);
 /* Ends a job as failed with reason, whatever its phase: stopped if it
  * runs, and not restarted (the restart policy is for what ends by itself). */
 void job_fail(job_rt *j, const char *reason);

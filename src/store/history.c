@@ -67,8 +67,47 @@ int store_job_update(store *st, const store_job *job)
     bind_nonzero_double(stmt, 8, job->started_at);
     bind_nonzero_double(stmt, 9, job->ended_at);
     bind_text(stmt, 10, job->log_path);
+    bind_nonzero_int64(stmt, 11, (int64_t)job->proc_start);
+    bind_nonzero_double(stmt, 12, job->due_at);
     if (store_step_done(st, stmt) < 0) return -EIO;
     return sqlite3_changes(st->db) ? 0 : -ENOENT;
+}
+
+static const char *column_text(sqlite3_stmt *stmt, int col)
+{
+    return (const char *)sqlite3_column_text(stmt, col);
+}
+
+int store_jobs_left_active(store *st, int (*fn)(void *ctx, const store_job *row), void *ctx)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_JOBS_LEFT_ACTIVE);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        store_job row = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .service_id = column_text(stmt, 1),
+            .action_id = column_text(stmt, 2),
+            .run_id = sqlite3_column_int64(stmt, 3),
+            .phase = column_text(stmt, 4),
+            .attempt = sqlite3_column_int(stmt, 5),
+            .pid = sqlite3_column_int(stmt, 6),
+            .has_exit_code = sqlite3_column_type(stmt, 7) != SQLITE_NULL,
+            .exit_code = sqlite3_column_int(stmt, 7),
+            .term_signal = sqlite3_column_int(stmt, 8),
+            .error = column_text(stmt, 9),
+            .created_at = sqlite3_column_double(stmt, 10),
+            .started_at = sqlite3_column_double(stmt, 11),
+            .ended_at = sqlite3_column_double(stmt, 12),
+            .log_path = column_text(stmt, 13),
+            .proc_start = (uint64_t)sqlite3_column_int64(stmt, 14),
+            .due_at = sqlite3_column_double(stmt, 15),
+            .spec_json = column_text(stmt, 16),
+        };
+        n++;
+        if (fn(ctx, &row) != 0) break;
+    }
+    sqlite3_reset(stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -EIO;
 }
 
 int store_job_delete(store *st, int64_t id)

@@ -73,6 +73,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE INDEX idx_jobs_action_id ON jobs(action_id);"
     "CREATE INDEX idx_jobs_service_id_phase ON jobs(service_id, phase);"
     "CREATE INDEX idx_jobs_run_id ON jobs(run_id);",
+
+    /* 2 -> 3: what a new daemon needs to adopt a job whose process outlived
+     * the old one: the process's start time (clock ticks after boot, from
+     * /proc/PID/stat; with the pid, it names one process and no other) and
+     * when a job waiting to retry is due. */
+    "ALTER TABLE jobs ADD COLUMN proc_start INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN due_at REAL;"
+    "CREATE INDEX idx_jobs_phase ON jobs(phase);",
 };
 
 static int user_version(sqlite3 *db)

@@ -31,13 +31,20 @@ static const char *const sql_text[SQL_COUNT] = {
                        " ?13, ?14)",
     [SQL_JOB_UPDATE] = "UPDATE jobs SET phase = ?2, attempt = ?3, pid = ?4, exit_code = ?5,"
                        " term_signal = ?6, error = ?7, started_at = ?8, ended_at = ?9,"
-                       " log_path = ?10 WHERE id = ?1",
+                       " log_path = ?10, proc_start = ?11, due_at = ?12 WHERE id = ?1",
     [SQL_JOB_DELETE] = "DELETE FROM jobs WHERE id = ?1",
     [SQL_JOBS_DELETE_TERMINATED] = "DELETE FROM jobs WHERE service_id = ?1 AND phase IN"
                                    " ('succeeded', 'failed', 'cancelled', 'lost')",
     [SQL_JOBS_MARK_LOST] = "UPDATE jobs SET phase = 'lost', ended_at = ?1,"
                            " error = 'the daemon stopped while the job was active'"
                            " WHERE phase IN ('pending', 'starting', 'running', 'stopping')",
+    [SQL_JOBS_LEFT_ACTIVE] =
+        "SELECT id, service_id, action_id, run_id, phase, attempt, pid, exit_code, term_signal,"
+        " error, created_at, started_at, ended_at, log_path, proc_start, due_at, spec FROM jobs"
+        " WHERE run_id IN (SELECT run_id FROM jobs WHERE phase IN"
+        "   ('pending', 'starting', 'running', 'stopping') AND run_id IS NOT NULL)"
+        " OR (run_id IS NULL AND phase IN ('pending', 'starting', 'running', 'stopping'))"
+        " ORDER BY run_id, id",
     [SQL_EVENT_ADD] = "INSERT INTO events (at, kind, service, job_id, run_id, data)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 #define JOB_COLUMNS                                                                                \

@@ -19,7 +19,7 @@
 typedef struct store store;
 
 /* The schema version store_open migrates to. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating if needed) and migrates the database. Returns 0 or a
  * negative errno with a message in err. */
@@ -72,6 +72,8 @@ typedef struct {
     double created_at, started_at, ended_at; /* 0: not yet */
     const char *spec_json;                   /* the action as it was when the job was created */
     const char *log_path;
+    uint64_t proc_start; /* its process's start time (/proc/PID/stat), 0: none */
+    double due_at;       /* a retry waiting: when it starts; 0: none */
 } store_job;
 
 /* The one way a job comes to exist. Sets job->id; returns 0 or -errno. */
@@ -79,6 +81,11 @@ int store_job_create(store *st, store_job *job);
 /* Writes phase, attempt, pid, exit, signal, error, times and log path. */
 int store_job_update(store *st, const store_job *job);
 int store_job_delete(store *st, int64_t id);
+/* Every job of a run that has a job still active (pending, starting,
+ * running, stopping), and every active job of no run, as rows ordered by
+ * run and id: what a daemon finds when it starts after one that died.
+ * The strings in a row last until fn returns. */
+int store_jobs_left_active(store *st, int (*fn)(void *ctx, const store_job *row), void *ctx);
 /* Deletes the service's jobs in a terminal phase; returns how many, or -errno. */
 int store_jobs_delete_terminated(store *st, const char *service_id);
 

@@ -263,7 +263,7 @@ static void test_migrates_a_version_1_database(void **state)
     assert_string_equal(query1(t->path, "PRAGMA user_version"), "1");
 
     store *st = open_ok(t->path);
-    assert_int_equal(store_schema_version(st), 2);
+    assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
     json_t *web = store_jobs_list(st, &(store_job_filter){.service_id = "web"});
     assert_int_equal(json_array_size(web), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(web, 0), "action_id")),

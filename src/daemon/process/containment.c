@@ -29,7 +29,8 @@
 
 static struct {
     bool cgroups;
-    char base[PATH_SIZE]; /* tend's cgroup folder, when cgroups */
+    char base[PATH_SIZE];     /* tend's cgroup folder, when cgroups */
+    char relative[PATH_SIZE]; /* the same, as /proc/PID/cgroup says it */
     char words[PATH_SIZE + 200];
 } ct;
 
@@ -92,6 +93,8 @@ static const char *try_cgroups(const char *state_dir, char *why, size_t size)
     int n = snprintf(ct.base, sizeof(ct.base), "%s%s/tend-%012llx", mount, sep,
                      (unsigned long long)(home_hash(state_dir) & 0xffffffffffffull));
     int m = snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mount, sep);
+    int r = snprintf(ct.relative, sizeof(ct.relative), "%s", ct.base + strlen(mount));
+    if (r < 0) return "the cgroup path is too long";
     if (n < 0 || n >= (int)sizeof(ct.base) || m < 0 || m >= (int)sizeof(procs))
         return "the cgroup path is too long";
     if (mkdir(ct.base, 0755) < 0 && errno != EEXIST) {
@@ -187,6 +190,19 @@ int containment_remove(const char *unit)
     if (!ct.cgroups || !in_base(path, unit, NULL)) return 0;
     if (rmdir(path) == 0 || errno == ENOENT) return 0;
     return -errno;
+}
+
+bool containment_holds(const char *unit, pid_t pid)
+{
+    char path[64], line[PATH_SIZE + 16], want[PATH_SIZE + 64];
+    if (!ct.cgroups) return true;
+    snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+    int n = snprintf(want, sizeof(want), "0::%s/%s\n", ct.relative, unit);
+    FILE *f = fopen(path, "re");
+    bool found = false;
+    while (f && n > 0 && !found && fgets(line, sizeof(line), f)) found = strcmp(line, want) == 0;
+    if (f) fclose(f);
+    return found;
 }
 
 char *containment_events_path(const char *unit)

@@ -24,6 +24,8 @@ void containment_kill(const char *unit, pid_t pgid);
 /* Removes unit's cgroup: 0, or -EBUSY while processes are still in it
  * (then wait for containment_events_path to change). */
 int containment_remove(const char *unit);
+/* pid is in unit's cgroup (always true without cgroups). */
+bool containment_holds(const char *unit, pid_t pid);
 /* unit's cgroup.events, or NULL (caller frees). */
 char *containment_events_path(const char *unit);
 

@@ -21,6 +21,7 @@
 #include "daemon/process/containment.h"
 #include "daemon/process/reaper.h"
 #include "daemon/process/spawner.h"
+#include "daemon/process/adopt.h"
 
 struct proc {
     char unit[48];
@@ -34,6 +35,9 @@ struct proc {
     proc_exited_fn exited;
     void *data;
     uv_fs_event_t *events; /* cgroup.events, while removing */
+    struct adopted *adopted; /* a main process a daemon before this one started */
+    bool was_adopted;
+    uint64_t start_time; /* of the main process */
 };
 
 static struct {
@@ -106,13 +110,15 @@ static void kill_strays(void)
 
 static void proc_reaped(void *data, pid_t pid, int exit_code, int term_signal)
 {
+    /* (For an adopted proc, the pidfd said it ended: adopt.c calls this.) */
     proc *p = data;
     p->pid = 0;
     p->reaped = true;
     strmap_remove(&layer.live, p->unit);
     /* Whatever it left behind goes too, so a stop or a crash never leaves
-     * descendants running. */
-    containment_kill(p->unit, pid);
+     * descendants running. (An adopted process was not our child: its pid,
+     * and so its group's, may be another's by now.) */
+    containment_kill(p->unit, p->was_adopted ? 0 : pid);
     if (!containment_has_cgroups()) kill_strays();
     remove_tree(p);
     if (!p->released) {
@@ -131,9 +137,37 @@ static void tell_started(proc *p, pid_t pid, int rc, const char *err)
     p->calling = false;
 }
 
-static void proc_spawned(void *data, pid_t pid, int rc, const char *err)
+static void adopted_ended(void *data, pid_t pid, int exit_code, int term_signal)
 {
     proc *p = data;
+    p->adopted = NULL; /* adopt.c frees its part itself */
+    proc_reaped(p, pid, exit_code, term_signal);
+}
+
+proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_fn exited,
+                 void *data)
+{
+    if (pid <= 1 || !start_time) return NULL;
+    if (containment_has_cgroups() && !containment_holds(unit, pid)) return NULL;
+    proc *p = proc_new(unit, NULL, exited, data);
+    if (!p) return NULL;
+    if (strmap_put(&layer.live, p->unit, p, NULL) < 0 ||
+        !(p->adopted = adopt_watch(layer.loop, pid, start_time, adopted_ended, p))) {
+        strmap_remove(&layer.live, p->unit);
+        free(p);
+        return NULL;
+    }
+    p->pid = pid;
+    p->start_time = start_time;
+    p->reaped = false;
+    p->was_adopted = true;
+    return p;
+}
+
+static void proc_spawned(void *data, pid_t pid, uint64_t start_time, int rc, const char *err)
+{
+    proc *p = data;
+    p->start_time = start_time;
     p->spawning = false;
     if (rc < 0) {
         p->reaped = true;
@@ -184,21 +218,34 @@ void proc_spawn(proc *p, proc_request *req)
     *req = (proc_request){0};
 }
 
+uint64_t proc_start_time(const proc *p)
+{
+    return p ? p->start_time : 0;
+}
+
 int proc_signal(proc *p, int sig)
 {
     if (!p || p->pid <= 1) return -ESRCH;
+    if (p->adopted) return adopt_signal_group(p->adopted, sig);
     if (kill(-p->pid, sig) < 0 && errno != ESRCH) return -errno;
     return 0;
 }
 
 void proc_kill(proc *p)
 {
-    if (p && p->pid > 1) containment_kill(p->unit, p->pid);
+    if (!p || p->pid <= 1) return;
+    if (p->adopted) {
+        containment_kill(p->unit, 0);
+        adopt_signal_group(p->adopted, SIGKILL);
+        return;
+    }
+    containment_kill(p->unit, p->pid);
 }
 
 void proc_release(proc *p)
 {
     if (!p) return;
+    /* An adopted tree being killed: its pidfd still says when it ended. */
     p->released = true;
     proc_kill(p);
     maybe_free(p);

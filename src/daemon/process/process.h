@@ -16,14 +16,19 @@
  * The caller (jobs.c, probe.c) sees only the main process: started, then
  * exited; the rest of the tree goes with it.
  *
+ * A daemon started after one that died takes over the procs it left:
+ * proc_adopt, by pid and start time, watched through a pidfd.
+ *
  * Files below: reaper (exits), spawn (one clone+exec), spawner (threads),
- * containment (cgroups or the fallback), proc (this interface).
+ * containment (cgroups or the fallback), adopt (a pidfd per adopted
+ * process), proc (this interface).
  */
 #ifndef TEND_DAEMON_PROCESS_PROCESS_H
 #define TEND_DAEMON_PROCESS_PROCESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -64,6 +69,19 @@ proc *proc_new(const char *unit, proc_started_fn started, proc_exited_fn exited,
  * loop; started comes on the loop, perhaps before this returns, and then
  * exited once, if it started. */
 void proc_spawn(proc *p, proc_request *req);
+/* The start time of pid: clock ticks after boot (/proc/PID/stat), which
+ * with the pid names one process and no other; 0 if there is none. */
+uint64_t process_start_time(pid_t pid);
+/* Takes over unit's main process, started by a daemon before this one:
+ * pid, if it is still the process that started at start_time (and, with
+ * cgroups, in unit's cgroup). Its end comes to exited, on the loop, with
+ * the exit status where the kernel keeps it for a process that is not our
+ * child (PIDFD_INFO_EXIT, Linux 6.15+): else exit_code is -1 and
+ * term_signal 0. NULL if it is not there any more. */
+proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_fn exited,
+                 void *data);
+/* The main process's start time (for the store), 0 before it started. */
+uint64_t proc_start_time(const proc *p);
 /* sig to the main process's group (its session); 0 or -errno. */
 int proc_signal(proc *p, int sig);
 /* SIGKILL to every process of the tree. */

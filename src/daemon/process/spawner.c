@@ -24,6 +24,7 @@ typedef struct spawn_task {
     spawn_done_fn done;
     void *data;
     pid_t pid;
+    uint64_t start_time;
     int rc;
     char err[256];
     struct spawn_task *next;
@@ -72,12 +73,14 @@ static void task_run(spawn_task *t)
     };
     t->rc = spawn_process(&plan, &t->pid, t->err, sizeof(t->err));
     if (cgroup_fd >= 0) close(cgroup_fd);
+    /* What names this process for a daemon that adopts it one day. */
+    if (t->rc == 0) t->start_time = process_start_time(t->pid);
 }
 
 static void task_finish(spawn_task *t)
 {
     /* The callback watches the pid first; only then may early exits go. */
-    t->done(t->data, t->pid, t->rc, t->err);
+    t->done(t->data, t->pid, t->start_time, t->rc, t->err);
     reaper_spawn_done();
     task_free(t);
 }
@@ -180,7 +183,7 @@ void spawner_submit(proc_request *req, const char *unit, spawn_done_fn done, voi
         strv_free(req->env);
         free(req->cwd);
         free(req->groups);
-        done(data, 0, -12 /* ENOMEM */, "out of memory");
+        done(data, 0, 0, -12 /* ENOMEM */, "out of memory");
         return;
     }
     t->req = *req;

@@ -11,12 +11,14 @@
 #ifndef TEND_DAEMON_PROCESS_SPAWNER_H
 #define TEND_DAEMON_PROCESS_SPAWNER_H
 
+#include <stdint.h>
 #include <uv.h>
 
 #include "daemon/process/process.h"
 
-/* rc 0: pid runs; else -errno with the reason in err. On the loop thread. */
-typedef void (*spawn_done_fn)(void *data, pid_t pid, int rc, const char *err);
+/* rc 0: pid runs, started at start_time (process_start_time); else -errno
+ * with the reason in err. On the loop thread. */
+typedef void (*spawn_done_fn)(void *data, pid_t pid, uint64_t start_time, int rc, const char *err);
 
 int spawner_init(uv_loop_t *loop);
 /* Waits for the workers; requests not yet carried out are not called back. */
