@@ -1,0 +1,202 @@
+"""Adoption: `kill -9` of the daemon loses no process and doubles none. The
+next daemon on the same TEND_HOME (started by hand or by a client's
+autostart) takes over every job whose process still runs: same job and run
+ids, same pid, its uptime kept; a job whose process ended while no daemon
+ran is recorded so and restarted as its policy says; a retry waiting in
+backoff keeps its due time. Processes are found by markers the test alone
+uses (`sleep 2000.<random>`), killed by the pids the daemon reported."""
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from daemon import Daemon, TEND_BIN, tend_env
+
+SLEEPERS = 48
+
+
+def alive(pid):
+    try:
+        state = Path(f'/proc/{pid}/stat').read_text().rsplit(') ', 1)[1][0]
+    except OSError:
+        return False
+    return state != 'Z'
+
+
+def with_marker(mark):
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f'/proc/{entry}/cmdline').read_bytes().split(b'\0')
+        except OSError:
+            continue
+        if len(argv) >= 2 and argv[0].endswith(b'sleep') and argv[1] == mark.encode() and alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def marks():
+    """Markers of this test; whatever still carries one at the end is killed."""
+    made = []
+
+    def make():
+        mark = f'2000.{random.randrange(10**8, 10**9)}'
+        made.append(mark)
+        return mark
+    yield make
+    for mark in made:
+        for pid in with_marker(mark):
+            os.kill(pid, signal.SIGKILL)
+
+
+def crash(d):
+    """kill -9 of the daemon, by its pid; what it started stays."""
+    os.kill(d.proc.pid, signal.SIGKILL)
+    d.proc.wait()
+
+
+def registry(marks, home):
+    sleepers = {f's{i:02d}': marks() for i in range(SLEEPERS)}
+    text = ''.join(f'''
+[services.{name}]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
+startup = {{ auto_start = true }}
+''' for name, mark in sleepers.items())
+    # Crashes at once, waits 3 s between tries: in backoff when the daemon dies.
+    text += '''
+[services.flaky]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sh", args = ["-c", "exit 3"] } }
+startup = { auto_start = true, restart = "always", restart_delay = 3, restart_delay_max = 3, max_restarts = 50, restart_window = 600 }
+'''
+    return sleepers, text
+
+
+def test_a_crashed_daemon_is_taken_over_with_nothing_lost_or_doubled(home, marks):
+    sleepers, text = registry(marks, home)
+    cfg = home / 'services.toml'
+    cfg.write_text(text)
+    d = Daemon(home, cfg).start()
+    for name in sleepers:
+        d.wait_state(name, 'running')
+    d.wait_for(lambda: len(d.call('job.list', {'service_id': 'flaky'})) >= 2, what='flaky in backoff')
+    before = {name: d.call('service.status', {'name': name}) for name in sleepers}
+    jobs_before = {j['id']: j for j in d.call('job.list')}
+    runs_before = {r['id'] for r in d.call('run.list')}
+    flaky_pending = [j for j in d.call('job.list', {'service_id': 'flaky'}) if j['phase'] == 'pending']
+    assert len(flaky_pending) == 1
+
+    crash(d)
+    # One service's process dies while no daemon runs.
+    victim = 's07'
+    os.kill(before[victim]['pid'], signal.SIGKILL)
+    d.wait_for(lambda: not alive(before[victim]['pid']), what='the victim gone')
+
+    again = Daemon(home).start()  # no -c: the stored registry, as systemd would
+    try:
+        out = again.output()
+        assert f'{SLEEPERS - 1} running process(es) adopted, 1 job(s) had ended while no daemon ran' in out, out
+        for name, mark in sleepers.items():
+            status = again.call('service.status', {'name': name})
+            assert len(with_marker(mark)) == 1, (name, with_marker(mark))  # never twice
+            if name == victim:
+                continue
+            assert status['state'] == 'running', status
+            assert status['pid'] == before[name]['pid']
+            assert status['jobs'][0]['id'] == before[name]['jobs'][0]['id']
+            assert status['run_id'] == before[name]['run_id']
+            assert status['uptime'] >= before[name]['uptime']  # it kept its start
+        # Same jobs, same runs: ids continue, history intact.
+        jobs_after = {j['id']: j for j in again.call('job.list')}
+        for job_id, job in jobs_before.items():
+            assert job_id in jobs_after
+            if job['phase'] == 'running' and job['service_id'] != victim:
+                assert jobs_after[job_id]['phase'] == 'running'
+                assert jobs_after[job_id]['pid'] == job['pid']
+                assert jobs_after[job_id]['run_id'] == job['run_id']
+        assert runs_before <= {r['id'] for r in again.call('run.list')}
+        # The victim: recorded, restarted by its policy, explained.
+        again.wait_state(victim, 'running')
+        assert again.call('service.status', {'name': victim})['pid'] != before[victim]['pid']
+        assert 'ended while the daemon was down' in again.tend('why', victim).stdout
+        dead = again.call('job.get', {'id': before[victim]['jobs'][0]['id']})
+        assert dead['phase'] == 'failed' and dead['error'] == 'ended while the daemon was down', dead
+        # The backoff goes on from where it was: the same pending job runs.
+        again.wait_for(lambda: any(j['id'] == flaky_pending[0]['id'] and j['phase'] == 'failed'
+                                   for j in again.call('job.list', {'service_id': 'flaky'})),
+                       timeout=10, what='the retry that was pending ran')
+    finally:
+        assert again.stop() == 0, again.output()
+    for name, mark in sleepers.items():
+        assert not with_marker(mark), name  # SIGTERM of the new daemon stops the adopted ones too
+
+
+def test_a_client_after_a_crash_autostarts_a_daemon_that_adopts(home, marks):
+    mark = marks()
+    cfg = home / 'services.toml'
+    cfg.write_text(f'''
+[services.web]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
+startup = {{ auto_start = true }}
+''')
+    d = Daemon(home, cfg).start()
+    d.wait_state('web', 'running')
+    pid = d.call('service.status', {'name': 'web'})['pid']
+    crash(d)
+    client = subprocess.run([TEND_BIN, 'services', 'status', 'web'], capture_output=True, text=True,
+                            env=tend_env(home), timeout=30)
+    try:
+        assert client.returncode == 0, client.stderr
+        assert 'tend: started a daemon' in client.stderr
+        assert 'it took over 1 running process(es) left by the daemon before it' in client.stderr
+        assert f'PID: {pid}' in client.stdout
+        assert with_marker(mark) == [pid]
+    finally:
+        daemon_pid = int((home / 'daemon.lock').read_text())
+        os.kill(daemon_pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while alive(daemon_pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert not alive(daemon_pid) and not with_marker(mark)
+
+
+@pytest.mark.parametrize('args', [[], ['--no-cgroups']], ids=['cgroup', 'fallback'])
+def test_a_reused_pid_is_never_taken_for_a_job(home, marks, args):
+    # The job's row names a process that is gone; another process holds the
+    # pid now (this test's own sleep): the new daemon must not adopt it, by
+    # its start time (and its cgroup, where there is one).
+    mark = marks()
+    cfg = home / 'services.toml'
+    cfg.write_text(f'''
+[services.web]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
+startup = {{ auto_start = true }}
+''')
+    d = Daemon(home, cfg, extra_args=args).start()
+    d.wait_state('web', 'running')
+    old = d.call('service.status', {'name': 'web'})['pid']
+    crash(d)
+    os.kill(old, signal.SIGKILL)
+    d.wait_for(lambda: not alive(old), what='the old process gone')
+    stranger = subprocess.Popen(['sleep', marks()])
+    db = sqlite3.connect(home / 'tend.db')
+    db.execute('UPDATE jobs SET pid = ? WHERE service_id = ? AND phase = ?', (stranger.pid, 'web', 'running'))
+    db.commit()
+    db.close()
+    again = Daemon(home, extra_args=args).start()
+    try:
+        again.wait_state('web', 'running')
+        assert again.call('service.status', {'name': 'web'})['pid'] not in (old, stranger.pid)
+        assert stranger.poll() is None, 'the stranger was taken for the job and stopped'
+    finally:
+        assert again.stop() == 0
+        assert stranger.poll() is None
+        stranger.kill()
+        stranger.wait()
