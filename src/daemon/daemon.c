@@ -31,6 +31,7 @@
 #include "base/paths.h"
 #include "daemon/http_check.h"
 #include "daemon/loop_lag.h"
+#include "daemon/notify.h"
 #include "daemon/process/process.h"
 #include "daemon/supervisor.h"
 
@@ -58,9 +59,13 @@ typedef struct {
     httpd *http;
     sse_hub *events;
     dashboard *web;
-    uv_signal_t sigterm, sigint, sighup;
+    uv_signal_t sigterm, sigint, sighup, sigusr2;
     bool stopping;
+    const tend_paths *paths;
 } daemon_state;
+
+/* The one daemon of this process (for keeper_lost). */
+static daemon_state *the_daemon;
 
 static int collect_spec(void *ctx, const char *name, const char *spec_json, const char *wanted)
 {
@@ -104,6 +109,7 @@ static void all_stopped(void *ctx)
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sighup, NULL);
+    uv_close((uv_handle_t *)&d->sigusr2, NULL);
 }
 
 static void on_stop_signal(uv_signal_t *handle, int signum)
@@ -128,6 +134,48 @@ static void raise_fd_limit(void)
     }
 }
 
+static void on_alarm(int sig)
+{
+    (void)sig; /* only to end a wait for the lock */
+}
+
+/* flock(fd) within seconds; 0, or -1. */
+static int wait_for_lock(int fd, unsigned seconds)
+{
+    struct sigaction sa = {.sa_handler = on_alarm}, old;
+    sigaction(SIGALRM, &sa, &old);
+    alarm(seconds);
+    int rc = flock(fd, LOCK_EX);
+    alarm(0);
+    sigaction(SIGALRM, &old, NULL);
+    return rc;
+}
+
+/* The lock is held by the main process of a daemon whose keeper died
+ * ("PID main" in the file): it is asked to hand over, and its lock
+ * waited for (10 s at most). 0 once the lock is ours, else -1 (errno
+ * EWOULDBLOCK: a daemon that is whole holds it). */
+static int take_over_main(int fd)
+{
+    char owner[48] = "";
+    int pid = 0;
+    ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
+    owner[n > 0 ? n : 0] = 0;
+    if (sscanf(owner, "%d main", &pid) != 1 || !strstr(owner, " main") || pid <= 1 ||
+        kill(pid, SIGUSR2) < 0) {
+        errno = EWOULDBLOCK;
+        return -1;
+    }
+    if (wait_for_lock(fd, 10) < 0) {
+        errno = EWOULDBLOCK;
+        return -1;
+    }
+    fprintf(stderr, "tend daemon: took over from the main process (pid %d) of a daemon whose "
+                    "keeper had died\n",
+            pid);
+    return 0;
+}
+
 /* One daemon per TEND_HOME: an flock on state_dir/daemon.lock, held for
  * the daemon's life (a lock, not a pid file: it goes when the process
  * does, however it ends). The file says whose it is, for the message. */
@@ -140,7 +188,7 @@ static int take_daemon_lock(const tend_paths *paths)
         fprintf(stderr, "tend daemon: cannot open %s: %s\n", path, strerror(errno));
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0 && take_over_main(fd) < 0) {
         int e = errno;
         ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
         owner[n > 0 ? n : 0] = 0;
@@ -199,7 +247,76 @@ static void start_dashboard(daemon_state *d, const char *http, const tend_paths 
                 dashboard_address(d->web));
 }
 
-static int run_daemon(const char *config, int ready_fd, const char *http, bool cgroups)
+/* Leaves without stopping a job, for the daemon that takes over (it
+ * adopts them): what the store has yet to write is written first. */
+static void hand_over(void)
+{
+    fprintf(stderr, "tend daemon: handing over to the new daemon on %s; every job keeps running\n",
+            the_daemon->paths->state_dir);
+    store_flush(the_daemon->st);
+    _exit(0);
+}
+
+/* The keeper went away (killed): this process goes on alone and takes the
+ * lock, so that one daemon runs on this home; a new `tend daemon` that
+ * finds it there asks it to hand over (SIGUSR2). If a new daemon has the
+ * lock already, this one hands over at once. */
+static void keeper_lost(void)
+{
+    char path[4096], line[48];
+    snprintf(path, sizeof(path), "%s/daemon.lock", the_daemon->paths->state_dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* The keeper's lock goes with the last of its descriptors, a moment
+     * after its socket: a short wait, then whoever has it is the daemon. */
+    if (fd < 0 || wait_for_lock(fd, 2) < 0) hand_over();
+    int n = snprintf(line, sizeof(line), "%d main\n", (int)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) < 0) {
+        /* The lock holds without the words. */
+    }
+    fprintf(stderr, "tend daemon: the keeper process is gone; the main process (pid %d) goes on "
+                    "alone, until a new `tend daemon` takes over\n",
+            (int)getpid());
+}
+
+static void on_hand_over(uv_signal_t *handle, int signum)
+{
+    (void)handle, (void)signum;
+    if (!process_layer_has_keeper()) hand_over();
+}
+
+/* This process holds the lock: it becomes the keeper (tend-keeper, next
+ * to this binary), which runs the main process as `tend daemon --main-fd
+ * FD ARGS`. Returns only if that cannot be done: then this process is
+ * the main process itself, with no keeper. */
+static void become_keeper(int lock_fd, int ready_fd, int argc, char **argv)
+{
+    char self[4096], keeper[4200], lock_arg[16], ready_arg[16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) return;
+    self[n] = 0;
+    const char *slash = strrchr(self, '/');
+    snprintf(keeper, sizeof(keeper), "%.*s/tend-keeper", (int)(slash - self), self);
+    snprintf(lock_arg, sizeof(lock_arg), "%d", lock_fd);
+    snprintf(ready_arg, sizeof(ready_arg), "%d", ready_fd);
+    char **args = calloc((size_t)argc + 4, sizeof(*args));
+    if (!args) return;
+    int k = 0;
+    args[k++] = keeper;
+    args[k++] = lock_arg;
+    args[k++] = ready_arg;
+    args[k++] = self;
+    for (int i = 1; i < argc; i++) args[k++] = argv[i]; /* after "daemon" */
+    fcntl(lock_fd, F_SETFD, 0);
+    execv(keeper, args);
+    fprintf(stderr, "tend daemon: cannot run %s (%s); running without a keeper: a crash of this "
+                    "process would cost its jobs' output pipes\n",
+            keeper, strerror(errno));
+    fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
+    free(args);
+}
+
+static int run_daemon(const char *config, int ready_fd, const char *http, bool cgroups, int main_fd,
+                      int argc, char **argv)
 {
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return 1;
@@ -209,10 +326,16 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         tend_paths_free(&paths);
         return 1;
     }
-    int lock_fd = take_daemon_lock(&paths);
-    if (lock_fd < 0) {
-        tend_paths_free(&paths);
-        return 1;
+    /* The main process under a keeper: the keeper holds the lock. */
+    int lock_fd = -1, keeper_sock = main_fd;
+    if (main_fd >= 0) fcntl(main_fd, F_SETFD, FD_CLOEXEC);
+    if (main_fd < 0) {
+        lock_fd = take_daemon_lock(&paths);
+        if (lock_fd < 0) {
+            tend_paths_free(&paths);
+            return 1;
+        }
+        become_keeper(lock_fd, ready_fd, argc, argv);
     }
     registry *from_file = NULL;
     if (config) {
@@ -223,17 +346,18 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         diag_print(&diags, stderr);
         diag_free(&diags);
         if (!from_file) {
-            close(lock_fd);
+            if (lock_fd >= 0) close(lock_fd);
             tend_paths_free(&paths);
             return 1;
         }
     }
-    daemon_state d = {.loop = uv_default_loop()};
+    daemon_state d = {.loop = uv_default_loop(), .paths = &paths};
+    the_daemon = &d;
     char err[512];
     if (store_open(paths.db, &d.st, err, sizeof(err)) < 0) {
         fprintf(stderr, "tend daemon: %s\n", err);
         registry_free(from_file);
-        close(lock_fd);
+        if (lock_fd >= 0) close(lock_fd);
         tend_paths_free(&paths);
         return 1;
     }
@@ -246,12 +370,15 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         fprintf(stderr, "tend daemon: cannot watch child processes\n");
         store_close(d.st);
         registry_free(from_file);
-        close(lock_fd);
+        if (lock_fd >= 0) close(lock_fd);
         tend_paths_free(&paths);
         return 1;
     }
     fprintf(stderr, "tend daemon: each job's processes kept together by %s\n",
             process_layer_containment());
+    if (keeper_sock >= 0 && process_layer_keeper(keeper_sock, keeper_lost) < 0)
+        fprintf(stderr, "tend daemon: the keeper does not answer; going on without it\n");
+    if (keeper_sock >= 0) notify_set_daemon_pid(getppid());
     d.sv = supervisor_new(d.loop, d.st, paths.logs);
     registry *r = from_file ? from_file : stored_registry(d.st);
     supervisor_apply(d.sv, r, NULL);
@@ -272,7 +399,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         process_layer_close();
         uv_run(d.loop, UV_RUN_DEFAULT);
         store_close(d.st);
-        close(lock_fd);
+        if (lock_fd >= 0) close(lock_fd);
         tend_paths_free(&paths);
         return 1;
     }
@@ -287,10 +414,14 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
     uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
     uv_signal_start(&d.sighup, on_stop_signal, SIGHUP);
+    uv_signal_init(d.loop, &d.sigusr2);
+    uv_signal_start(&d.sigusr2, on_hand_over, SIGUSR2);
+    uv_unref((uv_handle_t *)&d.sigusr2);
     double t0 = wall_now();
     supervisor_start_wanted(d.sv);
     fprintf(stderr, "tend daemon: %zu services (wanted ones started in %.3f s); listening on %s\n",
             supervisor_registry(d.sv)->n_services, wall_now() - t0, paths.socket);
+    process_layer_ready();
     signal_ready(ready_fd, adopted > 0 ? adopted : 0);
     uv_run(d.loop, UV_RUN_DEFAULT);
 
@@ -301,7 +432,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */
     uv_loop_close(d.loop);
     store_close(d.st);
-    close(lock_fd);
+    if (lock_fd >= 0) close(lock_fd);
     tend_paths_free(&paths);
     fprintf(stderr, "tend daemon: stopped\n");
     return 0;
@@ -315,10 +446,11 @@ int daemon_main(int argc, char **argv)
         {"ready-fd", required_argument, NULL, 'r'},
         {"http", required_argument, NULL, 'H'},
         {"no-cgroups", no_argument, NULL, 'G'},
+        {"main-fd", required_argument, NULL, 'M'},
         {0},
     };
     const char *config = NULL, *http = "127.0.0.1:9120";
-    int ready_fd = -1;
+    int ready_fd = -1, main_fd = -1;
     bool cgroups = true;
     int c;
     optind = 1;
@@ -328,6 +460,7 @@ int daemon_main(int argc, char **argv)
         case 'h': fputs(daemon_usage, stdout); return 0;
         case 'r': ready_fd = atoi(optarg); break;
         case 'G': cgroups = false; break;
+        case 'M': main_fd = atoi(optarg); break;
         case 'H': {
             char host[64], err[256];
             int port;
@@ -346,5 +479,5 @@ int daemon_main(int argc, char **argv)
         fprintf(stderr, "tend daemon: unexpected argument '%s'\n%s", argv[optind], daemon_usage);
         return 2;
     }
-    return run_daemon(config, ready_fd, http, cgroups);
+    return run_daemon(config, ready_fd, http, cgroups, main_fd, argc, argv);
 }

@@ -313,18 +313,15 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *data)
     uv_close((uv_handle_t *)&s->pipe, on_stream_closed);
 }
 
-static int stream_open(uv_loop_t *loop, job_log *log, log_stream *s, int tag)
+/* Reads fd (a pipe's read end) into log from now on. */
+static int stream_attach(uv_loop_t *loop, job_log *log, log_stream *s, int tag, int fd)
 {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
     /* Our end never blocks; the child's end is an ordinary blocking pipe. */
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
     s->log = log;
     s->tag = tag;
-    s->child_fd = fds[1];
-    if (uv_pipe_init(loop, &s->pipe, 0) < 0 || uv_pipe_open(&s->pipe, fds[0]) < 0) {
-        close(fds[0]);
-        close(fds[1]);
+    if (uv_pipe_init(loop, &s->pipe, 0) < 0 || uv_pipe_open(&s->pipe, fd) < 0) {
+        close(fd);
         return -EIO;
     }
     s->open = true;
@@ -333,8 +330,22 @@ static int stream_open(uv_loop_t *loop, job_log *log, log_stream *s, int tag)
     return 0;
 }
 
-job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
-                     uint64_t budget, char **path)
+static int stream_open(uv_loop_t *loop, job_log *log, log_stream *s, int tag)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
+    s->child_fd = fds[1];
+    if (stream_attach(loop, log, s, tag, fds[0]) < 0) {
+        close(fds[1]);
+        s->child_fd = -1;
+        return -EIO;
+    }
+    return 0;
+}
+
+/* joblog_open's body: with read_fds, the pipes exist already. */
+static job_log *log_new(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
+                        uint64_t budget, char **path, const int *read_fds)
 {
     job_log *log = calloc(1, sizeof(*log));
     if (!log) return NULL;
@@ -348,14 +359,17 @@ job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service,
     log->out.child_fd = log->err.child_fd = -1;
     if (asprintf(&log->dir, "%s/%s", logs_dir, service ? service : "_jobs") < 0) log->dir = NULL;
     if (!log->dir || asprintf(&log->path, "%s/%lld.log", log->dir, (long long)job_id) < 0 ||
-        !(*path = strdup(log->path)) || stream_open(loop, log, &log->out, 1) < 0) {
+        !(*path = strdup(log->path)) ||
+        (read_fds ? stream_attach(loop, log, &log->out, 1, read_fds[0])
+                  : stream_open(loop, log, &log->out, 1)) < 0) {
         free(log->dir);
         free(log->path);
         free(log->service);
         free(log);
         return NULL;
     }
-    if (stream_open(loop, log, &log->err, 2) < 0) {
+    if ((read_fds ? stream_attach(loop, log, &log->err, 2, read_fds[1])
+                  : stream_open(loop, log, &log->err, 2)) < 0) {
         free(*path);
         *path = NULL;
         close(log->out.child_fd);
@@ -365,6 +379,28 @@ job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service,
         return NULL;
     }
     return log;
+}
+
+job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
+                     uint64_t budget, char **path)
+{
+    return log_new(loop, logs_dir, service, job_id, budget, path, NULL);
+}
+
+job_log *joblog_attach(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
+                       uint64_t budget, const int read_fds[2])
+{
+    char *path = NULL;
+    job_log *log = log_new(loop, logs_dir, service, job_id, budget, &path, read_fds);
+    free(path);
+    return log;
+}
+
+void joblog_read_fds(job_log *log, int *out_fd, int *err_fd)
+{
+    int fd = -1;
+    *out_fd = uv_fileno((uv_handle_t *)&log->out.pipe, &fd) == 0 ? fd : -1;
+    *err_fd = uv_fileno((uv_handle_t *)&log->err.pipe, &fd) == 0 ? fd : -1;
 }
 
 void joblog_child_fds(job_log *log, int *out_fd, int *err_fd)

@@ -30,6 +30,12 @@ typedef struct job_log job_log;
  * output arrives. *path gets the file's path (caller frees). */
 job_log *joblog_open(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
                      uint64_t budget, char **path);
+/* A log for pipes that exist already (read ends a keeper held for a job a
+ * main process before this one started): appended to the same file. */
+job_log *joblog_attach(uv_loop_t *loop, const char *logs_dir, const char *service, int64_t job_id,
+                       uint64_t budget, const int read_fds[2]);
+/* Its read ends (for the keeper to hold a copy of). */
+void joblog_read_fds(job_log *log, int *out_fd, int *err_fd);
 /* The write ends for the child's stdout and stderr. */
 void joblog_child_fds(job_log *log, int *out_fd, int *err_fd);
 /* The child has them now: the daemon closes its copies of the write ends. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "base/clock.h"
@@ -286,7 +287,13 @@ void job_launch(job_rt *j)
         job_transition(j, JOB_FAILED, err);
         return;
     }
-    if (j->log) joblog_child_fds(j->log, &req.stdout_fd, &req.stderr_fd);
+    if (j->log) {
+        joblog_child_fds(j->log, &req.stdout_fd, &req.stderr_fd);
+        /* A copy for the keeper: the pipes outlive a crash of this process. */
+        int out_fd, err_fd;
+        joblog_read_fds(j->log, &out_fd, &err_fd);
+        process_keep_pipes(unit, out_fd, err_fd);
+    }
     proc_spawn(j->proc, &req);
 }
 
@@ -423,12 +430,39 @@ bool job_resume(job_rt *j)
     case JOB_STOPPING: {
         char unit[48];
         snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
-        j->proc = proc_adopt(unit, j->pid, j->proc_start, job_process_exited, j);
+        int status = -1, fds[2];
+        bool kept = process_kept_pipes(unit, fds);
+        j->proc = proc_adopt(unit, j->pid, j->proc_start, job_process_exited, j, &status);
+        if (kept) {
+            /* What it wrote while no main process read is in the pipes. */
+            uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
+            j->log = joblog_attach(j->sv->loop, j->sv->logs_dir,
+                                   j->service ? j->service->name : NULL, j->id, budget, fds);
+        }
+        if (!j->proc && status >= 0) {
+            /* It ended while the main process was down; the keeper saw how. */
+            int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+            if (code != 0 && j->phase != JOB_STOPPING) {
+                char words[96];
+                if (sig)
+                    snprintf(words, sizeof(words), JOB_ENDED_WHILE_DOWN ": killed by %s",
+                             signal_name(sig));
+                else
+                    snprintf(words, sizeof(words), JOB_ENDED_WHILE_DOWN ": exit code %d",
+                             code);
+                free(j->error);
+                j->error = strdup(words);
+            }
+            job_process_exited(j, NULL, code, sig);
+            return false;
+        }
         if (!j->proc) {
             j->pid = 0;
+            if (j->log) joblog_release(j->log), j->log = NULL;
             bool stopping = j->phase == JOB_STOPPING;
             free(j->error);
-            j->error = strdup("ended while the daemon was down");
+            j->error = strdup(JOB_ENDED_WHILE_DOWN);
             job_transition(j, stopping ? JOB_CANCELLED : JOB_FAILED, j->error);
             return false;
         }

@@ -71,6 +71,13 @@ static void readable(uv_poll_t *poll, int status, int events)
     }
 }
 
+static pid_t daemon_pid;
+
+void notify_set_daemon_pid(pid_t pid)
+{
+    daemon_pid = pid;
+}
+
 notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn fn, void *ctx,
                            char *err, size_t errlen)
 {
@@ -80,7 +87,7 @@ notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn
         return NULL;
     }
     int len = snprintf(n->env, sizeof(n->env), "NOTIFY_SOCKET=@tend/%ld/notify/%lld",
-                       (long)getpid(), (long long)job_id);
+                       (long)(daemon_pid ? daemon_pid : getpid()), (long long)job_id);
     const char *name = n->env + strlen("NOTIFY_SOCKET=@");
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     /* Abstract: a NUL first, then the name (not NUL-terminated). */

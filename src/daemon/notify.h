@@ -1,7 +1,8 @@
 /* notify.h — the sd_notify protocol for one job (ready = "notify").
  *
  * Owns a unix datagram socket in the abstract namespace, named after the
- * daemon and the job ("@tend/PID/notify/JOB"), handed to the process as
+ * daemon and the job ("@tend/PID/notify/JOB", PID the `tend daemon`
+ * process's: the keeper's, which outlives main processes), handed to the process as
  * NOTIFY_SOCKET as systemd does. An abstract name needs no directory the
  * job (perhaps another user) must be able to reach, and leaves no file
  * behind; in exchange anyone could send to it, so each datagram's sender
@@ -21,6 +22,8 @@ typedef struct notify_socket notify_socket;
 
 typedef void (*notify_fn)(void *ctx, const char *key, const char *value);
 
+/* The pid that names the sockets (the default: this process's). */
+void notify_set_daemon_pid(pid_t pid);
 /* A socket for job_id that hears uid (and root). NULL with the reason in
  * err. */
 notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn fn, void *ctx,

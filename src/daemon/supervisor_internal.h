@@ -106,6 +106,10 @@ struct supervisor {
     void *on_idle_ctx;
 };
 
+/* The first words of the error of a job whose process ended while no
+ * main process ran. */
+#define JOB_ENDED_WHILE_DOWN "ended while the daemon was down"
+
 /* jobs.c */
 job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt);
 void job_transition(job_rt *j, job_phase to, const char *reason);

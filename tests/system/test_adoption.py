@@ -7,6 +7,7 @@ backoff keeps its due time. Processes are found by markers the test alone
 uses (`sleep 2000.<random>`), killed by the pids the daemon reported."""
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -57,10 +58,35 @@ def marks():
             os.kill(pid, signal.SIGKILL)
 
 
+def main_pid(keeper):
+    """The keeper's child that is tend (the main process)."""
+    try:
+        tasks = os.listdir(f'/proc/{keeper}/task')
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            children = Path(f'/proc/{keeper}/task/{task}/children').read_text().split()
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                argv = Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
+            except OSError:
+                continue
+            if argv[1:2] == [b'daemon'] and alive(int(pid)):
+                return int(pid)
+    return None
+
+
 def crash(d):
-    """kill -9 of the daemon, by its pid; what it started stays."""
+    """kill -9 of both tend processes, by pid; what they started stays."""
+    main = main_pid(d.proc.pid)
     os.kill(d.proc.pid, signal.SIGKILL)
     d.proc.wait()
+    os.kill(main, signal.SIGKILL)
+    while alive(main):
+        time.sleep(0.01)
 
 
 def registry(marks, home):
@@ -70,39 +96,89 @@ def registry(marks, home):
 deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
 startup = {{ auto_start = true }}
 ''' for name, mark in sleepers.items())
-    # Crashes at once, waits 3 s between tries: in backoff when the daemon dies.
+    # Crashes at once, waits 3 s between tries: in backoff when tend dies.
     text += '''
 [services.flaky]
 deployment = { mode = "binary", binary = { binary_path = "/bin/sh", args = ["-c", "exit 3"] } }
 startup = { auto_start = true, restart = "always", restart_delay = 3, restart_delay_max = 3, max_restarts = 50, restart_window = 600 }
+[services.chatty]
+deployment = { mode = "binary", binary = { binary_path = "/bin/sh", args = ["-c", "i=0; while :; do i=$((i+1)); echo line $i; sleep 0.02; done"] } }
+startup = { auto_start = true }
+[actions.batch]
+kind = "oneshot"
+interpreter = "sh"
+script = "sleep 1.5; echo done"
+[services.batch]
+actions = ["batch"]
+startup = { auto_start = true }
 '''
     return sleepers, text
 
 
-def test_a_crashed_daemon_is_taken_over_with_nothing_lost_or_doubled(home, marks):
+def chatty_lines(home, job_id):
+    numbers = []
+    for line in (home / 'logs' / 'chatty' / f'{job_id}.log').read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[1] == 'out' and parts[2] == 'line':
+            numbers.append(int(parts[3]))
+    return numbers
+
+
+@pytest.mark.parametrize('killed', ['main', 'keeper', 'both'])
+def test_kill_9_of_tend_loses_nothing_and_doubles_nothing(home, marks, killed):
     sleepers, text = registry(marks, home)
     cfg = home / 'services.toml'
     cfg.write_text(text)
     d = Daemon(home, cfg).start()
     for name in sleepers:
         d.wait_state(name, 'running')
+    d.wait_state('chatty', 'running')
     d.wait_for(lambda: len(d.call('job.list', {'service_id': 'flaky'})) >= 2, what='flaky in backoff')
     before = {name: d.call('service.status', {'name': name}) for name in sleepers}
+    chatty = d.call('service.status', {'name': 'chatty'})
     jobs_before = {j['id']: j for j in d.call('job.list')}
     runs_before = {r['id'] for r in d.call('run.list')}
     flaky_pending = [j for j in d.call('job.list', {'service_id': 'flaky'}) if j['phase'] == 'pending']
-    assert len(flaky_pending) == 1
+    batch = d.call('service.status', {'name': 'batch'})
+    assert len(flaky_pending) == 1 and batch['jobs'][0]['phase'] == 'running'
+    # Killed while no main process runs (with only the keeper killed, the
+    # main process runs on: no victim then).
+    victim = 's07' if killed != 'keeper' else None
+    keeper = d.proc.pid
+    main = main_pid(keeper)
 
-    crash(d)
-    # One service's process dies while no daemon runs.
-    victim = 's07'
-    os.kill(before[victim]['pid'], signal.SIGKILL)
-    d.wait_for(lambda: not alive(before[victim]['pid']), what='the victim gone')
-
-    again = Daemon(home).start()  # no -c: the stored registry, as systemd would
+    if killed == 'main':
+        # The keeper starts a new main process; held still meanwhile, so
+        # that the victim dies while no main process runs.
+        os.kill(keeper, signal.SIGSTOP)
+        os.kill(main, signal.SIGKILL)
+        os.kill(before[victim]['pid'], signal.SIGKILL)
+        time.sleep(0.2)  # output piles up in the pipes meanwhile
+        os.kill(keeper, signal.SIGCONT)
+        again = d
+        again.wait_for(lambda: main_pid(keeper) not in (None, main), what='a new main process')
+        again.wait_for(lambda: 'took over from the daemon before' in again.output(), what='adoption')
+    else:
+        if killed == 'keeper':
+            os.kill(keeper, signal.SIGKILL)
+            d.proc.wait()
+            d.wait_for(lambda: 'goes on alone' in d.output(), what='the main process alone')
+        else:
+            crash(d)
+            os.kill(before[victim]['pid'], signal.SIGKILL)
+            d.wait_for(lambda: not alive(before[victim]['pid']), what='the victim gone')
+        again = Daemon(home).start()  # no -c: the stored registry, as systemd would
+        if killed == 'keeper':
+            # (The old main process answers until it has handed over.)
+            again.wait_for(lambda: not alive(main), what='the old main process gone')
+        again.wait_for(lambda: again.output().count('took over from the daemon before') == 1,
+                       what="the new main process's adoption")
     try:
         out = again.output()
-        assert f'{SLEEPERS - 1} running process(es) adopted, 1 job(s) had ended while no daemon ran' in out, out
+        adopted = int(re.search(r'(\d+) running process\(es\) adopted', out).group(1))
+        assert adopted >= SLEEPERS - (1 if victim else 0), out
+        if killed == 'keeper':
+            assert f'took over from the main process (pid {main})' in out
         for name, mark in sleepers.items():
             status = again.call('service.status', {'name': name})
             assert len(with_marker(mark)) == 1, (name, with_marker(mark))  # never twice
@@ -117,21 +193,36 @@ def test_a_crashed_daemon_is_taken_over_with_nothing_lost_or_doubled(home, marks
         jobs_after = {j['id']: j for j in again.call('job.list')}
         for job_id, job in jobs_before.items():
             assert job_id in jobs_after
-            if job['phase'] == 'running' and job['service_id'] != victim:
+            if job['phase'] == 'running' and job['service_id'] not in (victim, 'chatty', 'batch'):
                 assert jobs_after[job_id]['phase'] == 'running'
                 assert jobs_after[job_id]['pid'] == job['pid']
                 assert jobs_after[job_id]['run_id'] == job['run_id']
         assert runs_before <= {r['id'] for r in again.call('run.list')}
         # The victim: recorded, restarted by its policy, explained.
-        again.wait_state(victim, 'running')
-        assert again.call('service.status', {'name': victim})['pid'] != before[victim]['pid']
-        assert 'ended while the daemon was down' in again.tend('why', victim).stdout
-        dead = again.call('job.get', {'id': before[victim]['jobs'][0]['id']})
-        assert dead['phase'] == 'failed' and dead['error'] == 'ended while the daemon was down', dead
+        if victim:
+            again.wait_for(lambda: again.call('service.status', {'name': victim})['pid'] not in
+                           (None, before[victim]['pid']), what='the victim restarted')
+            assert len(with_marker(sleepers[victim])) == 1
+            dead = again.call('job.get', {'id': before[victim]['jobs'][0]['id']})
+            assert dead['phase'] == 'failed', dead
+            assert dead['error'].startswith('ended while the daemon was down'), dead
+            assert 'ended while the daemon was down' in again.tend('why', victim).stdout
         # The backoff goes on from where it was: the same pending job runs.
         again.wait_for(lambda: any(j['id'] == flaky_pending[0]['id'] and j['phase'] == 'failed'
                                    for j in again.call('job.list', {'service_id': 'flaky'})),
                        timeout=10, what='the retry that was pending ran')
+        if killed == 'main':
+            # With the keeper alive nothing else is lost: the chatty service
+            # lives on, every line it wrote is in its one log, in order; the
+            # oneshot's exit reached the new main process.
+            assert again.call('service.status', {'name': 'chatty'})['pid'] == chatty['pid']
+            job = chatty['jobs'][0]['id']
+            again.wait_for(lambda: chatty_lines(home, job)[-1:] > [chatty_lines(home, job)[0] + 30],
+                           what='chatty lines after the gap')
+            numbers = chatty_lines(home, job)
+            assert numbers == list(range(numbers[0], numbers[0] + len(numbers))), numbers
+            again.wait_for(lambda: again.call('job.get', {'id': batch['jobs'][0]['id']})['phase']
+                           == 'succeeded', timeout=10, what='the oneshot succeeded')
     finally:
         assert again.stop() == 0, again.output()
     for name, mark in sleepers.items():

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon/process/keeper_link.h"
 #include "daemon/process/process.h"
 
 /* linux/pidfd.h of Linux 6.15 (Debian 12's headers are older). */
@@ -33,6 +35,8 @@ typedef struct {
 } pidfd_info_v0;
 #define PIDFD_GET_INFO_V0 _IOWR(0xFF, 11, pidfd_info_v0)
 
+/* How long the keeper's word on an exit may take before we ask the kernel. */
+#define KEEPER_WAIT_MS 1000
 /* How long to wait for the reaper of a process that is not ours. */
 static const unsigned status_retry_ms[] = {20, 100, 400};
 
@@ -41,6 +45,7 @@ struct adopted {
     uv_timer_t retry;
     int pidfd;
     pid_t pid;
+    bool keeper_reaps; /* its parent is our keeper, which tells its end */
     unsigned retries;
     adopted_fn ended;
     void *data;
@@ -114,11 +119,25 @@ static void retry_status(uv_timer_t *timer)
         finish(a, -1, 0);
 }
 
+void adopt_cancel(adopted *a)
+{
+    if (!a || a->closing) return;
+    a->closing = 2;
+    uv_close((uv_handle_t *)&a->poll, closed);
+    uv_close((uv_handle_t *)&a->retry, closed);
+}
+
 static void on_pidfd(uv_poll_t *poll, int status, int events)
 {
     adopted *a = poll->data;
     (void)events;
     uv_poll_stop(poll);
+    /* Its parent is our keeper: its word, with the status, follows at
+     * once (adopt_cancel); if it does not come, the kernel is asked. */
+    if (a->keeper_reaps && keeper_link_connected()) {
+        uv_timer_start(&a->retry, retry_status, KEEPER_WAIT_MS, 0);
+        return;
+    }
     int wait_status;
     int rc = status < 0 ? status : exit_status(a, &wait_status);
     if (rc == 0)
@@ -139,6 +158,23 @@ int adopt_signal_group(adopted *a, int sig)
     return 0;
 }
 
+/* The parent of pid, from /proc/PID/stat (0 if unknown). */
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], stat[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, stat, sizeof(stat) - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    stat[n] = 0;
+    const char *p = strrchr(stat, ')');
+    int ppid = 0;
+    if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1) return 0;
+    return (pid_t)ppid;
+}
+
 adopted *adopt_watch(uv_loop_t *loop, pid_t pid, uint64_t start_time, adopted_fn ended, void *data)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -153,6 +189,9 @@ adopted *adopt_watch(uv_loop_t *loop, pid_t pid, uint64_t start_time, adopted_fn
     a->poll.data = a->retry.data = a;
     a->pidfd = pidfd;
     a->pid = pid;
+    /* Orphaned to our keeper (when a main process died), or to init (when
+     * the keeper had died too): only the keeper tells us how it ended. */
+    a->keeper_reaps = keeper_link_connected() && parent_of(pid) == getppid();
     a->ended = ended;
     a->data = data;
     uv_poll_start(&a->poll, UV_READABLE, on_pidfd);

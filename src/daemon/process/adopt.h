@@ -19,6 +19,8 @@ typedef void (*adopted_fn)(void *data, pid_t pid, int exit_code, int term_signal
  * the process is gone (or another has its pid). */
 adopted *adopt_watch(uv_loop_t *loop, pid_t pid, uint64_t start_time, adopted_fn ended, void *data);
 
+/* No call comes any more (its end was learnt another way). */
+void adopt_cancel(adopted *a);
 /* sig to the process's group while it lives (its pid may be another's
  * once it ended: it is not our child); 0 or -errno. */
 int adopt_signal_group(adopted *a, int sig);

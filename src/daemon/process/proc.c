@@ -22,6 +22,7 @@
 #include "daemon/process/reaper.h"
 #include "daemon/process/spawner.h"
 #include "daemon/process/adopt.h"
+#include "daemon/process/keeper_link.h"
 
 struct proc {
     char unit[48];
@@ -137,17 +138,30 @@ static void tell_started(proc *p, pid_t pid, int rc, const char *err)
     p->calling = false;
 }
 
+/* Its pidfd said it ended (with no keeper to tell the status). */
 static void adopted_ended(void *data, pid_t pid, int exit_code, int term_signal)
 {
     proc *p = data;
     p->adopted = NULL; /* adopt.c frees its part itself */
+    reaper_forget(pid);
+    proc_reaped(p, pid, exit_code, term_signal);
+}
+
+/* The keeper reaped it (it was orphaned to the keeper). */
+static void adopted_reaped(void *data, pid_t pid, int exit_code, int term_signal)
+{
+    proc *p = data;
+    adopt_cancel(p->adopted);
+    p->adopted = NULL;
     proc_reaped(p, pid, exit_code, term_signal);
 }
 
 proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_fn exited,
-                 void *data)
+                 void *data, int *status)
 {
+    *status = -1;
     if (pid <= 1 || !start_time) return NULL;
+    if (keeper_link_take_exit(pid, status)) return NULL;
     if (containment_has_cgroups() && !containment_holds(unit, pid)) return NULL;
     proc *p = proc_new(unit, NULL, exited, data);
     if (!p) return NULL;
@@ -157,6 +171,7 @@ proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_f
         free(p);
         return NULL;
     }
+    reaper_watch(pid, adopted_reaped, p);
     p->pid = pid;
     p->start_time = start_time;
     p->reaped = false;
@@ -267,6 +282,32 @@ int process_layer_init(uv_loop_t *loop, const char *state_dir, bool cgroups)
     return 0;
 }
 
+int process_layer_keeper(int sock, void (*lost)(void))
+{
+    return keeper_link_open(layer.loop, sock, lost);
+}
+
+bool process_layer_has_keeper(void)
+{
+    return keeper_link_connected();
+}
+
+void process_layer_ready(void)
+{
+    keeper_link_ready();
+    keeper_link_drop_unclaimed();
+}
+
+void process_keep_pipes(const char *unit, int out_fd, int err_fd)
+{
+    keeper_link_hold(unit, out_fd, err_fd);
+}
+
+bool process_kept_pipes(const char *unit, int fds[2])
+{
+    return keeper_link_take(unit, fds);
+}
+
 const char *process_layer_containment(void)
 {
     return containment_describe();
@@ -281,6 +322,7 @@ void process_layer_close(void)
 {
     if (!layer.ready) return;
     spawner_close();
+    keeper_link_close();
     containment_kill_strays(unit_is_live, true);
     reaper_on_stray(NULL);
     reaper_close();

@@ -40,6 +40,17 @@ int process_layer_init(uv_loop_t *loop, const char *state_dir, bool cgroups);
  * groups (why no cgroup)". */
 const char *process_layer_containment(void);
 bool process_layer_uses_cgroups(void);
+/* The keeper (keeper.h) this main process runs under: its socket, and
+ * what to do if it goes away. */
+int process_layer_keeper(int sock, void (*lost)(void));
+bool process_layer_has_keeper(void);
+/* The main process serves the API: the keeper is told, and the pipes it
+ * held for jobs that did not come back are closed. */
+void process_layer_ready(void);
+/* The keeper keeps a copy of unit's pipes' read ends (out, err). */
+void process_keep_pipes(const char *unit, int out_fd, int err_fd);
+/* Those of a main process before this one, once: true and fds[0..1]. */
+bool process_kept_pipes(const char *unit, int fds[2]);
 /* Kills every stray left and removes tend's cgroup. After the loop ran
  * out of work (which includes removing each proc's cgroup). */
 void process_layer_close(void);
@@ -75,11 +86,13 @@ uint64_t process_start_time(pid_t pid);
 /* Takes over unit's main process, started by a daemon before this one:
  * pid, if it is still the process that started at start_time (and, with
  * cgroups, in unit's cgroup). Its end comes to exited, on the loop, with
- * the exit status where the kernel keeps it for a process that is not our
- * child (PIDFD_INFO_EXIT, Linux 6.15+): else exit_code is -1 and
- * term_signal 0. NULL if it is not there any more. */
+ * its exit status: from the keeper, which reaps it, or where the kernel
+ * keeps it for a process that is not our child (PIDFD_INFO_EXIT, Linux
+ * 6.15+); else exit_code is -1 and term_signal 0. NULL if it is not there
+ * any more; *status is then its wait status if the keeper saw it end,
+ * else -1. */
 proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_fn exited,
-                 void *data);
+                 void *data, int *status);
 /* The main process's start time (for the store), 0 before it started. */
 uint64_t proc_start_time(const proc *p);
 /* sig to the main process's group (its session); 0 or -errno. */

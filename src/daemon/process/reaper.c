@@ -181,6 +181,16 @@ int reaper_become_subreaper(void)
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
 }
 
+bool reaper_report(pid_t pid, int status)
+{
+    watcher *w = find_slot(pid);
+    if (!w) return false;
+    watcher found = *w;
+    w->pid = -1;
+    deliver(found.fn, found.data, pid, status);
+    return true;
+}
+
 bool reaper_watches(pid_t pid)
 {
     return find_slot(pid) != NULL;

@@ -25,6 +25,9 @@ int reaper_become_subreaper(void);
  * (a child spawned off the loop can exit before the loop learns its pid). */
 int reaper_watch(pid_t pid, reaper_fn fn, void *data);
 bool reaper_watches(pid_t pid);
+/* An exit another process reaped (the keeper, for a job whose parent
+ * died): delivered to pid's watcher as if reaped here; false if none. */
+bool reaper_report(pid_t pid, int status);
 /* Brackets a spawn whose pid the loop will learn later. */
 void reaper_spawn_begin(void);
 void reaper_spawn_done(void);

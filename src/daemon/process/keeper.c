@@ -1,0 +1,342 @@
+/* keeper.c — the `tend daemon` process itself, kept very small so that it
+ * does not crash: it holds the daemon's lock, is the child subreaper,
+ * keeps a copy of every job's output pipes, and runs the main process
+ * (which does everything else) as its child, starting it again when it
+ * dies. See keeper.h.
+ *
+ * Why: when the process reading a job's pipes dies, the job's next write
+ * gets SIGPIPE, and most programs die of it; and a job whose parent died
+ * is reparented, so its exit status goes to whoever reaps it. With the
+ * keeper alive, a crash of the main process costs neither: the pipes stay
+ * open (what is written meanwhile waits in them), the jobs are reparented
+ * to the keeper, which reaps them and tells the next main process how
+ * they ended. This is what systemd's fd store and s6-fdholder do.
+ *
+ * One loop over epoll: its signals (through a signalfd), the main
+ * process's socket, and one held pipe per job, watched once for hang-up
+ * (its writers all gone) so that its copy can be closed.
+ */
+#include "daemon/process/keeper.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/process/keeper_proto.h"
+
+#define SIGNAL_TAG UINT64_MAX
+#define MAIN_TAG (UINT64_MAX - 1)
+
+typedef struct {
+    char unit[52];
+    int fds[2]; /* -1, -1: a free slot */
+    bool dead;  /* its writers are gone (and no main process had it) */
+} held_pipes;
+
+typedef struct {
+    pid_t pid;
+    int status;
+} kept_exit;
+
+static struct {
+    int epoll, signals, sock; /* sock: to the main process, or -1 */
+    pid_t main;               /* 0 while none runs */
+    bool main_ready;          /* it said KEEP_READY */
+    bool stopping;            /* a stop signal came: the main's end is ours */
+    int stop_signal;
+    held_pipes *held;
+    size_t n_held, cap_held;
+    kept_exit *exits; /* reaped while no main process listened */
+    size_t n_exits, cap_exits;
+    int crashes;           /* of the main process, in a row */
+    double last_crash;
+} k = {.sock = -1};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void release(held_pipes *h)
+{
+    epoll_ctl(k.epoll, EPOLL_CTL_DEL, h->fds[0], NULL);
+    close(h->fds[0]);
+    close(h->fds[1]);
+    h->fds[0] = h->fds[1] = -1;
+    h->dead = false;
+}
+
+static void hold(const keep_msg *m, const int fds[2])
+{
+    size_t slot = k.n_held;
+    for (size_t i = 0; i < k.n_held; i++)
+        if (k.held[i].fds[0] < 0) {
+            slot = i;
+            break;
+        }
+    if (slot == k.n_held) {
+        if (k.n_held == k.cap_held) {
+            size_t cap = k.cap_held ? k.cap_held * 2 : 64;
+            held_pipes *grown = realloc(k.held, cap * sizeof(*grown));
+            if (!grown) {
+                close(fds[0]), close(fds[1]);
+                return;
+            }
+            k.held = grown;
+            k.cap_held = cap;
+        }
+        k.n_held++;
+    }
+    held_pipes *h = &k.held[slot];
+    snprintf(h->unit, sizeof(h->unit), "%s", m->unit);
+    h->fds[0] = fds[0];
+    h->fds[1] = fds[1];
+    h->dead = false;
+    /* Hang-up needs no event bit; once, or a dead pipe would wake us on
+     * every round while no main process takes it. */
+    struct epoll_event ev = {.events = EPOLLONESHOT, .data.u64 = slot};
+    epoll_ctl(k.epoll, EPOLL_CTL_ADD, fds[0], &ev);
+}
+
+static void pipe_hung_up(size_t slot)
+{
+    held_pipes *h = &k.held[slot];
+    if (h->fds[0] < 0) return;
+    /* The main process has its own copies (and reads what is left); with
+     * none running, the next one takes these. */
+    if (k.sock >= 0)
+        release(h);
+    else
+        h->dead = true;
+}
+
+static void tell_exit(pid_t pid, int status)
+{
+    keep_msg m = {.type = KEEP_EXIT, .pid = pid, .status = status};
+    if (k.sock >= 0 && keep_send(k.sock, &m, NULL) == 0) return;
+    if (k.n_exits == k.cap_exits) {
+        size_t cap = k.cap_exits ? k.cap_exits * 2 : 64;
+        kept_exit *grown = realloc(k.exits, cap * sizeof(*grown));
+        if (!grown) return;
+        k.exits = grown;
+        k.cap_exits = cap;
+    }
+    k.exits[k.n_exits++] = (kept_exit){pid, status};
+}
+
+/* A new main process asks: every held pipe, every exit it missed. */
+static void hello(void)
+{
+    for (size_t i = 0; i < k.n_held; i++) {
+        held_pipes *h = &k.held[i];
+        if (h->fds[0] < 0) continue;
+        keep_msg m = {.type = KEEP_HELD};
+        snprintf(m.unit, sizeof(m.unit), "%s", h->unit);
+        keep_send(k.sock, &m, h->fds);
+        if (h->dead) release(h); /* it has them now */
+    }
+    for (size_t i = 0; i < k.n_exits; i++) {
+        keep_msg m = {.type = KEEP_EXIT, .pid = k.exits[i].pid, .status = k.exits[i].status};
+        keep_send(k.sock, &m, NULL);
+    }
+    k.n_exits = 0;
+    keep_msg end = {.type = KEEP_END};
+    keep_send(k.sock, &end, NULL);
+}
+
+static void from_main(void)
+{
+    keep_msg m;
+    int fds[2];
+    int n = keep_recv(k.sock, &m, fds);
+    if (n <= 0) {
+        /* It is gone (SIGCHLD says how); its messages with it. */
+        epoll_ctl(k.epoll, EPOLL_CTL_DEL, k.sock, NULL);
+        close(k.sock);
+        k.sock = -1;
+        return;
+    }
+    switch (m.type) {
+    case KEEP_HOLD:
+        if (fds[0] >= 0) hold(&m, fds);
+        return;
+    case KEEP_HELLO: hello(); return;
+    case KEEP_READY:
+        k.main_ready = true;
+        if (k.stopping && k.main) kill(k.main, k.stop_signal);
+        return;
+    default:
+        if (fds[0] >= 0) close(fds[0]), close(fds[1]);
+        return;
+    }
+}
+
+/* Forks the main process; 0 in it (with *link set), 1 in the keeper. */
+static int start_main(int lock_fd, int *link)
+{
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pair[0]), close(pair[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        /* The main process: none of the keeper's descriptors but its end
+         * of the socket (the lock stays the keeper's alone). */
+        close(pair[0]);
+        close(lock_fd);
+        close(k.epoll);
+        close(k.signals);
+        if (k.sock >= 0) close(k.sock);
+        for (size_t i = 0; i < k.n_held; i++)
+            if (k.held[i].fds[0] >= 0) close(k.held[i].fds[0]), close(k.held[i].fds[1]);
+        free(k.held);
+        free(k.exits);
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigprocmask(SIG_SETMASK, &mask, NULL);
+        *link = pair[1];
+        return 0;
+    }
+    close(pair[1]);
+    k.sock = pair[0];
+    k.main = pid;
+    k.main_ready = false;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = MAIN_TAG};
+    epoll_ctl(k.epoll, EPOLL_CTL_ADD, k.sock, &ev);
+    return 1;
+}
+
+static const char *describe(int status, char *out, size_t size)
+{
+    if (WIFSIGNALED(status))
+        snprintf(out, size, "killed by signal %d", WTERMSIG(status));
+    else
+        snprintf(out, size, "exit code %d", WEXITSTATUS(status));
+    return out;
+}
+
+/* Reaps; returns the exit code for `tend daemon` when it is done, else
+ * -1, and in *restart_in the delay before the main process starts again
+ * (-1: none to start). */
+static int reap(double *restart_in)
+{
+    int status, done = -1;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid != k.main) {
+            tell_exit(pid, status); /* a job, orphaned to us when its parent died */
+            continue;
+        }
+        k.main = 0;
+        char how[64];
+        bool crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+        if (k.stopping || !crashed) {
+            done = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        } else if (!k.main_ready) {
+            /* It never came up (a bad registry, a port taken): its own
+             * words said why; starting it again would say them again. */
+            done = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        } else {
+            double t = now_s();
+            k.crashes = t - k.last_crash < 60 ? k.crashes + 1 : 1;
+            k.last_crash = t;
+            double delay = 0;
+            for (int i = 1; i < k.crashes && delay < 5; i++) delay = delay ? delay * 2 : 0.1;
+            if (delay > 5) delay = 5;
+            fprintf(stderr,
+                    "tend daemon: the main process (pid %d) died (%s); starting it again in %g s, "
+                    "its jobs keep running\n",
+                    (int)pid, describe(status, how, sizeof(how)), delay);
+            *restart_in = delay;
+        }
+    }
+    return done;
+}
+
+static int on_signals(double *restart_in)
+{
+    struct signalfd_siginfo si;
+    int done = -1;
+    while (read(k.signals, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if ((int)si.ssi_signo == SIGCHLD) {
+            int d = reap(restart_in);
+            if (d >= 0) done = d;
+            continue;
+        }
+        /* A stop: the main process stops every job, then so do we. */
+        k.stopping = true;
+        k.stop_signal = (int)si.ssi_signo;
+        if (k.main && k.main_ready) kill(k.main, k.stop_signal);
+    }
+    return done;
+}
+
+int keeper_run(int lock_fd, int main_only_fd, int *link)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    k.signals = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    k.epoll = epoll_create1(EPOLL_CLOEXEC);
+    if (k.signals < 0 || k.epoll < 0) return 1;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SIGNAL_TAG};
+    epoll_ctl(k.epoll, EPOLL_CTL_ADD, k.signals, &ev);
+    double restart_in = 0; /* the first start, at once */
+    for (;;) {
+        if (!k.main && restart_in == 0) {
+            int rc = start_main(lock_fd, link);
+            if (rc == 0) return -1; /* in the main process */
+            /* The first main process has it now (autostart's ready pipe:
+             * the keeper must not keep it open past the main's death). */
+            if (main_only_fd >= 0) close(main_only_fd);
+            main_only_fd = -1;
+            if (rc < 0) {
+                fprintf(stderr, "tend daemon: cannot start the main process: %s\n",
+                        strerror(errno));
+                return 1;
+            }
+            restart_in = -1;
+        }
+        int timeout = restart_in > 0 ? (int)(restart_in * 1000) : -1;
+        double waited_from = now_s();
+        struct epoll_event events[64];
+        int n = epoll_wait(k.epoll, events, 64, timeout);
+        if (restart_in > 0) {
+            restart_in -= now_s() - waited_from;
+            if (restart_in <= 0) restart_in = 0;
+        }
+        for (int i = 0; i < n; i++) {
+            uint64_t tag = events[i].data.u64;
+            if (tag == SIGNAL_TAG) {
+                int done = on_signals(&restart_in);
+                if (done >= 0) return done;
+                /* A stop while no main process runs: one starts now, to
+                 * stop the jobs (it is told once it is ready). */
+                if (k.stopping && !k.main) restart_in = 0;
+            } else if (tag == MAIN_TAG) {
+                if (k.sock >= 0) from_main();
+            } else if (tag < k.n_held) {
+                pipe_hung_up((size_t)tag);
+            }
+        }
+    }
+}

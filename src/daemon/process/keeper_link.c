@@ -1,0 +1,162 @@
+/* keeper_link.c — the main process's side of the keeper (see
+ * keeper_link.h). At start-up the keeper's answer to hello is read at
+ * once (the pipes and exits a new main process needs before it adopts
+ * anything); afterwards a uv_poll hands each exit to the reaper, as if
+ * this process had reaped it. */
+#include "daemon/process/keeper_link.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/process/keeper_proto.h"
+#include "daemon/process/reaper.h"
+
+typedef struct {
+    char unit[52];
+    int fds[2];
+} held_entry;
+
+static struct {
+    int sock;
+    uv_poll_t poll;
+    bool polling;
+    void (*lost)(void);
+    held_entry *held;
+    size_t n_held;
+    keep_msg *exits; /* reaped before a watcher existed */
+    size_t n_exits;
+} kl = {.sock = -1};
+
+static void remember_exit(const keep_msg *m)
+{
+    keep_msg *grown = realloc(kl.exits, (kl.n_exits + 1) * sizeof(*grown));
+    if (!grown) return;
+    kl.exits = grown;
+    kl.exits[kl.n_exits++] = *m;
+}
+
+static void link_lost(void)
+{
+    if (kl.polling) uv_close((uv_handle_t *)&kl.poll, NULL);
+    kl.polling = false;
+    close(kl.sock);
+    kl.sock = -1;
+    if (kl.lost) kl.lost();
+}
+
+static void on_message(uv_poll_t *poll, int status, int events)
+{
+    (void)poll, (void)events;
+    keep_msg m;
+    int fds[2];
+    int n = status < 0 ? -EIO : keep_recv(kl.sock, &m, fds);
+    if (n == -EAGAIN) return;
+    if (n <= 0) {
+        link_lost();
+        return;
+    }
+    if (fds[0] >= 0) close(fds[0]), close(fds[1]);
+    if (m.type == KEEP_EXIT && !reaper_report(m.pid, m.status)) remember_exit(&m);
+}
+
+int keeper_link_open(uv_loop_t *loop, int sock, void (*lost)(void))
+{
+    kl.sock = sock;
+    kl.lost = lost;
+    keep_msg hello = {.type = KEEP_HELLO};
+    if (keep_send(sock, &hello, NULL) < 0) return -EIO;
+    for (;;) {
+        keep_msg m;
+        int fds[2];
+        /* The keeper answers at once; a keeper that cannot is no keeper. */
+        struct pollfd pfd = {.fd = sock, .events = POLLIN};
+        if (poll(&pfd, 1, 5000) != 1 || keep_recv(sock, &m, fds) <= 0) return -EIO;
+        if (m.type == KEEP_END) break;
+        if (m.type == KEEP_EXIT) remember_exit(&m);
+        if (m.type != KEEP_HELD || fds[0] < 0) continue;
+        held_entry *grown = realloc(kl.held, (kl.n_held + 1) * sizeof(*grown));
+        if (!grown) {
+            close(fds[0]), close(fds[1]);
+            continue;
+        }
+        kl.held = grown;
+        held_entry *e = &kl.held[kl.n_held++];
+        snprintf(e->unit, sizeof(e->unit), "%s", m.unit);
+        e->fds[0] = fds[0];
+        e->fds[1] = fds[1];
+    }
+    if (uv_poll_init(loop, &kl.poll, sock) < 0) return -EIO;
+    kl.polling = true;
+    uv_poll_start(&kl.poll, UV_READABLE, on_message);
+    /* Listening to the keeper keeps no daemon alive. */
+    uv_unref((uv_handle_t *)&kl.poll);
+    return 0;
+}
+
+bool keeper_link_connected(void)
+{
+    return kl.sock >= 0;
+}
+
+bool keeper_link_take(const char *unit, int fds[2])
+{
+    for (size_t i = 0; i < kl.n_held; i++) {
+        if (kl.held[i].fds[0] < 0 || strcmp(kl.held[i].unit, unit) != 0) continue;
+        fds[0] = kl.held[i].fds[0];
+        fds[1] = kl.held[i].fds[1];
+        kl.held[i].fds[0] = kl.held[i].fds[1] = -1;
+        return true;
+    }
+    return false;
+}
+
+bool keeper_link_take_exit(pid_t pid, int *status)
+{
+    for (size_t i = 0; i < kl.n_exits; i++) {
+        if (kl.exits[i].pid != pid) continue;
+        *status = kl.exits[i].status;
+        kl.exits[i] = kl.exits[--kl.n_exits];
+        return true;
+    }
+    return false;
+}
+
+void keeper_link_hold(const char *unit, int out_fd, int err_fd)
+{
+    if (kl.sock < 0) return;
+    keep_msg m = {.type = KEEP_HOLD};
+    snprintf(m.unit, sizeof(m.unit), "%s", unit);
+    int fds[2] = {out_fd, err_fd};
+    keep_send(kl.sock, &m, fds);
+}
+
+void keeper_link_ready(void)
+{
+    keep_msg m = {.type = KEEP_READY};
+    if (kl.sock >= 0) keep_send(kl.sock, &m, NULL);
+}
+
+void keeper_link_drop_unclaimed(void)
+{
+    for (size_t i = 0; i < kl.n_held; i++)
+        if (kl.held[i].fds[0] >= 0) close(kl.held[i].fds[0]), close(kl.held[i].fds[1]);
+    free(kl.held);
+    kl.held = NULL;
+    kl.n_held = 0;
+    free(kl.exits);
+    kl.exits = NULL;
+    kl.n_exits = 0;
+}
+
+void keeper_link_close(void)
+{
+    keeper_link_drop_unclaimed();
+    if (kl.polling) uv_close((uv_handle_t *)&kl.poll, NULL);
+    kl.polling = false;
+    if (kl.sock >= 0) close(kl.sock);
+    kl.sock = -1;
+}
