@@ -52,6 +52,7 @@ bench: build
 	@scripts/setup.sh bench
 	/usr/bin/python3 bench/bench_tend.py $(BENCH_N)
 	/usr/bin/python3 bench/bench_dashboard.py $(BENCH_N)
+	/usr/bin/python3 bench/bench_adopt.py $(BENCH_N)
 	TEND_BIN=$(CURDIR)/$(BUILD)/tend /usr/bin/python3 ../shared/bench/peers.py $(BENCH_N)
 
 # The README's commands on a new Debian 12 root (debootstrap, in .fresh/),

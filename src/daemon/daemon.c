@@ -383,12 +383,13 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     registry *r = from_file ? from_file : stored_registry(d.st);
     supervisor_apply(d.sv, r, NULL);
     supervisor_restore_wanted(d.sv);
+    double adopt_t0 = wall_now();
     int ended = 0, adopted = supervisor_adopt(d.sv, &ended);
     if (adopted > 0 || ended > 0)
         fprintf(stderr,
                 "tend daemon: took over from the daemon before: %d running process(es) adopted, "
-                "%d job(s) had ended while no daemon ran\n",
-                adopted, ended);
+                "%d job(s) had ended while no daemon ran (in %.3f s)\n",
+                adopted, ended, wall_now() - adopt_t0);
     api_ctx api = {.sv = d.sv, .st = d.st};
     rpc_dispatcher dispatcher;
     api_dispatcher_init(&dispatcher, &api);
