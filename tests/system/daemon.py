@@ -17,6 +17,13 @@ TEND_BIN = os.environ.get('TEND_BIN', str(REPO / 'build' / 'tend'))
 SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
 
 
+# valgrind for the daemon: `tend daemon` execs tend-keeper, which runs the
+# main process by exec too, so valgrind follows execs, but none of the
+# system's programs the jobs run.
+VALGRIND_ARGS = ['--leak-check=full', '--error-exitcode=9', '-q', '--trace-children=yes',
+                 '--trace-children-skip=/usr/*,/bin/*,/sbin/*']
+
+
 def stand_in(folder, **programs):
     """Makes each keyword an executable stand-in in FOLDER (name -> shell
     script body) and returns FOLDER."""

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from daemon import Daemon, RpcError
+from daemon import VALGRIND_ARGS, Daemon, RpcError
 
 PY = sys.executable if os.path.exists('/usr/bin/python3') is False else '/usr/bin/python3'
 
@@ -645,7 +645,7 @@ ready = "notify"
 actions = ["ready"]
 ''')
     d = Daemon(home, cfg, extra_args=['--http', '127.0.0.1:0'],
-               valgrind=[valgrind, '--leak-check=full', '--error-exitcode=9', '-q'])
+               valgrind=[valgrind, *VALGRIND_ARGS])
     d.start(timeout=60)
     try:
         for name in ('tcp', 'notified', 'slowcheck'):

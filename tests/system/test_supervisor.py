@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import Daemon, RpcError, stand_in
+from daemon import VALGRIND_ARGS, Daemon, RpcError, stand_in
 
 
 @pytest.fixture
@@ -364,7 +364,7 @@ def test_daemon_is_valgrind_clean(home):
         pytest.skip('needs valgrind and a build without sanitizers')
     cfg = home / 'services.toml'
     cfg.write_text(Path(__file__).resolve().parents[2].joinpath('examples/services.toml').read_text())
-    d = Daemon(home, cfg, valgrind=[valgrind, '--leak-check=full', '--error-exitcode=9', '-q'])
+    d = Daemon(home, cfg, valgrind=[valgrind, *VALGRIND_ARGS])
     d.start(timeout=60)
     try:
         d.call('service.start', {'name': 'api-gateway'})
