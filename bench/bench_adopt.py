@@ -18,18 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests' / 'system'))
-from daemon import Daemon  # noqa: E402
-
-
-def main_pid(keeper):
-    for task in os.listdir(f'/proc/{keeper}/task'):
-        for pid in Path(f'/proc/{keeper}/task/{task}/children').read_text().split():
-            try:
-                if Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')[1:2] == [b'daemon']:
-                    return int(pid)
-            except OSError:
-                pass
-    return None
+from daemon import Daemon, main_pid_of as main_pid  # noqa: E402
 
 
 def all_running(d, n):

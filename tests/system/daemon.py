@@ -48,6 +48,27 @@ def tend_env(home, **extra):
     return env
 
 
+def main_pid_of(keeper):
+    try:
+        tasks = os.listdir(f'/proc/{keeper}/task')
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            children = Path(f'/proc/{keeper}/task/{task}/children').read_text().split()
+        except OSError:
+            continue
+        for pid in children:
+            try:
+                argv = Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
+                state = Path(f'/proc/{pid}/stat').read_text().rsplit(') ', 1)[1][0]
+            except OSError:
+                continue
+            if argv[1:2] == [b'daemon'] and state != 'Z':
+                return int(pid)
+    return None
+
+
 class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout=30):
         super().__init__('localhost', timeout=timeout)
@@ -104,9 +125,13 @@ class Daemon:
             try:
                 self.call('service.list')
                 return self
-            except (FileNotFoundError, ConnectionRefusedError):
+            except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError):
                 time.sleep(0.02)
         raise RuntimeError('daemon did not answer in time: ' + self.output())
+
+    def main_pid(self):
+        """The main process: the child of the keeper (`tend daemon`'s pid) that is tend."""
+        return main_pid_of(self.proc.pid)
 
     def output(self):
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import Daemon, TEND_BIN, tend_env
+from daemon import Daemon, TEND_BIN, main_pid_of as main_pid, tend_env
 
 SLEEPERS = 48
 
@@ -56,27 +56,6 @@ def marks():
     for mark in made:
         for pid in with_marker(mark):
             os.kill(pid, signal.SIGKILL)
-
-
-def main_pid(keeper):
-    """The keeper's child that is tend (the main process)."""
-    try:
-        tasks = os.listdir(f'/proc/{keeper}/task')
-    except OSError:
-        return None
-    for task in tasks:
-        try:
-            children = Path(f'/proc/{keeper}/task/{task}/children').read_text().split()
-        except OSError:
-            continue
-        for pid in children:
-            try:
-                argv = Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
-            except OSError:
-                continue
-            if argv[1:2] == [b'daemon'] and alive(int(pid)):
-                return int(pid)
-    return None
 
 
 def crash(d):
