@@ -206,6 +206,9 @@ def test_kill_9_of_tend_loses_nothing_and_doubles_nothing(home, marks, killed):
         assert again.stop() == 0, again.output()
     for name, mark in sleepers.items():
         assert not with_marker(mark), name  # SIGTERM of the new daemon stops the adopted ones too
+    # No cgroup is left behind, not even those of jobs that ended meanwhile.
+    for group in re.findall(r'cgroup v2 \((/[^)]+)\)', again.output()):
+        assert not Path(group).exists(), sorted(os.listdir(group))
 
 
 def test_a_client_after_a_crash_autostarts_a_daemon_that_adopts(home, marks):

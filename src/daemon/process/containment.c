@@ -111,6 +111,8 @@ static const char *try_cgroups(const char *state_dir, char *why, size_t size)
     return "";
 }
 
+static void remove_empty_groups(void);
+
 void containment_init(const char *state_dir, bool cgroups)
 {
     char why[PATH_SIZE + 100], home[PATH_SIZE];
@@ -118,6 +120,7 @@ void containment_init(const char *state_dir, bool cgroups)
     if (!realpath(state_dir, home)) snprintf(home, sizeof(home), "%s", state_dir);
     const char *no = cgroups ? try_cgroups(home, why, sizeof(why)) : "--no-cgroups";
     ct.cgroups = !no[0];
+    if (ct.cgroups) remove_empty_groups();
     int n = ct.cgroups ? snprintf(ct.words, sizeof(ct.words), "cgroup v2 (%s)", ct.base)
                        : snprintf(ct.words, sizeof(ct.words),
                                   "process groups and the subreaper (no cgroup: %.3000s)", no);
@@ -261,7 +264,24 @@ void containment_kill_strays(bool (*live)(const char *unit), bool all)
     closedir(tasks);
 }
 
+/* Removes every empty group under tend's (rmdir refuses one that still
+ * has processes): those of jobs that ended while no daemon ran, or whose
+ * daemon exited before the kernel had emptied them. */
+static void remove_empty_groups(void)
+{
+    DIR *d = opendir(ct.base);
+    if (!d) return;
+    struct dirent *e;
+    char path[PATH_SIZE];
+    while ((e = readdir(d)))
+        if (e->d_type == DT_DIR && e->d_name[0] != '.' && in_base(path, e->d_name, NULL))
+            rmdir(path);
+    closedir(d);
+}
+
 void containment_close(void)
 {
-    if (ct.cgroups) rmdir(ct.base);
+    if (!ct.cgroups) return;
+    remove_empty_groups();
+    rmdir(ct.base);
 }
