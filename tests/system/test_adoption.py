@@ -152,6 +152,12 @@ def test_kill_9_of_tend_loses_nothing_and_doubles_nothing(home, marks, killed):
             again.wait_for(lambda: not alive(main), what='the old main process gone')
         again.wait_for(lambda: again.output().count('took over from the daemon before') == 1,
                        what="the new main process's adoption")
+    def answers():
+        try:
+            return again.call('service.list') is not None
+        except OSError:  # the new main process adopts first, then listens
+            return False
+    again.wait_for(answers, what='the new main process answering')
     try:
         out = again.output()
         adopted = int(re.search(r'(\d+) running process\(es\) adopted', out).group(1))
