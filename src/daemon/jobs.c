@@ -68,7 +68,9 @@ static void live_unlink(job_rt *j)
     sv->n_live--;
 }
 
-job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt)
+/* A job_rt with its provenance (it holds its registry); then job_settle. */
+static job_rt *job_alloc(supervisor *sv, svc *service, run_rt *run, const action_spec *spec,
+                         job_phase phase, int attempt)
 {
     job_rt *j = calloc(1, sizeof(*j));
     if (!j) return NULL;
@@ -78,8 +80,23 @@ job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec 
     j->reg = sv->reg;
     j->reg->refs++;
     j->spec = spec;
-    j->phase = JOB_PENDING;
+    j->phase = phase;
     j->attempt = attempt;
+    return j;
+}
+
+/* Its row exists: its timer, and the live list unless it has ended. */
+static void job_settle(job_rt *j)
+{
+    uv_timer_init(j->sv->loop, &j->timer);
+    j->timer.data = j;
+    if (!job_phase_is_terminal(j->phase)) live_link(j);
+}
+
+job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt)
+{
+    job_rt *j = job_alloc(sv, service, run, spec, JOB_PENDING, attempt);
+    if (!j) return NULL;
     j->created_at = wall_now();
     json_t *spec_json = action_spec_to_json(spec);
     char *spec_text = spec_json ? json_dumps(spec_json, JSON_COMPACT) : NULL;
@@ -102,9 +119,7 @@ job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec 
         return NULL;
     }
     j->id = row.id;
-    uv_timer_init(sv->loop, &j->timer);
-    j->timer.data = j;
-    live_link(j);
+    job_settle(j);
     char data[64];
     snprintf(data, sizeof(data), "{\"to\":\"pending\",\"attempt\":%d}", attempt);
     store_event_add(sv->st, j->created_at, "job.created", service ? service->name : NULL, j->id,
@@ -388,17 +403,9 @@ job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec
                     const store_job *row)
 {
     int phase = job_phase_from_name(row->phase);
-    job_rt *j = phase < 0 ? NULL : calloc(1, sizeof(*j));
+    job_rt *j = phase < 0 ? NULL : job_alloc(sv, service, run, spec, (job_phase)phase, row->attempt);
     if (!j) return NULL;
     j->id = row->id;
-    j->sv = sv;
-    j->service = service;
-    j->run = run;
-    j->reg = sv->reg;
-    j->reg->refs++;
-    j->spec = spec;
-    j->phase = (job_phase)phase;
-    j->attempt = row->attempt;
     j->pid = row->pid;
     j->proc_start = row->proc_start;
     j->due_at = row->due_at;
@@ -410,9 +417,7 @@ job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec
     j->term_signal = row->term_signal;
     j->error = row->error ? strdup(row->error) : NULL;
     j->log_path = row->log_path ? strdup(row->log_path) : NULL;
-    uv_timer_init(sv->loop, &j->timer);
-    j->timer.data = j;
-    if (!job_phase_is_terminal(j->phase)) live_link(j);
+    job_settle(j);
     return j;
 }
 
@@ -439,6 +444,7 @@ bool job_resume(job_rt *j)
             j->log = joblog_attach(j->sv->loop, j->sv->logs_dir,
                                    j->service ? j->service->name : NULL, j->id, budget, fds);
         }
+        j->ended_while_down = !j->proc;
         if (!j->proc && status >= 0) {
             /* It ended while the main process was down; the keeper saw how. */
             int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -2,49 +2,14 @@
  * of its jobs' process groups, with CPU time, memory and command line. */
 #include "daemon/procinfo.h"
 
+#include "base/procstat.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-typedef struct {
-    pid_t pid, ppid, pgid;
-    unsigned long long cpu_ticks;
-    long rss_pages;
-    char comm[64];
-} proc_stat;
-
-static bool read_stat(pid_t pid, proc_stat *out)
-{
-    char path[64], text[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return false;
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    /* comm may hold spaces and parentheses: it ends at the last ')'. */
-    char *open = strchr(text, '('), *close = strrchr(text, ')');
-    if (!open || !close || close < open) return false;
-    snprintf(out->comm, sizeof(out->comm), "%.*s", (int)(close - open - 1), open + 1);
-    char state;
-    int ppid, pgid;
-    unsigned long long utime, stime;
-    long rss;
-    if (sscanf(close + 2,
-               "%c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
-               "%*u %*u %ld",
-               &state, &ppid, &pgid, &utime, &stime, &rss) != 6)
-        return false;
-    out->pid = pid;
-    out->ppid = ppid;
-    out->pgid = pgid;
-    out->cpu_ticks = utime + stime;
-    out->rss_pages = rss;
-    return true;
-}
 
 static json_t *cmdline(pid_t pid)
 {
@@ -74,7 +39,7 @@ json_t *procinfo_groups(const pid_t *groups, size_t n_groups)
     while ((e = readdir(d))) {
         if (!isdigit((unsigned char)e->d_name[0])) continue;
         proc_stat st;
-        if (!read_stat((pid_t)atoi(e->d_name), &st)) continue;
+        if (!proc_stat_read((pid_t)atoi(e->d_name), &st)) continue;
         bool member = false;
         for (size_t i = 0; i < n_groups && !member; i++) member = st.pgid == groups[i];
         if (!member) continue;

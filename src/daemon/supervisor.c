@@ -318,11 +318,11 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
     bool no_status = !j->has_exit_code && !j->term_signal;
     restart_history *h = svc_restart_history(s);
     if (!h) return;
-    /* A process that ran and left no status (it ended while no daemon ran,
-     * or was adopted from one) counts as failed, in the words of its error. */
-    bool while_down = j->error && strncmp(j->error, JOB_ENDED_WHILE_DOWN, strlen(JOB_ENDED_WHILE_DOWN)) == 0;
+    /* A process that failed while no main process ran, or ran and left no
+     * status (adopted from one), counts as failed, in its error's words. */
+    bool succeeded = j->has_exit_code && j->exit_code == 0 && !j->term_signal;
     restart_decision d =
-        while_down || (no_status && j->started_at > 0)
+        (j->ended_while_down && !succeeded) || (no_status && j->started_at > 0)
             ? restart_decide_cause(&policy, h, j->started_at, wall_now(),
                                    j->error ? j->error : "ended (its exit status is unknown)", true)
             : restart_decide(&policy, h, j->started_at, wall_now(), no_status ? -1 : j->exit_code,

@@ -53,6 +53,7 @@ struct job_rt {
     bool notified;                /* sent READY=1 */
     char *status_text;            /* the last STATUS= it sent */
     bool failed_by_tend;          /* failed on purpose (start_timeout...): no restart */
+    bool ended_while_down;        /* its process ended while no main process ran */
     bool stopping_counted;        /* counted in its service's stopping_jobs */
     job_rt *next_live, *prev_live;
 };

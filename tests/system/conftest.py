@@ -55,3 +55,26 @@ def d(home):
     daemon = Daemon(home).start()
     yield daemon
     assert daemon.stop() == 0, daemon.output()
+
+
+@pytest.fixture
+def marks():
+    """marks() -> a new marker (`sleep MARK`'s argument) for this test alone;
+    whatever still carries one when the test ends is killed, so a failing
+    test leaves nothing to the machine."""
+    import os
+    import random
+    from daemon import with_marker
+    made = []
+
+    def make(seconds=1000):
+        mark = f'{seconds}.{random.randrange(10**8, 10**9)}'
+        made.append(mark)
+        return mark
+    yield make
+    for mark in made:
+        for pid in with_marker(mark):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass

@@ -6,7 +6,6 @@ ran is recorded so and restarted as its policy says; a retry waiting in
 backoff keeps its due time. Processes are found by markers the test alone
 uses (`sleep 2000.<random>`), killed by the pids the daemon reported."""
 import os
-import random
 import re
 import signal
 import sqlite3
@@ -16,46 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from daemon import Daemon, TEND_BIN, main_pid_of as main_pid, tend_env
+from daemon import Daemon, TEND_BIN, alive, main_pid_of as main_pid, tend_env, with_marker
 
 SLEEPERS = 48
-
-
-def alive(pid):
-    try:
-        state = Path(f'/proc/{pid}/stat').read_text().rsplit(') ', 1)[1][0]
-    except OSError:
-        return False
-    return state != 'Z'
-
-
-def with_marker(mark):
-    found = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            argv = Path(f'/proc/{entry}/cmdline').read_bytes().split(b'\0')
-        except OSError:
-            continue
-        if len(argv) >= 2 and argv[0].endswith(b'sleep') and argv[1] == mark.encode() and alive(int(entry)):
-            found.append(int(entry))
-    return found
-
-
-@pytest.fixture
-def marks():
-    """Markers of this test; whatever still carries one at the end is killed."""
-    made = []
-
-    def make():
-        mark = f'2000.{random.randrange(10**8, 10**9)}'
-        made.append(mark)
-        return mark
-    yield make
-    for mark in made:
-        for pid in with_marker(mark):
-            os.kill(pid, signal.SIGKILL)
 
 
 def crash(d):
@@ -69,7 +31,7 @@ def crash(d):
 
 
 def registry(marks, home):
-    sleepers = {f's{i:02d}': marks() for i in range(SLEEPERS)}
+    sleepers = {f's{i:02d}': marks(2000) for i in range(SLEEPERS)}
     text = ''.join(f'''
 [services.{name}]
 deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
@@ -217,16 +179,22 @@ def test_kill_9_of_tend_loses_nothing_and_doubles_nothing(home, marks, killed):
         assert not Path(group).exists(), sorted(os.listdir(group))
 
 
-def test_a_client_after_a_crash_autostarts_a_daemon_that_adopts(home, marks):
-    mark = marks()
+def start_web(home, mark, args=()):
+    """A daemon with one service, web (`sleep MARK`), running."""
     cfg = home / 'services.toml'
     cfg.write_text(f'''
 [services.web]
 deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
 startup = {{ auto_start = true }}
 ''')
-    d = Daemon(home, cfg).start()
+    d = Daemon(home, cfg, extra_args=list(args)).start()
     d.wait_state('web', 'running')
+    return d
+
+
+def test_a_client_after_a_crash_autostarts_a_daemon_that_adopts(home, marks):
+    mark = marks(2000)
+    d = start_web(home, mark)
     pid = d.call('service.status', {'name': 'web'})['pid']
     crash(d)
     client = subprocess.run([TEND_BIN, 'services', 'status', 'web'], capture_output=True, text=True,
@@ -251,20 +219,13 @@ def test_a_reused_pid_is_never_taken_for_a_job(home, marks, args):
     # The job's row names a process that is gone; another process holds the
     # pid now (this test's own sleep): the new daemon must not adopt it, by
     # its start time (and its cgroup, where there is one).
-    mark = marks()
-    cfg = home / 'services.toml'
-    cfg.write_text(f'''
-[services.web]
-deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
-startup = {{ auto_start = true }}
-''')
-    d = Daemon(home, cfg, extra_args=args).start()
-    d.wait_state('web', 'running')
+    mark = marks(2000)
+    d = start_web(home, mark, args)
     old = d.call('service.status', {'name': 'web'})['pid']
     crash(d)
     os.kill(old, signal.SIGKILL)
     d.wait_for(lambda: not alive(old), what='the old process gone')
-    stranger = subprocess.Popen(['sleep', marks()])
+    stranger = subprocess.Popen(['sleep', marks(2000)])
     db = sqlite3.connect(home / 'tend.db')
     db.execute('UPDATE jobs SET pid = ? WHERE service_id = ? AND phase = ?', (stranger.pid, 'web', 'running'))
     db.commit()

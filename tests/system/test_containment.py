@@ -7,50 +7,14 @@ daemon's descriptors stay flat, and one TEND_HOME has one daemon.
 Each test marks the processes it starts with an argument nobody else uses
 (`sleep 1000.<random>`), and looks only for those."""
 import os
-import random
 import re
 from pathlib import Path
 
 import pytest
 
-from daemon import Daemon
+from daemon import Daemon, with_marker
 
 MODES = ['cgroup', 'fallback']
-MARKS = []
-
-
-def marker():
-    mark = f'1000.{random.randrange(10**8, 10**9)}'
-    MARKS.append(mark)
-    return mark
-
-
-def with_marker(mark):
-    """Pids whose command line is `sleep MARK` (ours alone)."""
-    found = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            argv = Path(f'/proc/{entry}/cmdline').read_bytes().split(b'\0')
-            state = Path(f'/proc/{entry}/stat').read_text().rsplit(') ', 1)[1][0]
-        except OSError:
-            continue
-        if len(argv) >= 2 and argv[0].endswith(b'sleep') and argv[1] == mark.encode() and state != 'Z':
-            found.append(int(entry))
-    return found
-
-
-@pytest.fixture(autouse=True)
-def no_marked_process_outlives_its_test():
-    """A failing test must not leave its processes to the machine."""
-    yield
-    while MARKS:
-        for pid in with_marker(MARKS.pop()):
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
 
 
 def open_fds(pid):
@@ -88,8 +52,8 @@ actions = ["{name}"]
 
 
 @pytest.mark.parametrize('mode', MODES)
-def test_a_setsid_descendant_dies_when_its_service_stops(start, mode):
-    mark = marker()
+def test_a_setsid_descendant_dies_when_its_service_stops(start, mode, marks):
+    mark = marks()
     d = start(mode, escapee_service(mark))
     d.call('service.start', {'name': 'esc'})
     escapee = d.wait_for(lambda: with_marker(mark), what='the setsid child')
@@ -100,8 +64,8 @@ def test_a_setsid_descendant_dies_when_its_service_stops(start, mode):
 
 
 @pytest.mark.parametrize('mode', MODES)
-def test_a_main_process_that_crashes_takes_its_descendants_along(start, mode):
-    mark = marker()
+def test_a_main_process_that_crashes_takes_its_descendants_along(start, mode, marks):
+    mark = marks()
     d = start(mode, escapee_service(mark, main='sleep 0.3; exit 3'))
     d.call('service.start', {'name': 'esc'})
     d.wait_for(lambda: with_marker(mark), what='the setsid child')
@@ -111,10 +75,10 @@ def test_a_main_process_that_crashes_takes_its_descendants_along(start, mode):
 
 
 @pytest.mark.parametrize('mode', MODES)
-def test_restart_cycles_leave_no_strays_and_no_descriptors(start, mode):
+def test_restart_cycles_leave_no_strays_and_no_descriptors(start, mode, marks):
     # Each cycle stops a job whose setsid child would survive it, and starts
     # the next; the daemon must neither keep strays nor their pipes.
-    mark = marker()
+    mark = marks()
     d = start(mode, escapee_service(mark, extra='stop_timeout = 1'))
     keeper, main = d.proc.pid, d.main_pid()
     d.call('service.start', {'name': 'esc'})
@@ -145,11 +109,11 @@ def test_restart_cycles_leave_no_strays_and_no_descriptors(start, mode):
 
 
 @pytest.mark.parametrize('mode', MODES)
-def test_an_escapee_without_tend_in_its_environment_neither_hangs_nor_outlives_the_daemon(start, mode):
+def test_an_escapee_without_tend_in_its_environment_neither_hangs_nor_outlives_the_daemon(start, mode, marks):
     # `env -i` clears TEND_UNIT: without a cgroup, tend cannot tell whose
     # stray it is until the daemon exits; it still holds the job's pipes,
     # which must not keep the job's log, or the daemon, waiting.
-    mark = marker()
+    mark = marks()
     d = start(mode, f'''
 [actions.esc]
 interpreter = "sh"
@@ -182,9 +146,9 @@ def cgroup2_mount():
     return None
 
 
-def test_each_job_has_a_cgroup_of_its_own_removed_when_it_ends(start):
-    mark = marker()
-    d = start('cgroup', escapee_service(mark) + escapee_service(marker(), name='other'))
+def test_each_job_has_a_cgroup_of_its_own_removed_when_it_ends(start, marks):
+    mark = marks()
+    d = start('cgroup', escapee_service(mark) + escapee_service(marks(), name='other'))
     d.call('service.start', {'name': 'esc'})
     d.call('service.start', {'name': 'other'})
     d.wait_state('esc', 'running')
@@ -193,7 +157,7 @@ def test_each_job_has_a_cgroup_of_its_own_removed_when_it_ends(start):
     job = d.call('job.list', {'service_id': 'esc'})[-1]['id']
     group = cgroup_of(main)
     assert re.fullmatch(r'.*/tend-[0-9a-f]{12}/job-%d' % job, group), group
-    (escapee,) = with_marker(mark)
+    (escapee,) = d.wait_for(lambda: with_marker(mark), what="the setsid child")
     assert cgroup_of(escapee) == group  # setsid does not leave a cgroup
     assert cgroup_of(d.call('service.status', {'name': 'other'})['pid']) != group
     folder = Path(cgroup2_mount() + group)
@@ -206,8 +170,8 @@ def test_each_job_has_a_cgroup_of_its_own_removed_when_it_ends(start):
     assert not folder.parent.exists(), 'the daemon leaves its cgroup behind'
 
 
-def test_the_daemon_says_how_it_keeps_processes_together(start):
-    d = start('fallback', escapee_service(marker()))
+def test_the_daemon_says_how_it_keeps_processes_together(start, marks):
+    d = start('fallback', escapee_service(marks()))
     assert 'process groups and the subreaper (no cgroup: --no-cgroups)' in d.output()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import VALGRIND_ARGS, Daemon, RpcError, stand_in
+from daemon import VALGRIND_ARGS, Daemon, RpcError, alive, stand_in
 
 
 @pytest.fixture
@@ -26,18 +26,6 @@ def daemon(home):
     yield start
     for d in started:
         assert d.stop() == 0, d.output()
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    try:
-        return Path(f'/proc/{pid}/stat').read_text().split(') ')[1][0] != 'Z'
-    except OSError:
-        return False
 
 
 def jobs_of(d, **filters):

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/procstat.h"
 #include "base/strv.h"
 #include "daemon/process/process.h"
 
@@ -87,15 +88,8 @@ static proc *start(const char *unit, const char *script, outcome *o)
 
 static bool pid_gone(pid_t pid)
 {
-    char path[64], stat[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return true;
-    size_t n = fread(stat, 1, sizeof(stat) - 1, f);
-    fclose(f);
-    stat[n] = 0;
-    const char *state = strrchr(stat, ')');
-    return !state || state[2] == 'Z';
+    proc_stat st;
+    return !proc_stat_read(pid, &st) || st.state == 'Z';
 }
 
 typedef bool (*condition_fn)(void *arg);

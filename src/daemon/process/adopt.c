@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/procstat.h"
 #include "daemon/process/keeper_link.h"
 #include "daemon/process/process.h"
 
@@ -54,25 +55,10 @@ struct adopted {
 
 uint64_t process_start_time(pid_t pid)
 {
-    char path[64], stat[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, stat, sizeof(stat) - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    stat[n] = 0;
-    /* The command name may hold anything, ')' too: fields follow the last. */
-    char *p = strrchr(stat, ')');
-    if (!p || p[1] != ' ') return 0;
-    p += 2;
-    if (*p == 'Z' || *p == 'X') return 0; /* ended, only not reaped */
-    /* starttime is field 22; the state after ')' is field 3. */
-    for (int field = 3; field < 22 && p; field++) {
-        p = strchr(p, ' ');
-        if (p) p++;
-    }
-    return p ? strtoull(p, NULL, 10) : 0;
+    proc_stat st;
+    /* A zombie has ended, only not been reaped. */
+    if (!proc_stat_read(pid, &st) || st.state == 'Z' || st.state == 'X') return 0;
+    return st.start_time;
 }
 
 static void closed(uv_handle_t *handle)
@@ -158,23 +144,6 @@ int adopt_signal_group(adopted *a, int sig)
     return 0;
 }
 
-/* The parent of pid, from /proc/PID/stat (0 if unknown). */
-static pid_t parent_of(pid_t pid)
-{
-    char path[64], stat[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, stat, sizeof(stat) - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    stat[n] = 0;
-    const char *p = strrchr(stat, ')');
-    int ppid = 0;
-    if (!p || sscanf(p + 2, "%*c %d", &ppid) != 1) return 0;
-    return (pid_t)ppid;
-}
-
 adopted *adopt_watch(uv_loop_t *loop, pid_t pid, uint64_t start_time, adopted_fn ended, void *data)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -191,7 +160,9 @@ adopted *adopt_watch(uv_loop_t *loop, pid_t pid, uint64_t start_time, adopted_fn
     a->pid = pid;
     /* Orphaned to our keeper (when a main process died), or to init (when
      * the keeper had died too): only the keeper tells us how it ended. */
-    a->keeper_reaps = keeper_link_connected() && parent_of(pid) == getppid();
+    proc_stat st;
+    a->keeper_reaps =
+        keeper_link_connected() && proc_stat_read(pid, &st) && st.ppid == getppid();
     a->ended = ended;
     a->data = data;
     uv_poll_start(&a->poll, UV_READABLE, on_pidfd);

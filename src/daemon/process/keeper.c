@@ -56,6 +56,8 @@ static struct {
     int stop_signal;
     held_pipes *held;
     size_t n_held, cap_held;
+    size_t *free_slots; /* of held, released: reused first */
+    size_t n_free;
     kept_exit *exits; /* reaped while no main process listened */
     size_t n_exits, cap_exits;
     int crashes;           /* of the main process, in a row */
@@ -69,35 +71,36 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void release(held_pipes *h)
+static void release(size_t slot)
 {
+    held_pipes *h = &k.held[slot];
     epoll_ctl(k.epoll, EPOLL_CTL_DEL, h->fds[0], NULL);
     close(h->fds[0]);
     close(h->fds[1]);
     h->fds[0] = h->fds[1] = -1;
     h->dead = false;
+    k.free_slots[k.n_free++] = slot; /* room for every slot was made with it */
 }
 
 static void hold(const keep_msg *m, const int fds[2])
 {
-    size_t slot = k.n_held;
-    for (size_t i = 0; i < k.n_held; i++)
-        if (k.held[i].fds[0] < 0) {
-            slot = i;
-            break;
-        }
-    if (slot == k.n_held) {
+    size_t slot;
+    if (k.n_free) {
+        slot = k.free_slots[--k.n_free];
+    } else {
         if (k.n_held == k.cap_held) {
             size_t cap = k.cap_held ? k.cap_held * 2 : 64;
             held_pipes *grown = realloc(k.held, cap * sizeof(*grown));
-            if (!grown) {
+            size_t *grown_free = grown ? realloc(k.free_slots, cap * sizeof(*grown_free)) : NULL;
+            if (grown) k.held = grown;
+            if (!grown_free) {
                 close(fds[0]), close(fds[1]);
                 return;
             }
-            k.held = grown;
+            k.free_slots = grown_free;
             k.cap_held = cap;
         }
-        k.n_held++;
+        slot = k.n_held++;
     }
     held_pipes *h = &k.held[slot];
     snprintf(h->unit, sizeof(h->unit), "%s", m->unit);
@@ -117,7 +120,7 @@ static void pipe_hung_up(size_t slot)
     /* The main process has its own copies (and reads what is left); with
      * none running, the next one takes these. */
     if (k.sock >= 0)
-        release(h);
+        release(slot);
     else
         h->dead = true;
 }
@@ -145,7 +148,7 @@ static void hello(void)
         keep_msg m = {.type = KEEP_HELD};
         snprintf(m.unit, sizeof(m.unit), "%s", h->unit);
         keep_send(k.sock, &m, h->fds);
-        if (h->dead) release(h); /* it has them now */
+        if (h->dead) release(i); /* it has them now */
     }
     for (size_t i = 0; i < k.n_exits; i++) {
         keep_msg m = {.type = KEEP_EXIT, .pid = k.exits[i].pid, .status = k.exits[i].status};
@@ -204,6 +207,7 @@ static int start_main(int lock_fd, int *link)
         for (size_t i = 0; i < k.n_held; i++)
             if (k.held[i].fds[0] >= 0) close(k.held[i].fds[0]), close(k.held[i].fds[1]);
         free(k.held);
+        free(k.free_slots);
         free(k.exits);
         sigset_t mask;
         sigemptyset(&mask);

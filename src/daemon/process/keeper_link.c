@@ -7,11 +7,13 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/strmap.h"
 #include "daemon/process/keeper_proto.h"
 #include "daemon/process/reaper.h"
 
@@ -27,6 +29,7 @@ static struct {
     void (*lost)(void);
     held_entry *held;
     size_t n_held;
+    strmap held_by_unit; /* unit -> its entry's index + 1 (0 is "none") */
     keep_msg *exits; /* reaped before a watcher existed */
     size_t n_exits;
 } kl = {.sock = -1};
@@ -89,6 +92,9 @@ int keeper_link_open(uv_loop_t *loop, int sock, void (*lost)(void))
         e->fds[0] = fds[0];
         e->fds[1] = fds[1];
     }
+    /* Keys point into kl.held, which no longer moves. */
+    for (size_t i = 0; i < kl.n_held; i++)
+        strmap_put(&kl.held_by_unit, kl.held[i].unit, (void *)(uintptr_t)(i + 1), NULL);
     if (uv_poll_init(loop, &kl.poll, sock) < 0) return -EIO;
     kl.polling = true;
     uv_poll_start(&kl.poll, UV_READABLE, on_message);
@@ -104,14 +110,13 @@ bool keeper_link_connected(void)
 
 bool keeper_link_take(const char *unit, int fds[2])
 {
-    for (size_t i = 0; i < kl.n_held; i++) {
-        if (kl.held[i].fds[0] < 0 || strcmp(kl.held[i].unit, unit) != 0) continue;
-        fds[0] = kl.held[i].fds[0];
-        fds[1] = kl.held[i].fds[1];
-        kl.held[i].fds[0] = kl.held[i].fds[1] = -1;
-        return true;
-    }
-    return false;
+    uintptr_t index = (uintptr_t)strmap_get(&kl.held_by_unit, unit);
+    if (!index || kl.held[index - 1].fds[0] < 0) return false;
+    held_entry *e = &kl.held[index - 1];
+    fds[0] = e->fds[0];
+    fds[1] = e->fds[1];
+    e->fds[0] = e->fds[1] = -1;
+    return true;
 }
 
 bool keeper_link_take_exit(pid_t pid, int *status)
@@ -144,6 +149,7 @@ void keeper_link_drop_unclaimed(void)
 {
     for (size_t i = 0; i < kl.n_held; i++)
         if (kl.held[i].fds[0] >= 0) close(kl.held[i].fds[0]), close(kl.held[i].fds[1]);
+    strmap_free(&kl.held_by_unit);
     free(kl.held);
     kl.held = NULL;
     kl.n_held = 0;
