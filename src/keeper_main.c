@@ -3,7 +3,9 @@
  * the process that must never die maps libc and little else. It runs the
  * main process as `TEND daemon --main-fd FD ARGS...` (see
  * src/daemon/process/keeper.h). Not for people to run:
- *   tend-keeper LOCK_FD READY_FD TEND ARGS...
+ *   tend-keeper LOCK_FD READY_FD TEND HELD ARGS...
+ * HELD is "-", or "UNIT:OUT_FD:ERR_FD,...": job pipes a main process whose
+ * keeper had died handed over, for this keeper to hold.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,14 +17,14 @@
 
 int main(int argc, char **argv)
 {
-    if (argc < 4) {
+    if (argc < 5) {
         fputs("tend-keeper is started by `tend daemon`, not by hand\n", stderr);
         return 2;
     }
     int lock_fd = atoi(argv[1]), ready_fd = atoi(argv[2]);
     fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
     int link = -1;
-    int code = keeper_run(lock_fd, ready_fd, &link);
+    int code = keeper_run(lock_fd, ready_fd, argv[4], &link);
     if (code >= 0) return code;
     /* The main process: tend itself, with the daemon's own arguments. */
     char fd_arg[16];
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
     args[n++] = "daemon";
     args[n++] = "--main-fd";
     args[n++] = fd_arg;
-    for (int i = 4; i < argc; i++) args[n++] = argv[i];
+    for (int i = 5; i < argc; i++) args[n++] = argv[i];
     execv(argv[3], args);
     fprintf(stderr, "tend daemon: cannot run %s: %m\n", argv[3]);
     _exit(127);

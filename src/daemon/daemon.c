@@ -19,7 +19,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -28,6 +31,7 @@
 #include "api/methods.h"
 #include "api/metrics.h"
 #include "api/sse.h"
+#include "base/buf.h"
 #include "base/paths.h"
 #include "daemon/http_check.h"
 #include "daemon/loop_lag.h"
@@ -151,8 +155,38 @@ static int wait_for_lock(int fd, unsigned seconds)
     return rc;
 }
 
+/* The pipes a main process handed over, for the keeper to hold:
+ * "UNIT:OUT:ERR,..." (descriptors of this process), or NULL. */
+static buf taken_pipes;
+
+/* Takes the job pipes the main process pid hands over on its socket
+ * (listen_for_taker); false if it does not listen. */
+static bool take_pipes_from(int pid)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "tend/%d/handover", pid);
+    int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (sock < 0 || connect(sock, (struct sockaddr *)&addr,
+                            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0) {
+        if (sock >= 0) close(sock);
+        return false;
+    }
+    char unit[64];
+    int fds[2], got;
+    while ((got = process_receive_pipes(sock, unit, sizeof(unit), fds)) > 0) {
+        if (fds[0] < 0) continue;
+        /* Kept across the exec into the keeper, which holds them. */
+        fcntl(fds[0], F_SETFD, 0);
+        fcntl(fds[1], F_SETFD, 0);
+        buf_printf(&taken_pipes, "%s%s:%d:%d", taken_pipes.len ? "," : "", unit, fds[0], fds[1]);
+    }
+    close(sock);
+    return true;
+}
+
 /* The lock is held by the main process of a daemon whose keeper died
- * ("PID main" in the file): it is asked to hand over, and its lock
+ * ("PID main" in the file): it hands its jobs' pipes over and leaves (or,
+ * if it does not listen, is asked to leave with SIGUSR2), and its lock is
  * waited for (10 s at most). 0 once the lock is ours, else -1 (errno
  * EWOULDBLOCK: a daemon that is whole holds it). */
 static int take_over_main(int fd)
@@ -162,7 +196,7 @@ static int take_over_main(int fd)
     ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
     owner[n > 0 ? n : 0] = 0;
     if (sscanf(owner, "%d main", &pid) != 1 || !strstr(owner, " main") || pid <= 1 ||
-        kill(pid, SIGUSR2) < 0) {
+        (!take_pipes_from(pid) && kill(pid, SIGUSR2) < 0)) {
         errno = EWOULDBLOCK;
         return -1;
     }
@@ -261,6 +295,8 @@ static void hand_over(void)
  * lock, so that one daemon runs on this home; a new `tend daemon` that
  * finds it there asks it to hand over (SIGUSR2). If a new daemon has the
  * lock already, this one hands over at once. */
+static void listen_for_taker(void);
+
 static void keeper_lost(void)
 {
     char path[4096], line[48];
@@ -273,9 +309,55 @@ static void keeper_lost(void)
     if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) < 0) {
         /* The lock holds without the words. */
     }
+    listen_for_taker();
     fprintf(stderr, "tend daemon: the keeper process is gone; the main process (pid %d) goes on "
                     "alone, until a new `tend daemon` takes over\n",
             (int)getpid());
+}
+
+static void pass_one(void *ctx, const char *unit, int out_fd, int err_fd)
+{
+    process_pass_pipes(*(int *)ctx, unit, out_fd, err_fd);
+}
+
+/* The new `tend daemon` connected: every job's pipes go to it (so that
+ * the jobs' output keeps a reader), then this process leaves. Only its
+ * own user (or root) is answered. */
+static void on_taker(uv_poll_t *poll, int status, int events)
+{
+    (void)events;
+    int conn = status < 0 ? -1 : accept4(poll->io_watcher.fd, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0) return;
+    struct ucred peer;
+    socklen_t len = sizeof(peer);
+    if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 ||
+        (peer.uid != getuid() && peer.uid != 0)) {
+        close(conn);
+        return;
+    }
+    supervisor_each_job_pipes(the_daemon->sv, pass_one, &conn);
+    process_pass_end(conn);
+    hand_over();
+}
+
+/* Where a `tend daemon` taking over finds this process: the abstract
+ * socket @tend/PID/handover (PID this process's, which the lock file
+ * names). */
+static void listen_for_taker(void)
+{
+    static uv_poll_t poll;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "tend/%d/handover",
+                     (int)getpid());
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr,
+                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0 ||
+        listen(fd, 1) < 0 || uv_poll_init_socket(the_daemon->loop, &poll, fd) < 0) {
+        if (fd >= 0) close(fd);
+        return; /* a SIGUSR2 still makes it hand over, without the pipes */
+    }
+    uv_poll_start(&poll, UV_READABLE, on_taker);
+    uv_unref((uv_handle_t *)&poll);
 }
 
 static void on_hand_over(uv_signal_t *handle, int signum)
@@ -290,7 +372,7 @@ static void on_hand_over(uv_signal_t *handle, int signum)
  * the main process itself, with no keeper. */
 static void become_keeper(int lock_fd, int ready_fd, int argc, char **argv)
 {
-    char self[4096], keeper[4200], lock_arg[16], ready_arg[16];
+    char self[4096], keeper[4200], lock_arg[16], ready_arg[16], none[] = "-";
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n <= 0) return;
     self[n] = 0;
@@ -298,13 +380,15 @@ static void become_keeper(int lock_fd, int ready_fd, int argc, char **argv)
     snprintf(keeper, sizeof(keeper), "%.*s/tend-keeper", (int)(slash - self), self);
     snprintf(lock_arg, sizeof(lock_arg), "%d", lock_fd);
     snprintf(ready_arg, sizeof(ready_arg), "%d", ready_fd);
-    char **args = calloc((size_t)argc + 4, sizeof(*args));
+    char **args = calloc((size_t)argc + 5, sizeof(*args));
     if (!args) return;
     int k = 0;
     args[k++] = keeper;
     args[k++] = lock_arg;
     args[k++] = ready_arg;
     args[k++] = self;
+    /* The pipes taken over: the keeper's to hold. */
+    args[k++] = taken_pipes.len ? taken_pipes.data : none;
     for (int i = 1; i < argc; i++) args[k++] = argv[i]; /* after "daemon" */
     fcntl(lock_fd, F_SETFD, 0);
     execv(keeper, args);

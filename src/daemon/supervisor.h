@@ -43,6 +43,11 @@ void supervisor_start_wanted(supervisor *sv);
  * were adopted (or -1 if the store could not say), and in *ended how many
  * jobs had ended while no daemon ran. Before supervisor_start_wanted. */
 int supervisor_adopt(supervisor *sv, int *ended);
+/* fn for each job whose output is captured: its unit ("job-ID") and the
+ * read ends of its pipes (borrowed). */
+void supervisor_each_job_pipes(supervisor *sv,
+                               void (*fn)(void *ctx, const char *unit, int out_fd, int err_fd),
+                               void *ctx);
 
 typedef struct {
     bool replace_existing_jobs; /* default true */

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/signame.h"
+#include "daemon/joblog.h"
 #include "daemon/supervisor_internal.h"
 #include "model/deps.h"
 
@@ -208,4 +209,18 @@ int supervisor_process_groups(supervisor *sv, const char *name, pid_t *groups, s
     for (size_t i = 0; s->run && i < s->run->n_jobs && n < max; i++)
         if (s->run->jobs[i]->pid) groups[n++] = s->run->jobs[i]->pid;
     return (int)n;
+}
+
+void supervisor_each_job_pipes(supervisor *sv,
+                               void (*fn)(void *ctx, const char *unit, int out_fd, int err_fd),
+                               void *ctx)
+{
+    for (job_rt *j = sv->live; j; j = j->next_live) {
+        if (!j->log) continue;
+        char unit[48];
+        int out_fd, err_fd;
+        snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
+        joblog_read_fds(j->log, &out_fd, &err_fd);
+        if (out_fd >= 0 && err_fd >= 0) fn(ctx, unit, out_fd, err_fd);
+    }
 }

@@ -19,6 +19,7 @@
 #include "daemon/process/keeper.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -289,7 +290,22 @@ static int on_signals(double *restart_in)
     return done;
 }
 
-int keeper_run(int lock_fd, int main_only_fd, int *link)
+/* Pipes handed over to the `tend daemon` that became this keeper. */
+static void hold_handed_over(const char *held)
+{
+    while (held && *held && *held != '-') {
+        keep_msg m = {.type = KEEP_HOLD};
+        int fds[2], used = 0;
+        if (sscanf(held, "%51[^:]:%d:%d%n", m.unit, &fds[0], &fds[1], &used) != 3) return;
+        fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+        fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+        hold(&m, fds);
+        held += used;
+        if (*held == ',') held++;
+    }
+}
+
+int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     sigset_t mask;
@@ -304,6 +320,7 @@ int keeper_run(int lock_fd, int main_only_fd, int *link)
     if (k.signals < 0 || k.epoll < 0) return 1;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SIGNAL_TAG};
     epoll_ctl(k.epoll, EPOLL_CTL_ADD, k.signals, &ev);
+    hold_handed_over(held);
     double restart_in = 0; /* the first start, at once */
     for (;;) {
         if (!k.main && restart_in == 0) {

@@ -15,6 +15,7 @@
  * the keeper once the first main process has it): returns -1 in the main
  * process, with *link its end of the keeper's socket; in the keeper, the
  * exit code of `tend daemon` once the daemon is done. */
-int keeper_run(int lock_fd, int main_only_fd, int *link);
+/* held: "-" or "UNIT:OUT_FD:ERR_FD,...", pipes to hold from the start. */
+int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link);
 
 #endif

@@ -166,3 +166,35 @@ void keeper_link_close(void)
     if (kl.sock >= 0) close(kl.sock);
     kl.sock = -1;
 }
+
+int keeper_link_pass(int sock, const char *unit, int out_fd, int err_fd)
+{
+    keep_msg m = {.type = KEEP_HELD};
+    snprintf(m.unit, sizeof(m.unit), "%s", unit);
+    int fds[2] = {out_fd, err_fd};
+    return keep_send(sock, &m, fds);
+}
+
+int keeper_link_pass_end(int sock)
+{
+    keep_msg m = {.type = KEEP_END};
+    return keep_send(sock, &m, NULL);
+}
+
+int keeper_link_receive(int sock, char *unit, size_t size, int fds[2])
+{
+    keep_msg m;
+    struct pollfd pfd = {.fd = sock, .events = POLLIN};
+    if (poll(&pfd, 1, 5000) != 1) return -ETIMEDOUT;
+    int n = keep_recv(sock, &m, fds);
+    if (n <= 0) return n < 0 ? n : -EPIPE;
+    if (m.type == KEEP_END) return 0;
+    if (m.type != KEEP_HELD || fds[0] < 0) {
+        if (fds[0] >= 0) close(fds[0]), close(fds[1]);
+        fds[0] = fds[1] = -1;
+        unit[0] = 0;
+        return 1;
+    }
+    snprintf(unit, size, "%s", m.unit);
+    return 1;
+}

@@ -23,4 +23,13 @@ void keeper_link_ready(void);
 void keeper_link_drop_unclaimed(void);
 void keeper_link_close(void);
 
+/* A hand-over between the main process of a daemon whose keeper died and
+ * the `tend daemon` that takes over from it, on a socket between the two:
+ * the pipes of each job (pass), then the end. 0 or -errno. */
+int keeper_link_pass(int sock, const char *unit, int out_fd, int err_fd);
+int keeper_link_pass_end(int sock);
+/* 1 with unit and fds[0..1] (both -1 for a message to skip), 0 at the
+ * end, or -errno. */
+int keeper_link_receive(int sock, char *unit, size_t size, int fds[2]);
+
 #endif

@@ -308,6 +308,21 @@ bool process_kept_pipes(const char *unit, int fds[2])
     return keeper_link_take(unit, fds);
 }
 
+int process_pass_pipes(int sock, const char *unit, int out_fd, int err_fd)
+{
+    return keeper_link_pass(sock, unit, out_fd, err_fd);
+}
+
+int process_pass_end(int sock)
+{
+    return keeper_link_pass_end(sock);
+}
+
+int process_receive_pipes(int sock, char *unit, size_t size, int fds[2])
+{
+    return keeper_link_receive(sock, unit, size, fds);
+}
+
 const char *process_layer_containment(void)
 {
     return containment_describe();

@@ -51,6 +51,10 @@ void process_layer_ready(void);
 void process_keep_pipes(const char *unit, int out_fd, int err_fd);
 /* Those of a main process before this one, once: true and fds[0..1]. */
 bool process_kept_pipes(const char *unit, int fds[2]);
+/* Hand-over of a main process whose keeper died (keeper_link.h). */
+int process_pass_pipes(int sock, const char *unit, int out_fd, int err_fd);
+int process_pass_end(int sock);
+int process_receive_pipes(int sock, char *unit, size_t size, int fds[2]);
 /* Kills every stray left and removes tend's cgroup. After the loop ran
  * out of work (which includes removing each proc's cgroup). */
 void process_layer_close(void);
