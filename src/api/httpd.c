@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -270,8 +271,8 @@ bad:
     return NULL;
 }
 
-httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
-                   size_t errlen)
+httpd *httpd_start(uv_loop_t *loop, const char *socket_path, int listen_fd,
+                   const rpc_dispatcher *rpc, char *err, size_t errlen)
 {
     httpd *h = calloc(1, sizeof(*h));
     if (!h || !(h->socket_path = strdup(socket_path))) {
@@ -280,7 +281,8 @@ httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatche
         return NULL;
     }
     h->rpc = rpc;
-    h->listen_fd = listen_unix(socket_path, err, errlen);
+    if (listen_fd >= 0) fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+    h->listen_fd = listen_fd >= 0 ? listen_fd : listen_unix(socket_path, err, errlen);
     if (h->listen_fd < 0) {
         free(h->socket_path);
         free(h);
@@ -306,6 +308,11 @@ httpd *httpd_start_tcp(uv_loop_t *loop, const char *host, int port, const rpc_di
         return NULL;
     }
     return httpd_serve(loop, h, err, errlen);
+}
+
+int httpd_listen_fd(const httpd *h)
+{
+    return h->listen_fd;
 }
 
 int httpd_port(const httpd *h)

@@ -15,9 +15,14 @@
 typedef struct httpd httpd;
 
 /* Binds the socket (refusing if a live server answers there, replacing a
- * stale one) and starts serving. Returns NULL with the reason in err. */
-httpd *httpd_start(uv_loop_t *loop, const char *socket_path, const rpc_dispatcher *rpc, char *err,
-                   size_t errlen);
+ * stale one) and starts serving; with listen_fd >= 0, serves that socket,
+ * already bound to socket_path (one the keeper held while no main process
+ * ran: the connections made meanwhile wait in it). Returns NULL with the
+ * reason in err. */
+httpd *httpd_start(uv_loop_t *loop, const char *socket_path, int listen_fd,
+                   const rpc_dispatcher *rpc, char *err, size_t errlen);
+/* The listening socket (the server's own). */
+int httpd_listen_fd(const httpd *h);
 /* Decides whether a request may go on: false with an HTTP status and a
  * reason to refuse it (401 without the token, 403 from a foreign origin). */
 typedef bool (*httpd_guard_fn)(void *ctx, struct MHD_Connection *c, const char *url,

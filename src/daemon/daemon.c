@@ -68,6 +68,9 @@ typedef struct {
     const tend_paths *paths;
 } daemon_state;
 
+/* What the keeper calls the API's listening socket. */
+#define API_SOCKET "listen-api"
+
 /* The one daemon of this process (for keeper_lost). */
 static daemon_state *the_daemon;
 
@@ -336,6 +339,7 @@ static void on_taker(uv_poll_t *poll, int status, int events)
         return;
     }
     supervisor_each_job_pipes(the_daemon->sv, pass_one, &conn);
+    process_pass_pipes(conn, API_SOCKET, httpd_listen_fd(the_daemon->http), -1);
     process_pass_end(conn);
     hand_over();
 }
@@ -477,7 +481,11 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     api_ctx api = {.sv = d.sv, .st = d.st};
     rpc_dispatcher dispatcher;
     api_dispatcher_init(&dispatcher, &api);
-    d.http = httpd_start(d.loop, paths.socket, &dispatcher, err, sizeof(err));
+    /* The API's socket outlives a main process: the keeper holds it, and
+     * clients that connect while none runs wait in its backlog. */
+    int kept[2], api_fd = process_kept_fds(API_SOCKET, kept) ? kept[0] : -1;
+    d.http = httpd_start(d.loop, paths.socket, api_fd, &dispatcher, err, sizeof(err));
+    if (d.http && api_fd < 0) process_keep_fds(API_SOCKET, httpd_listen_fd(d.http), -1);
     if (!d.http) {
         fprintf(stderr, "tend daemon: %s\n", err);
         supervisor_free(d.sv);

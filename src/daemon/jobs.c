@@ -307,7 +307,7 @@ void job_launch(job_rt *j)
         /* A copy for the keeper: the pipes outlive a crash of this process. */
         int out_fd, err_fd;
         joblog_read_fds(j->log, &out_fd, &err_fd);
-        process_keep_pipes(unit, out_fd, err_fd);
+        process_keep_fds(unit, out_fd, err_fd);
     }
     proc_spawn(j->proc, &req);
 }
@@ -436,7 +436,7 @@ bool job_resume(job_rt *j)
         char unit[48];
         snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
         int status = -1, fds[2];
-        bool kept = process_kept_pipes(unit, fds);
+        bool kept = process_kept_fds(unit, fds);
         j->proc = proc_adopt(unit, j->pid, j->proc_start, job_process_exited, j, &status);
         if (kept) {
             /* What it wrote while no main process read is in the pipes. */

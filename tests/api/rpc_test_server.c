@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     uv_loop_t *loop = uv_default_loop();
     rpc_dispatcher d = {.methods = methods, .n_methods = sizeof(methods) / sizeof(methods[0])};
     char err[256];
-    server = httpd_start(loop, argv[1], &d, err, sizeof(err));
+    server = httpd_start(loop, argv[1], -1, &d, err, sizeof(err));
     if (!server) {
         fprintf(stderr, "rpc-test-server: %s\n", err);
         return 1;

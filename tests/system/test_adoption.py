@@ -5,6 +5,7 @@ ids, same pid, its uptime kept; a job whose process ended while no daemon
 ran is recorded so and restarted as its policy says; a retry waiting in
 backoff keeps its due time. Processes are found by markers the test alone
 uses (`sleep 2000.<random>`), killed by the pids the daemon reported."""
+import concurrent.futures
 import os
 import re
 import signal
@@ -94,9 +95,17 @@ def test_kill_9_of_tend_loses_nothing_and_doubles_nothing(home, marks, killed):
         os.kill(keeper, signal.SIGSTOP)
         os.kill(main, signal.SIGKILL)
         os.kill(before[victim]['pid'], signal.SIGKILL)
+        while alive(main):
+            time.sleep(0.01)
+        # A client that asks now is not refused: the keeper holds the API's
+        # socket, and the question waits in it for the next main process.
+        waiting = concurrent.futures.ThreadPoolExecutor(1).submit(
+            d.call, 'service.status', {'name': 's00'})
         time.sleep(0.2)  # output piles up in the pipes meanwhile
+        assert not waiting.done()
         os.kill(keeper, signal.SIGCONT)
         again = d
+        assert waiting.result(timeout=20)['pid'] == before['s00']['pid']
         again.wait_for(lambda: main_pid(keeper) not in (None, main), what='a new main process')
         again.wait_for(lambda: 'took over from the daemon before' in again.output(), what='adoption')
     else:

@@ -77,7 +77,7 @@ static void release(size_t slot)
     held_pipes *h = &k.held[slot];
     epoll_ctl(k.epoll, EPOLL_CTL_DEL, h->fds[0], NULL);
     close(h->fds[0]);
-    close(h->fds[1]);
+    if (h->fds[1] >= 0) close(h->fds[1]);
     h->fds[0] = h->fds[1] = -1;
     h->dead = false;
     k.free_slots[k.n_free++] = slot; /* room for every slot was made with it */
@@ -95,7 +95,8 @@ static void hold(const keep_msg *m, const int fds[2])
             size_t *grown_free = grown ? realloc(k.free_slots, cap * sizeof(*grown_free)) : NULL;
             if (grown) k.held = grown;
             if (!grown_free) {
-                close(fds[0]), close(fds[1]);
+                close(fds[0]);
+                if (fds[1] >= 0) close(fds[1]);
                 return;
             }
             k.free_slots = grown_free;
@@ -182,7 +183,8 @@ static void from_main(void)
         if (k.stopping && k.main) kill(k.main, k.stop_signal);
         return;
     default:
-        if (fds[0] >= 0) close(fds[0]), close(fds[1]);
+        if (fds[0] >= 0) close(fds[0]);
+        if (fds[1] >= 0) close(fds[1]);
         return;
     }
 }
@@ -205,8 +207,10 @@ static int start_main(int lock_fd, int *link)
         close(k.epoll);
         close(k.signals);
         if (k.sock >= 0) close(k.sock);
-        for (size_t i = 0; i < k.n_held; i++)
-            if (k.held[i].fds[0] >= 0) close(k.held[i].fds[0]), close(k.held[i].fds[1]);
+        for (size_t i = 0; i < k.n_held; i++) {
+            if (k.held[i].fds[0] >= 0) close(k.held[i].fds[0]);
+            if (k.held[i].fds[1] >= 0) close(k.held[i].fds[1]);
+        }
         free(k.held);
         free(k.free_slots);
         free(k.exits);
@@ -298,7 +302,7 @@ static void hold_handed_over(const char *held)
         int fds[2], used = 0;
         if (sscanf(held, "%51[^:]:%d:%d%n", m.unit, &fds[0], &fds[1], &used) != 3) return;
         fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-        fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+        if (fds[1] >= 0) fcntl(fds[1], F_SETFD, FD_CLOEXEC);
         hold(&m, fds);
         held += used;
         if (*held == ',') held++;

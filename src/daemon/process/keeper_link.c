@@ -62,7 +62,8 @@ static void on_message(uv_poll_t *poll, int status, int events)
         link_lost();
         return;
     }
-    if (fds[0] >= 0) close(fds[0]), close(fds[1]);
+    if (fds[0] >= 0) close(fds[0]);
+    if (fds[1] >= 0) close(fds[1]);
     if (m.type == KEEP_EXIT && !reaper_report(m.pid, m.status)) remember_exit(&m);
 }
 
@@ -83,7 +84,8 @@ int keeper_link_open(uv_loop_t *loop, int sock, void (*lost)(void))
         if (m.type != KEEP_HELD || fds[0] < 0) continue;
         held_entry *grown = realloc(kl.held, (kl.n_held + 1) * sizeof(*grown));
         if (!grown) {
-            close(fds[0]), close(fds[1]);
+            close(fds[0]);
+            if (fds[1] >= 0) close(fds[1]);
             continue;
         }
         kl.held = grown;
@@ -147,8 +149,10 @@ void keeper_link_ready(void)
 
 void keeper_link_drop_unclaimed(void)
 {
-    for (size_t i = 0; i < kl.n_held; i++)
-        if (kl.held[i].fds[0] >= 0) close(kl.held[i].fds[0]), close(kl.held[i].fds[1]);
+    for (size_t i = 0; i < kl.n_held; i++) {
+        if (kl.held[i].fds[0] >= 0) close(kl.held[i].fds[0]);
+        if (kl.held[i].fds[1] >= 0) close(kl.held[i].fds[1]);
+    }
     strmap_free(&kl.held_by_unit);
     free(kl.held);
     kl.held = NULL;
@@ -190,7 +194,8 @@ int keeper_link_receive(int sock, char *unit, size_t size, int fds[2])
     if (n <= 0) return n < 0 ? n : -EPIPE;
     if (m.type == KEEP_END) return 0;
     if (m.type != KEEP_HELD || fds[0] < 0) {
-        if (fds[0] >= 0) close(fds[0]), close(fds[1]);
+        if (fds[0] >= 0) close(fds[0]);
+        if (fds[1] >= 0) close(fds[1]);
         fds[0] = fds[1] = -1;
         unit[0] = 0;
         return 1;

@@ -1,7 +1,7 @@
 /* keeper_proto.h — the messages between the keeper and the main process
  * (private to the process layer): one per SOCK_SEQPACKET datagram, some
- * with two descriptors (SCM_RIGHTS), the read ends of a job's stdout and
- * stderr pipes. */
+ * with descriptors (SCM_RIGHTS): the read ends of a job's stdout and
+ * stderr pipes, or the API's listening socket ("listen-api"). */
 #ifndef TEND_DAEMON_PROCESS_KEEPER_PROTO_H
 #define TEND_DAEMON_PROCESS_KEEPER_PROTO_H
 
@@ -23,7 +23,8 @@ typedef struct {
     char unit[52];
 } keep_msg;
 
-/* 0, or -errno. fds: NULL or two descriptors to pass along. */
+/* 0, or -errno. fds: NULL, or two descriptors to pass along (the second
+ * -1: one, a listening socket). */
 int keep_send(int sock, const keep_msg *m, const int *fds);
 /* The message's size, 0 at end of file, or -errno; fds[0..1] get the
  * descriptors that came with it, else -1. */

@@ -298,12 +298,12 @@ void process_layer_ready(void)
     keeper_link_drop_unclaimed();
 }
 
-void process_keep_pipes(const char *unit, int out_fd, int err_fd)
+void process_keep_fds(const char *unit, int out_fd, int err_fd)
 {
     keeper_link_hold(unit, out_fd, err_fd);
 }
 
-bool process_kept_pipes(const char *unit, int fds[2])
+bool process_kept_fds(const char *unit, int fds[2])
 {
     return keeper_link_take(unit, fds);
 }

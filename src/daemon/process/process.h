@@ -47,10 +47,11 @@ bool process_layer_has_keeper(void);
 /* The main process serves the API: the keeper is told, and the pipes it
  * held for jobs that did not come back are closed. */
 void process_layer_ready(void);
-/* The keeper keeps a copy of unit's pipes' read ends (out, err). */
-void process_keep_pipes(const char *unit, int out_fd, int err_fd);
-/* Those of a main process before this one, once: true and fds[0..1]. */
-bool process_kept_pipes(const char *unit, int fds[2]);
+/* The keeper keeps a copy of name's descriptors: a job's pipes' read ends
+ * (unit, out, err), or a listening socket (name, fd, -1). */
+void process_keep_fds(const char *name, int fd, int second_fd);
+/* Those a main process before this one had kept, once: true and fds[0..1]. */
+bool process_kept_fds(const char *name, int fds[2]);
 /* Hand-over of a main process whose keeper died (keeper_link.h). */
 int process_pass_pipes(int sock, const char *unit, int out_fd, int err_fd);
 int process_pass_end(int sock);
