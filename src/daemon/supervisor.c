@@ -95,6 +95,44 @@ static job_tally svc_tally(const svc *s)
 }
 
 /* The state its processes alone say. */
+bool svc_has_health_check(const svc *s)
+{
+    return s->spec->health.type != HEALTH_NONE;
+}
+
+/* Its processes run, but its health check has not passed yet. */
+bool svc_awaits_health(const svc *s)
+{
+    return svc_has_health_check(s) && !(s->health && health_monitor_report(s->health)->was_healthy);
+}
+
+/* {status, check, message, checked_at, duration_ms, since, failures, checks} */
+json_t *svc_health_json(const svc *s)
+{
+    const health_spec *h = &s->spec->health;
+    json_t *o = json_pack("{s:s}", "check", health_type_name(h->type));
+    if (!s->health) {
+        json_object_set_new(o, "status", json_string("unknown"));
+        json_object_set_new(o, "message",
+                            json_string(h->type == HEALTH_NONE ? "no health check configured"
+                                                               : "not checked: not running"));
+        json_object_set_new(o, "checked_at", json_null());
+        json_object_set_new(o, "duration_ms", json_null());
+        return o;
+    }
+    const health_report *r = health_monitor_report(s->health);
+    json_object_set_new(o, "status", json_string(health_status_name(r->status)));
+    json_object_set_new(o, "message", json_string(r->message));
+    json_object_set_new(o, "checked_at",
+                        r->checked_at > 0 ? json_real(r->checked_at) : json_null());
+    json_object_set_new(o, "duration_ms",
+                        r->checked_at > 0 ? json_real(r->duration * 1000.0) : json_null());
+    json_object_set_new(o, "since", json_real(r->since));
+    json_object_set_new(o, "failures", json_integer(r->failures));
+    json_object_set_new(o, "checks", json_integer(r->checks));
+    return o;
+}
+
 service_state svc_process_state(const svc *s)
 {
     job_tally t = svc_tally(s);
@@ -361,7 +399,7 @@ static void run_job_changed(supervisor *sv, job_rt *j)
         run_advance(sv, run);
         if (svc_state(s) == SERVICE_RUNNING && j->phase == JOB_RUNNING) svc_explain(s, "running");
     }
-    svc_follow(sv, s);
+    sv->follow(sv, s);
     dependents_advance(sv, s);
     if (s->remove_jobs_when_idle && s->run == run && run_finished(run)) {
         s->remove_jobs_when_idle = false;

@@ -169,7 +169,7 @@ int supervisor_adopt(supervisor *sv, int *ended)
     for (size_t k = 0; k < n_restored; k++) {
         svc *s = restored[k];
         if (s->run) run_advance(sv, s->run);
-        svc_follow(sv, s);
+        sv->follow(sv, s);
     }
     for (size_t k = 0; k < n_restored; k++) dependents_advance(sv, restored[k]);
     free(restored);

@@ -203,6 +203,7 @@ supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir)
     ref->refs = 1;
     sv->reg = ref;
     sv->job_changed = supervisor_job_changed;
+    sv->follow = svc_follow;
     sv->loop = loop;
     sv->st = st;
     supervisor_hooks_start(sv);

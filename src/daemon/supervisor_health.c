@@ -12,17 +12,6 @@
 #include "daemon/health_monitor.h"
 #include "daemon/supervisor_internal.h"
 
-bool svc_has_health_check(const svc *s)
-{
-    return s->spec->health.type != HEALTH_NONE;
-}
-
-/* Its processes run, but its health check has not passed yet. */
-bool svc_awaits_health(const svc *s)
-{
-    return svc_has_health_check(s) && !(s->health && health_monitor_report(s->health)->was_healthy);
-}
-
 static void health_event(supervisor *sv, svc *s, const char *kind, const char *from, const char *to,
                          const char *message)
 {
@@ -145,7 +134,9 @@ static bool svc_launched(const svc *s)
 }
 
 /* After any change: health checks run while its processes do, and a
- * service coming up has start_timeout to become ready. */
+ * service coming up has start_timeout to become ready. The supervisor
+ * calls it through sv->follow (set by supervisor_new): supervisor.c
+ * never calls up into this file by name. */
 void svc_follow(supervisor *sv, svc *s)
 {
     service_state base = svc_process_state(s);
@@ -169,33 +160,6 @@ void svc_follow(supervisor *sv, svc *s)
         uv_timer_start(s->start_timer, svc_start_timed_out, (uint64_t)(limit * 1000.0 + 0.5), 0);
     else if (!coming_up && s->start_timer)
         uv_timer_stop(s->start_timer);
-}
-
-/* {status, check, message, checked_at, duration_ms, since, failures, checks} */
-json_t *svc_health_json(const svc *s)
-{
-    const health_spec *h = &s->spec->health;
-    json_t *o = json_pack("{s:s}", "check", health_type_name(h->type));
-    if (!s->health) {
-        json_object_set_new(o, "status", json_string("unknown"));
-        json_object_set_new(o, "message",
-                            json_string(h->type == HEALTH_NONE ? "no health check configured"
-                                                               : "not checked: not running"));
-        json_object_set_new(o, "checked_at", json_null());
-        json_object_set_new(o, "duration_ms", json_null());
-        return o;
-    }
-    const health_report *r = health_monitor_report(s->health);
-    json_object_set_new(o, "status", json_string(health_status_name(r->status)));
-    json_object_set_new(o, "message", json_string(r->message));
-    json_object_set_new(o, "checked_at",
-                        r->checked_at > 0 ? json_real(r->checked_at) : json_null());
-    json_object_set_new(o, "duration_ms",
-                        r->checked_at > 0 ? json_real(r->duration * 1000.0) : json_null());
-    json_object_set_new(o, "since", json_real(r->since));
-    json_object_set_new(o, "failures", json_integer(r->failures));
-    json_object_set_new(o, "checks", json_integer(r->checks));
-    return o;
 }
 
 json_t *supervisor_service_health(supervisor *sv, const char *name)

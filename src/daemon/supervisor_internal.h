@@ -103,6 +103,7 @@ struct supervisor {
     bool shutting_down; /* nothing starts or restarts any more */
     bool applied;       /* a registry was applied before (not the boot one) */
     void (*job_changed)(supervisor *sv, job_rt *j); /* supervisor_job_changed */
+    void (*follow)(supervisor *sv, svc *s);          /* svc_follow */
     void (*on_idle)(void *ctx);
     void *on_idle_ctx;
 };
@@ -163,14 +164,16 @@ restart_history *svc_restart_history(svc *s);
 /* Keeps the reason of the restart being made, for why. */
 void svc_note_restart(svc *s);
 
-/* supervisor_health.c */
+/* supervisor.c: what its health monitor says */
 bool svc_has_health_check(const svc *s);
 /* Its processes run, but its health check has not passed yet. */
 bool svc_awaits_health(const svc *s);
-/* After any change of the service: health checks and start_timeout follow. */
-void svc_follow(supervisor *sv, svc *s);
 /* The health part of a status: {status, check, message, ...}. */
 json_t *svc_health_json(const svc *s);
+
+/* supervisor_health.c: after any change of the service, health checks and
+ * start_timeout follow (through sv->follow: supervisor -> health). */
+void svc_follow(supervisor *sv, svc *s);
 
 /* supervisor.c, for supervisor_apply.c */
 svc *svc_find(supervisor *sv, const char *name);
