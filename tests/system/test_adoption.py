@@ -9,6 +9,7 @@ import concurrent.futures
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -31,8 +32,15 @@ def crash(d):
         time.sleep(0.01)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
 def registry(marks, home):
     sleepers = {f's{i:02d}': marks(2000) for i in range(SLEEPERS)}
+    port = free_port()
     text = ''.join(f'''
 [services.{name}]
 deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
@@ -53,6 +61,19 @@ script = "sleep 1.5; echo done"
 [services.batch]
 actions = ["batch"]
 startup = { auto_start = true }
+'''
+    # An HTTP server with a health check (interval 0.2 s).
+    text += f'''
+[services.web]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/usr/bin/python3", args = ["-m", "http.server", "{port}", "--bind", "127.0.0.1"] }} }}
+startup = {{ auto_start = true }}
+[services.web.health_check]
+type = "http"
+interval = 0.2
+retries = 2
+timeout = 2
+[services.web.health_check.http]
+endpoint = "http://127.0.0.1:{port}/"
 '''
     return sleepers, text
 
@@ -75,9 +96,12 @@ def test_kill_9_of_tend_loses_nothing_and_doubles_nothing(home, marks, killed):
     for name in sleepers:
         d.wait_state(name, 'running')
     d.wait_state('chatty', 'running')
+    d.wait_state('web', 'running')  # healthy: running waits for its check
     d.wait_for(lambda: len(d.call('job.list', {'service_id': 'flaky'})) >= 2, what='flaky in backoff')
     before = {name: d.call('service.status', {'name': name}) for name in sleepers}
     chatty = d.call('service.status', {'name': 'chatty'})
+    web = d.call('service.status', {'name': 'web'})
+    assert web['health']['status'] == 'healthy', web
     jobs_before = {j['id']: j for j in d.call('job.list')}
     runs_before = {r['id'] for r in d.call('run.list')}
     flaky_pending = [j for j in d.call('job.list', {'service_id': 'flaky'}) if j['phase'] == 'pending']
@@ -155,6 +179,17 @@ def test_kill_9_of_tend_loses_nothing_and_doubles_nothing(home, marks, killed):
                 assert jobs_after[job_id]['pid'] == job['pid']
                 assert jobs_after[job_id]['run_id'] == job['run_id']
         assert runs_before <= {r['id'] for r in again.call('run.list')}
+        # The HTTP server, the same process, is checked again by the new
+        # main process and found healthy. (With both tend processes killed
+        # its output pipe has no reader: its request log then breaks every
+        # answer, and it stays `starting`, as a service whose check never
+        # passed does.)
+        if killed != 'both':
+            crashed_at = time.time()
+            again.wait_for(lambda: (lambda h: h['status'] == 'healthy' and h['checked_at'] > crashed_at)(
+                again.call('service.health', {'name': 'web'})), what='web checked healthy again')
+            assert again.call('service.status', {'name': 'web'})['pid'] == web['pid']
+            assert again.state('web') == 'running'
         # The victim: recorded, restarted by its policy, explained.
         if victim:
             again.wait_for(lambda: again.call('service.status', {'name': victim})['pid'] not in
