@@ -3,10 +3,13 @@
  * one libuv loop, and stops every job before it exits on SIGTERM, SIGINT or
  * SIGHUP (its terminal went away: services must not be left orphaned).
  *
- * Start-up: paths, the lock, the store, the registry (from -c FILE, else
- * the specs the store kept), the runs and processes a daemon before this
- * one left (adopted), the API socket, the dashboard's loopback port, then
- * the services that are wanted and not running yet.
+ * Start-up: paths and the lock (takeover.c); then this process becomes
+ * the keeper (process/keeper.h), and its child, the main process, comes
+ * back here as `tend daemon --main-fd FD`: the store, the registry (from
+ * -c FILE, else the specs the store kept), the runs and processes a
+ * daemon before this one left (adopted), the API socket (the keeper's
+ * copy, if it held one), the dashboard's loopback port, then the services
+ * that are wanted and not running yet.
  */
 #include "daemon/daemon.h"
 #include "base/clock.h"
@@ -16,13 +19,8 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stddef.h>
-#include <sys/file.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -31,13 +29,13 @@
 #include "api/methods.h"
 #include "api/metrics.h"
 #include "api/sse.h"
-#include "base/buf.h"
 #include "base/paths.h"
 #include "daemon/http_check.h"
 #include "daemon/loop_lag.h"
 #include "daemon/notify.h"
 #include "daemon/process/process.h"
 #include "daemon/supervisor.h"
+#include "daemon/takeover.h"
 
 static const char daemon_usage[] =
     "usage: tend daemon [-c FILE] [--http HOST:PORT|off] [--no-cgroups]\n"
@@ -63,16 +61,10 @@ typedef struct {
     httpd *http;
     sse_hub *events;
     dashboard *web;
-    uv_signal_t sigterm, sigint, sighup, sigusr2;
+    uv_signal_t sigterm, sigint, sighup;
     bool stopping;
-    const tend_paths *paths;
 } daemon_state;
 
-/* What the keeper calls the API's listening socket. */
-#define API_SOCKET "listen-api"
-
-/* The one daemon of this process (for keeper_lost). */
-static daemon_state *the_daemon;
 
 static int collect_spec(void *ctx, const char *name, const char *spec_json, const char *wanted)
 {
@@ -116,7 +108,7 @@ static void all_stopped(void *ctx)
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sighup, NULL);
-    uv_close((uv_handle_t *)&d->sigusr2, NULL);
+    takeover_close();
 }
 
 static void on_stop_signal(uv_signal_t *handle, int signum)
@@ -139,112 +131,6 @@ static void raise_fd_limit(void)
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-}
-
-static void on_alarm(int sig)
-{
-    (void)sig; /* only to end a wait for the lock */
-}
-
-/* flock(fd) within seconds; 0, or -1. */
-static int wait_for_lock(int fd, unsigned seconds)
-{
-    struct sigaction sa = {.sa_handler = on_alarm}, old;
-    sigaction(SIGALRM, &sa, &old);
-    alarm(seconds);
-    int rc = flock(fd, LOCK_EX);
-    alarm(0);
-    sigaction(SIGALRM, &old, NULL);
-    return rc;
-}
-
-/* The pipes a main process handed over, for the keeper to hold:
- * "UNIT:OUT:ERR,..." (descriptors of this process), or NULL. */
-static buf taken_pipes;
-
-/* Takes the job pipes the main process pid hands over on its socket
- * (listen_for_taker); false if it does not listen. */
-static bool take_pipes_from(int pid)
-{
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "tend/%d/handover", pid);
-    int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (sock < 0 || connect(sock, (struct sockaddr *)&addr,
-                            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0) {
-        if (sock >= 0) close(sock);
-        return false;
-    }
-    char unit[64];
-    int fds[2], got;
-    while ((got = process_receive_pipes(sock, unit, sizeof(unit), fds)) > 0) {
-        if (fds[0] < 0) continue;
-        /* Kept across the exec into the keeper, which holds them. */
-        fcntl(fds[0], F_SETFD, 0);
-        fcntl(fds[1], F_SETFD, 0);
-        buf_printf(&taken_pipes, "%s%s:%d:%d", taken_pipes.len ? "," : "", unit, fds[0], fds[1]);
-    }
-    close(sock);
-    return true;
-}
-
-/* The lock is held by the main process of a daemon whose keeper died
- * ("PID main" in the file): it hands its jobs' pipes over and leaves (or,
- * if it does not listen, is asked to leave with SIGUSR2), and its lock is
- * waited for (10 s at most). 0 once the lock is ours, else -1 (errno
- * EWOULDBLOCK: a daemon that is whole holds it). */
-static int take_over_main(int fd)
-{
-    char owner[48] = "";
-    int pid = 0;
-    ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
-    owner[n > 0 ? n : 0] = 0;
-    if (sscanf(owner, "%d main", &pid) != 1 || !strstr(owner, " main") || pid <= 1 ||
-        (!take_pipes_from(pid) && kill(pid, SIGUSR2) < 0)) {
-        errno = EWOULDBLOCK;
-        return -1;
-    }
-    if (wait_for_lock(fd, 10) < 0) {
-        errno = EWOULDBLOCK;
-        return -1;
-    }
-    fprintf(stderr, "tend daemon: took over from the main process (pid %d) of a daemon whose "
-                    "keeper had died\n",
-            pid);
-    return 0;
-}
-
-/* One daemon per TEND_HOME: an flock on state_dir/daemon.lock, held for
- * the daemon's life (a lock, not a pid file: it goes when the process
- * does, however it ends). The file says whose it is, for the message. */
-static int take_daemon_lock(const tend_paths *paths)
-{
-    char path[4096], owner[32] = "";
-    snprintf(path, sizeof(path), "%s/daemon.lock", paths->state_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fprintf(stderr, "tend daemon: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0 && take_over_main(fd) < 0) {
-        int e = errno;
-        ssize_t n = pread(fd, owner, sizeof(owner) - 1, 0);
-        owner[n > 0 ? n : 0] = 0;
-        owner[strcspn(owner, "\n")] = 0;
-        if (e == EWOULDBLOCK)
-            fprintf(stderr,
-                    "tend daemon: another tend daemon%s%s%s runs on %s (it holds %s); stop it "
-                    "first, or use another TEND_HOME\n",
-                    owner[0] ? " (pid " : "", owner, owner[0] ? ")" : "", paths->state_dir, path);
-        else
-            fprintf(stderr, "tend daemon: cannot lock %s: %s\n", path, strerror(e));
-        close(fd);
-        return -1;
-    }
-    snprintf(owner, sizeof(owner), "%d\n", (int)getpid());
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, owner, strlen(owner), 0) < 0) {
-        /* The lock holds without the words. */
-    }
-    return fd;
 }
 
 /* Tells a waiting client (tend's autostart) that the daemon listens, and
@@ -284,125 +170,6 @@ static void start_dashboard(daemon_state *d, const char *http, const tend_paths 
                 dashboard_address(d->web));
 }
 
-/* Leaves without stopping a job, for the daemon that takes over (it
- * adopts them): what the store has yet to write is written first. */
-static void hand_over(void)
-{
-    fprintf(stderr, "tend daemon: handing over to the new daemon on %s; every job keeps running\n",
-            the_daemon->paths->state_dir);
-    store_flush(the_daemon->st);
-    _exit(0);
-}
-
-/* The keeper went away (killed): this process goes on alone and takes the
- * lock, so that one daemon runs on this home; a new `tend daemon` that
- * finds it there asks it to hand over (SIGUSR2). If a new daemon has the
- * lock already, this one hands over at once. */
-static void listen_for_taker(void);
-
-static void keeper_lost(void)
-{
-    char path[4096], line[48];
-    snprintf(path, sizeof(path), "%s/daemon.lock", the_daemon->paths->state_dir);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    /* The keeper's lock goes with the last of its descriptors, a moment
-     * after its socket: a short wait, then whoever has it is the daemon. */
-    if (fd < 0 || wait_for_lock(fd, 2) < 0) hand_over();
-    int n = snprintf(line, sizeof(line), "%d main\n", (int)getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) < 0) {
-        /* The lock holds without the words. */
-    }
-    listen_for_taker();
-    fprintf(stderr, "tend daemon: the keeper process is gone; the main process (pid %d) goes on "
-                    "alone, until a new `tend daemon` takes over\n",
-            (int)getpid());
-}
-
-static void pass_one(void *ctx, const char *unit, int out_fd, int err_fd)
-{
-    process_pass_pipes(*(int *)ctx, unit, out_fd, err_fd);
-}
-
-/* The new `tend daemon` connected: every job's pipes go to it (so that
- * the jobs' output keeps a reader), then this process leaves. Only its
- * own user (or root) is answered. */
-static void on_taker(uv_poll_t *poll, int status, int events)
-{
-    (void)events;
-    int conn = status < 0 ? -1 : accept4(poll->io_watcher.fd, NULL, NULL, SOCK_CLOEXEC);
-    if (conn < 0) return;
-    struct ucred peer;
-    socklen_t len = sizeof(peer);
-    if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 ||
-        (peer.uid != getuid() && peer.uid != 0)) {
-        close(conn);
-        return;
-    }
-    supervisor_each_job_pipes(the_daemon->sv, pass_one, &conn);
-    process_pass_pipes(conn, API_SOCKET, httpd_listen_fd(the_daemon->http), -1);
-    process_pass_end(conn);
-    hand_over();
-}
-
-/* Where a `tend daemon` taking over finds this process: the abstract
- * socket @tend/PID/handover (PID this process's, which the lock file
- * names). */
-static void listen_for_taker(void)
-{
-    static uv_poll_t poll;
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "tend/%d/handover",
-                     (int)getpid());
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr,
-                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0 ||
-        listen(fd, 1) < 0 || uv_poll_init_socket(the_daemon->loop, &poll, fd) < 0) {
-        if (fd >= 0) close(fd);
-        return; /* a SIGUSR2 still makes it hand over, without the pipes */
-    }
-    uv_poll_start(&poll, UV_READABLE, on_taker);
-    uv_unref((uv_handle_t *)&poll);
-}
-
-static void on_hand_over(uv_signal_t *handle, int signum)
-{
-    (void)handle, (void)signum;
-    if (!process_layer_has_keeper()) hand_over();
-}
-
-/* This process holds the lock: it becomes the keeper (tend-keeper, next
- * to this binary), which runs the main process as `tend daemon --main-fd
- * FD ARGS`. Returns only if that cannot be done: then this process is
- * the main process itself, with no keeper. */
-static void become_keeper(int lock_fd, int ready_fd, int argc, char **argv)
-{
-    char self[4096], keeper[4200], lock_arg[16], ready_arg[16], none[] = "-";
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) return;
-    self[n] = 0;
-    const char *slash = strrchr(self, '/');
-    snprintf(keeper, sizeof(keeper), "%.*s/tend-keeper", (int)(slash - self), self);
-    snprintf(lock_arg, sizeof(lock_arg), "%d", lock_fd);
-    snprintf(ready_arg, sizeof(ready_arg), "%d", ready_fd);
-    char **args = calloc((size_t)argc + 5, sizeof(*args));
-    if (!args) return;
-    int k = 0;
-    args[k++] = keeper;
-    args[k++] = lock_arg;
-    args[k++] = ready_arg;
-    args[k++] = self;
-    /* The pipes taken over: the keeper's to hold. */
-    args[k++] = taken_pipes.len ? taken_pipes.data : none;
-    for (int i = 1; i < argc; i++) args[k++] = argv[i]; /* after "daemon" */
-    fcntl(lock_fd, F_SETFD, 0);
-    execv(keeper, args);
-    fprintf(stderr, "tend daemon: cannot run %s (%s); running without a keeper: a crash of this "
-                    "process would cost its jobs' output pipes\n",
-            keeper, strerror(errno));
-    fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
-    free(args);
-}
-
 static int run_daemon(const char *config, int ready_fd, const char *http, bool cgroups, int main_fd,
                       int argc, char **argv)
 {
@@ -418,12 +185,12 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     int lock_fd = -1, keeper_sock = main_fd;
     if (main_fd >= 0) fcntl(main_fd, F_SETFD, FD_CLOEXEC);
     if (main_fd < 0) {
-        lock_fd = take_daemon_lock(&paths);
+        lock_fd = takeover_lock(paths.state_dir);
         if (lock_fd < 0) {
             tend_paths_free(&paths);
             return 1;
         }
-        become_keeper(lock_fd, ready_fd, argc, argv);
+        takeover_become_keeper(lock_fd, ready_fd, argc, argv);
     }
     registry *from_file = NULL;
     if (config) {
@@ -439,8 +206,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
             return 1;
         }
     }
-    daemon_state d = {.loop = uv_default_loop(), .paths = &paths};
-    the_daemon = &d;
+    daemon_state d = {.loop = uv_default_loop()};
     char err[512];
     if (store_open(paths.db, &d.st, err, sizeof(err)) < 0) {
         fprintf(stderr, "tend daemon: %s\n", err);
@@ -464,7 +230,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     }
     fprintf(stderr, "tend daemon: each job's processes kept together by %s\n",
             process_layer_containment());
-    if (keeper_sock >= 0 && process_layer_keeper(keeper_sock, keeper_lost) < 0)
+    if (keeper_sock >= 0 && process_layer_keeper(keeper_sock, takeover_keeper_lost) < 0)
         fprintf(stderr, "tend daemon: the keeper does not answer; going on without it\n");
     if (keeper_sock >= 0) notify_set_daemon_pid(getppid());
     d.sv = supervisor_new(d.loop, d.st, paths.logs);
@@ -483,9 +249,9 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     api_dispatcher_init(&dispatcher, &api);
     /* The API's socket outlives a main process: the keeper holds it, and
      * clients that connect while none runs wait in its backlog. */
-    int kept[2], api_fd = process_kept_fds(API_SOCKET, kept) ? kept[0] : -1;
+    int kept[2], api_fd = process_kept_fds(TAKEOVER_API_SOCKET, kept) ? kept[0] : -1;
     d.http = httpd_start(d.loop, paths.socket, api_fd, &dispatcher, err, sizeof(err));
-    if (d.http && api_fd < 0) process_keep_fds(API_SOCKET, httpd_listen_fd(d.http), -1);
+    if (d.http && api_fd < 0) process_keep_fds(TAKEOVER_API_SOCKET, httpd_listen_fd(d.http), -1);
     if (!d.http) {
         fprintf(stderr, "tend daemon: %s\n", err);
         supervisor_free(d.sv);
@@ -507,9 +273,12 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     uv_signal_start(&d.sigterm, on_stop_signal, SIGTERM);
     uv_signal_start(&d.sigint, on_stop_signal, SIGINT);
     uv_signal_start(&d.sighup, on_stop_signal, SIGHUP);
-    uv_signal_init(d.loop, &d.sigusr2);
-    uv_signal_start(&d.sigusr2, on_hand_over, SIGUSR2);
-    uv_unref((uv_handle_t *)&d.sigusr2);
+    takeover_daemon successor = {.loop = d.loop,
+                                 .st = d.st,
+                                 .sv = d.sv,
+                                 .state_dir = paths.state_dir,
+                                 .api_fd = httpd_listen_fd(d.http)};
+    takeover_watch(&successor);
     double t0 = wall_now();
     supervisor_start_wanted(d.sv);
     fprintf(stderr, "tend daemon: %zu services (wanted ones started in %.3f s); listening on %s\n",
