@@ -39,3 +39,22 @@ bool proc_stat_read(pid_t pid, proc_stat *out)
     out->start_time = start;
     return true;
 }
+
+bool proc_environ_get(pid_t pid, const char *key, char *out, size_t size)
+{
+    char path[64], env[32768];
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, env, sizeof(env) - 1);
+    close(fd);
+    if (n <= 0) return false;
+    env[n] = 0;
+    size_t klen = strlen(key);
+    for (char *entry = env; entry < env + n; entry += strlen(entry) + 1)
+        if (strncmp(entry, key, klen) == 0 && entry[klen] == '=') {
+            snprintf(out, size, "%s", entry + klen + 1);
+            return true;
+        }
+    return false;
+}

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "base/clock.h"
+#include "base/procstat.h"
 #include "base/signame.h"
 #include "daemon/joblog.h"
 #include "daemon/launch.h"
@@ -243,8 +244,13 @@ static void job_spawned(void *data, proc *p, pid_t pid, int rc, const char *err)
         return;
     }
     /* Without ready = "notify", a process is running once it is spawned;
-     * with it, once it said READY=1 (which may have come already). */
-    if (!j->spec->ready_notify || j->notified) job_transition(j, JOB_RUNNING, NULL);
+     * with it, once it said READY=1 (which may have come already). Until
+     * then the row has its pid all the same: a daemon that takes over
+     * must find the process. */
+    if (!j->spec->ready_notify || j->notified)
+        job_transition(j, JOB_RUNNING, NULL);
+    else
+        job_save(j);
     if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
 }
 
@@ -421,6 +427,21 @@ job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec
     return j;
 }
 
+/* An adopted job still to say READY=1: its NOTIFY_SOCKET is named after
+ * the keeper, so under the same keeper the same socket is bound again and
+ * heard. Under another, nobody can hear it: false (it counts as running). */
+static bool job_listen_again(job_rt *j)
+{
+    char err[256], where[128];
+    if (!j->spec->ready_notify || !proc_environ_get(j->pid, "NOTIFY_SOCKET", where, sizeof(where)))
+        return false;
+    j->notify = notify_open(j->sv->loop, j->id, action_uid(j->spec), job_notified, j, err, sizeof(err));
+    if (j->notify && strcmp(notify_env(j->notify) + strlen("NOTIFY_SOCKET="), where) == 0) return true;
+    notify_close(j->notify);
+    j->notify = NULL;
+    return false;
+}
+
 bool job_resume(job_rt *j)
 {
     double now = wall_now();
@@ -476,9 +497,8 @@ bool job_resume(job_rt *j)
             /* It was being stopped: that is finished now. */
             proc_kill(j->proc);
         } else {
-            /* Its READY=1 went to a socket that died with the old daemon:
-             * it runs, and that is all that can be known. */
-            job_transition(j, JOB_RUNNING, "adopted");
+            if (!(j->phase == JOB_STARTING && job_listen_again(j)))
+                job_transition(j, JOB_RUNNING, "adopted");
             if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout - (now - j->started_at));
         }
         return true;

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/procstat.h"
 #include "daemon/process/reaper.h"
 
 #define PATH_SIZE 4096
@@ -217,25 +218,6 @@ char *containment_events_path(const char *unit)
 
 /* ---- strays -------------------------------------------------------------- */
 
-/* TEND_UNIT from pid's environment, into out ("" when it has none). */
-static void stray_unit(pid_t pid, char *out, size_t size)
-{
-    char path[64], env[32768];
-    out[0] = 0;
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    ssize_t n = read(fd, env, sizeof(env) - 1);
-    close(fd);
-    if (n <= 0) return;
-    env[n] = 0;
-    for (char *entry = env; entry < env + n; entry += strlen(entry) + 1)
-        if (strncmp(entry, "TEND_UNIT=", 10) == 0) {
-            snprintf(out, size, "%s", entry + 10);
-            return;
-        }
-}
-
 /* Every child of the daemon is listed under the thread that is its
  * parent: /proc/self/task/TID/children, for each thread. */
 void containment_kill_strays(bool (*live)(const char *unit), bool all)
@@ -253,8 +235,8 @@ void containment_kill_strays(bool (*live)(const char *unit), bool all)
         while (fscanf(f, "%d", &pid) == 1) {
             /* Its pid cannot be reused while it is our child, reaped or not. */
             if (pid <= 1 || reaper_watches(pid)) continue;
-            char unit[64];
-            stray_unit(pid, unit, sizeof(unit));
+            char unit[64] = "";
+            proc_environ_get(pid, "TEND_UNIT", unit, sizeof(unit));
             if (!all && (!unit[0] || live(unit))) continue;
             kill(pid, SIGKILL);
             if (getpgid(pid) == pid) kill(-pid, SIGKILL);
