@@ -58,11 +58,11 @@ restart_decision restart_decide_cause(const restart_policy *p, restart_history *
                  p->window, how);
         return d;
     }
+    /* restart_delay first, then twice the one before each time (at least
+     * DELAY_STEP): 1, 2, 4 s for restart_delay = 1; 0, 0.1, 0.2 s for 0. */
     double delay = p->delay;
-    if (h->consecutive > 0) {
-        delay = p->delay > DELAY_STEP ? p->delay : DELAY_STEP;
-        for (int i = 1; i < h->consecutive && delay < p->delay_max; i++) delay *= 2;
-    }
+    for (int i = 0; i < h->consecutive && delay < p->delay_max; i++)
+        delay = delay * 2 > DELAY_STEP ? delay * 2 : DELAY_STEP;
     if (delay > p->delay_max) delay = p->delay_max;
     if (h->len == RESTART_HISTORY_MAX) {
         memmove(h->at, h->at + 1, (RESTART_HISTORY_MAX - 1) * sizeof(h->at[0]));

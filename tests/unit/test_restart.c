@@ -41,6 +41,26 @@ static void test_delays_grow_and_are_capped(void **state)
     }
 }
 
+/* The registry's words: each further restart waits twice as long as the
+ * one before, starting from restart_delay (1, 2, 4 s; not 1, 1, 2). */
+static void test_delays_double_from_restart_delay(void **state)
+{
+    (void)state;
+    restart_policy p = on_failure;
+    p.max_restarts = 64;
+    p.delay = 1.0;
+    p.delay_max = 6.0;
+    restart_history h = {0};
+    double expected[] = {1, 2, 4, 6, 6};
+    double now = 100;
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+        restart_decision d = restart_decide(&p, &h, now, now + 0.5, 3, 0);
+        assert_int_equal(d.verdict, RESTART_AFTER);
+        assert_true(d.delay > expected[i] - 1e-9 && d.delay < expected[i] + 1e-9);
+        now += 1;
+    }
+}
+
 static void test_crash_loop_gives_up_with_a_reason(void **state)
 {
     (void)state;
@@ -107,6 +127,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_restart_is_immediate_when_delay_is_zero),
         cmocka_unit_test(test_delays_grow_and_are_capped),
+        cmocka_unit_test(test_delays_double_from_restart_delay),
         cmocka_unit_test(test_crash_loop_gives_up_with_a_reason),
         cmocka_unit_test(test_old_restarts_leave_the_window),
         cmocka_unit_test(test_clean_exit_and_never),
