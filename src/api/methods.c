@@ -176,9 +176,13 @@ static json_t *service_restart(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     const char *name = NULL;
-    if (api_name_only(params, &name, err) < 0) return NULL;
+    bool force = false;
+    if (param_names(params, NAMES("name", "force"), err) < 0 ||
+        param_string(params, "name", true, &name, err) < 0 ||
+        param_bool(params, "force", &force, err) < 0)
+        return NULL;
     char why[512];
-    int rc = supervisor_service_restart(ctx->sv, name, why, sizeof(why));
+    int rc = supervisor_service_restart(ctx->sv, name, force, why, sizeof(why));
     if (rc < 0) return api_failed(err, why);
     return supervisor_service_status(ctx->sv, name);
 }

@@ -143,8 +143,19 @@ json_t *api_service_start_all(void *c, json_t *params, rpc_error *err)
 json_t *api_service_stop_all(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
-    if (param_names(params, NO_PARAMS, err) < 0) return NULL;
-    return supervisor_stop_all(ctx->sv);
+    char **names = NULL;
+    bool force = false;
+    if (param_names(params, NAMES("names", "force"), err) < 0 ||
+        param_strings(params, "names", &names, err) < 0 ||
+        param_bool(params, "force", &force, err) < 0) {
+        free(names);
+        return NULL;
+    }
+    json_t *results = NULL;
+    char why[640];
+    int rc = supervisor_stop_all(ctx->sv, names, force, &results, why, sizeof(why));
+    free(names);
+    return rc < 0 ? api_failed(err, why) : results;
 }
 
 json_t *api_quick_service_set(void *c, json_t *params, rpc_error *err)

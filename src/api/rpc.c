@@ -253,3 +253,24 @@ int param_object(json_t *params, const char *name, bool required, json_t **out, 
     *out = v;
     return 0;
 }
+
+int param_strings(json_t *params, const char *name, char ***out, rpc_error *err)
+{
+    json_t *v = param_get(params, name);
+    if (!v) return 0;
+    if (!json_is_array(v)) return bad_param(err, name, "must be an array of strings");
+    char **list = calloc(json_array_size(v) + 1, sizeof(*list));
+    if (!list) return bad_param(err, name, "is too long");
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item)) {
+            free(list);
+            return bad_param(err, name, "must be an array of strings");
+        }
+        list[i] = (char *)json_string_value(item);
+    }
+    *out = list;
+    return 0;
+}

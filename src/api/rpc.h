@@ -56,5 +56,8 @@ int param_bool(json_t *params, const char *name, bool *out, rpc_error *err);
 int param_int(json_t *params, const char *name, bool required, json_int_t min, json_int_t max,
               json_int_t *out, rpc_error *err);
 int param_object(json_t *params, const char *name, bool required, json_t **out, rpc_error *err);
+/* An optional array of strings: *out a NULL-terminated list to free (its
+ * strings borrowed from params). */
+int param_strings(json_t *params, const char *name, char ***out, rpc_error *err);
 
 #endif

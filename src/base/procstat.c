@@ -2,8 +2,11 @@
  * the fields: comm is 2, state 3, starttime 22, rss 24). */
 #include "base/procstat.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,4 +60,46 @@ bool proc_environ_get(pid_t pid, const char *key, char *out, size_t size)
             return true;
         }
     return false;
+}
+
+/* The last part of pid's argv[0] into out; false if it has none (a
+ * kernel thread) or cannot be read. */
+static bool argv0_name(pid_t pid, char *out, size_t size)
+{
+    char path[64], cmd[4096];
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
+    close(fd);
+    if (n <= 0) return false;
+    cmd[n] = '\0'; /* argv[0] ends at the first NUL */
+    const char *slash = strrchr(cmd, '/'), *base = slash ? slash + 1 : cmd;
+    size_t len = strlen(base);
+    if (!len || len >= size) return false; /* no name, or longer than any asked for */
+    memcpy(out, base, len + 1);
+    return true;
+}
+
+size_t proc_find_by_name(const char *name, pid_t *pids, size_t max)
+{
+    DIR *dir = opendir("/proc");
+    if (!dir) return 0;
+    size_t found = 0, len = strlen(name);
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (!isdigit((unsigned char)e->d_name[0])) continue;
+        pid_t pid = (pid_t)atoi(e->d_name);
+        proc_stat st;
+        if (!proc_stat_read(pid, &st) || st.state == 'Z') continue;
+        /* comm holds at most 15 bytes: a longer name is found by argv[0]. */
+        char arg0[256];
+        bool match = (len <= 15 && strcmp(st.comm, name) == 0) ||
+                     (argv0_name(pid, arg0, sizeof(arg0)) && strcmp(arg0, name) == 0);
+        if (!match) continue;
+        if (found < max) pids[found] = pid;
+        found++;
+    }
+    closedir(dir);
+    return found;
 }

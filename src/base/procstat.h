@@ -1,6 +1,8 @@
 /* procstat.h — what /proc says of one process: its line of /proc/PID/stat,
- * parsed (service.children, adoption's identity checks), and a variable
- * of its environment (whose job a stray is, where a NOTIFY_SOCKET goes). */
+ * parsed (service.children, adoption's identity checks), a variable of
+ * its environment (whose job a stray is, where a NOTIFY_SOCKET goes); and
+ * which processes run a program of a given name (conflicts with host
+ * processes). */
 #ifndef TEND_BASE_PROCSTAT_H
 #define TEND_BASE_PROCSTAT_H
 
@@ -24,5 +26,10 @@ bool proc_stat_read(pid_t pid, proc_stat *out);
 /* The value of key in pid's environment as it was at exec (/proc/PID/
  * environ), into out; false if it has none (or cannot be read). */
 bool proc_environ_get(pid_t pid, const char *key, char *out, size_t size);
+
+/* The pids (up to max) of live processes running a program called name:
+ * its command name (which the kernel cuts at 15 bytes) or the last part
+ * of its argv[0]. Returns how many there are (it may exceed max). */
+size_t proc_find_by_name(const char *name, pid_t *pids, size_t max);
 
 #endif

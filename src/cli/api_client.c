@@ -195,19 +195,36 @@ static size_t on_stream(char *data, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+/* seconds <= 0: as long as the stream lasts. */
+static call_status follow(const char *path, double seconds, int (*on_event)(json_t *ev, void *ctx),
+                          void *ctx, call_error *err);
+
 call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, void *ctx), void *ctx,
                               call_error *err)
+{
+    return api_follow_events_for(query, 0, on_event, ctx, err);
+}
+
+call_status api_follow_events_for(const char *query, double seconds,
+                                  int (*on_event)(json_t *ev, void *ctx), void *ctx,
+                                  call_error *err)
 {
     char *path = NULL;
     if (asprintf(&path, "/events%s%s", query && *query ? "?" : "", query ? query : "") < 0)
         return CALL_FAILED;
-    call_status st = api_follow(path, on_event, ctx, err);
+    call_status st = follow(path, seconds, on_event, ctx, err);
     free(path);
     return st;
 }
 
 call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx), void *ctx,
                        call_error *err)
+{
+    return follow(path, 0, on_event, ctx, err);
+}
+
+static call_status follow(const char *path, double seconds, int (*on_event)(json_t *ev, void *ctx),
+                          void *ctx, call_error *err)
 {
     if (!curl_ready(err)) return CALL_FAILED;
     tend_paths paths;
@@ -226,13 +243,15 @@ call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx),
         lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
         lib->easy_setopt(curl, CURLOPT_WRITEDATA, &r);
         lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        if (seconds > 0) lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(seconds * 1000) + 1);
         rc = lib->easy_perform(curl);
         lib->easy_cleanup(curl);
     }
     free(url);
     buf_free(&r.pending);
     call_status st = CALL_FAILED;
-    if (r.ended_by_caller || rc == CURLE_OK) /* CURLE_OK: the daemon ended the stream */
+    /* CURLE_OK: the daemon ended the stream; a timeout is the time given. */
+    if (r.ended_by_caller || rc == CURLE_OK || (seconds > 0 && rc == CURLE_OPERATION_TIMEDOUT))
         st = CALL_OK;
     else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s", paths.socket);

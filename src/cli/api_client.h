@@ -23,6 +23,11 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
 call_status api_follow_events(const char *query, int (*on_event)(json_t *ev, void *ctx), void *ctx,
                               call_error *err);
 
+/* The same for at most seconds; the time running out is CALL_OK too. */
+call_status api_follow_events_for(const char *query, double seconds,
+                                  int (*on_event)(json_t *ev, void *ctx), void *ctx,
+                                  call_error *err);
+
 /* The same for any stream path (e.g. "/logs/web?follow=1"); a stream the
  * daemon ends normally is CALL_OK too. */
 call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx), void *ctx,

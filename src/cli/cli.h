@@ -54,9 +54,22 @@ int cmd_dashboard(int argc, char **argv);
 /* `services health|monitor|readiness|check|validate`: argv[0] is the subcommand. */
 int cmd_services_health(int argc, char **argv, const char *usage);
 int cli_platform_health(bool json);
-/* Starts the services (dependencies first) and waits until each runs or
- * fails, printing progress as `platform start` does; skip_checks is
- * --force (no pre-flight checks). */
-int cli_start_and_wait(char **names, bool json, bool skip_checks);
+/* wait.c: acting on services, then waiting with progress until each has
+ * settled (see wait.c for what a successful start is). */
+typedef enum { CLI_START, CLI_RESTART, CLI_STOP } cli_act;
+typedef struct {
+    bool json;        /* the final statuses as JSON, no progress lines */
+    bool wait;        /* false: --no-wait, the call's answer only */
+    bool force;       /* start: restart what runs; stop: despite running dependents */
+    bool skip_checks; /* start: no pre-flight checks */
+} cli_act_options;
+/* Whether --force could get past a pre-flight refusal (the daemon's
+ * "Pre-flight check failed: CHECK..."): not for a deployment mode. */
+bool cli_force_would_help(const char *refusal);
+/* act on each name in turn; exit status 1 if any failed. */
+int cli_act_and_wait(cli_act act, char **names, const cli_act_options *o);
+/* service.stop_all on names (all: every running service) in dependency
+ * order in time; force: SIGKILL. */
+int cli_stop_set_and_wait(char **names, bool all, const cli_act_options *o);
 
 #endif

@@ -320,7 +320,7 @@ static int services_check(const health_args *a)
     json_decref(all);
     if (missing && a->start) {
         /* Started with their dependencies, waiting until each runs. */
-        rc = cli_start_and_wait(missing, a->json, false);
+        rc = cli_act_and_wait(CLI_START, missing, &(cli_act_options){.json = a->json, .wait = true});
         strv_free(missing);
         strv_free(names);
         if (rc == EXIT_UNREACHABLE) return rc;

@@ -13,16 +13,19 @@
 #include "cli/cli.h"
 
 static const char services_usage[] =
-    "usage: tend services SUBCOMMAND [ARGS] [--json] [--no-autostart]\n"
+    "usage: tend services SUBCOMMAND [ARGS] [--json] [--no-wait] [--no-autostart]\n"
     "\n"
     "  list [--running] [--category C]   services with their actual state\n"
     "  status NAME                       one service: state, wanted, health, PID, uptime,\n"
     "                                    restarts\n"
     "  start NAME [--force]              its pre-flight checks, then start it (dependencies\n"
-    "                                    first) and wait until it runs or fails; --force\n"
-    "                                    skips the checks\n"
-    "  stop NAME [--force]               stop it; refused while dependents run, unless --force\n"
-    "  restart NAME                      stop and start again\n"
+    "                                    first) and wait until it runs (ready, or up for a\n"
+    "                                    second) or fails; --force skips the checks\n"
+    "  stop NAME [--force]               stop it and wait until its processes have ended;\n"
+    "                                    refused while dependents run, unless --force\n"
+    "  restart NAME [--force]            its pre-flight checks, then stop and start it again,\n"
+    "                                    and wait until it runs or fails; --force skips the\n"
+    "                                    checks\n"
     "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines); --follow\n"
     "                                    then prints new lines as they come\n"
     "  dependencies [NAME] [-c FILE]     dependency tree, start order, reverse dependencies\n"
@@ -41,10 +44,11 @@ static const char services_usage[] =
     "                                    kubectl, deployment, conflicts, dependencies); exit 1\n"
     "                                    if any fails\n"
     "\n"
+    "start, stop and restart wait until the service has settled; --no-wait returns at once.\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.\n";
 
 typedef struct {
-    bool json, running, force, follow;
+    bool json, running, force, follow, no_wait;
     const char *category;
     long lines;
     const char *name;
@@ -60,6 +64,7 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
         {"lines", required_argument, NULL, 'n'},
         {"no-autostart", no_argument, NULL, 'A'},
         {"follow", no_argument, NULL, 'F'},
+        {"no-wait", no_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -89,6 +94,7 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
         }
         case 'A': api_set_autostart(false); break;
         case 'F': a->follow = true; break;
+        case 'W': a->no_wait = true; break;
         case 'h': fputs(services_usage, stdout); exit(EXIT_OK);
         default: return -1;
         }
@@ -218,7 +224,8 @@ static int services_start(const svc_args *a)
         if (!ok) {
             fprintf(stderr, "%sPre-flight check failed: %s\n%s\n",
                     cli_fancy(stderr) ? "❌ " : "error: ", failed_check, failed_message);
-            fprintf(stderr, "Use --force to start anyway\n");
+            if (strcmp(failed_check, "deployment") != 0)
+                fprintf(stderr, "Use --force to start anyway\n");
             json_decref(results);
             return EXIT_FAILED;
         }
@@ -227,32 +234,18 @@ static int services_start(const svc_args *a)
         fflush(stdout);
     }
     char *names[] = {(char *)a->name, NULL};
-    return cli_start_and_wait(names, a->json, a->force);
+    cli_act_options o = {.json = a->json, .wait = !a->no_wait, .skip_checks = a->force};
+    return cli_act_and_wait(CLI_START, names, &o);
 }
 
+/* stop and restart wait until the service has stopped or runs again. */
 static int services_act(const char *verb, const svc_args *a)
 {
-    char method[32];
-    snprintf(method, sizeof(method), "service.%s", verb);
-    json_t *params = json_pack("{s:s}", "name", a->name);
-    if (a->force && strcmp(verb, "restart") != 0) json_object_set_new(params, "force", json_true());
-    json_t *result = NULL;
-    call_error err = {0};
-    call_status st = api_call(method, params, &result, &err);
-    json_decref(params);
-    if (st != CALL_OK) {
-        fprintf(stderr, "%s%s\n", cli_fancy(stderr) ? "❌ " : "error: ", err.message);
-        if (strstr(err.message, "Dependent services running"))
-            fprintf(stderr, "Use --force to stop anyway\n");
-        return st == CALL_UNREACHABLE ? EXIT_UNREACHABLE : EXIT_FAILED;
-    }
-    if (a->json)
-        print_json(result);
-    else
-        printf("%s %s: %s\n", strcmp(verb, "stop") == 0 ? "Stopping" : "Starting", a->name,
-               text_of(result, "state"));
-    json_decref(result);
-    return EXIT_OK;
+    char *names[] = {(char *)a->name, NULL};
+    bool stop = strcmp(verb, "stop") == 0;
+    cli_act_options o = {
+        .json = a->json, .wait = !a->no_wait, .force = stop && a->force, .skip_checks = a->force};
+    return cli_act_and_wait(stop ? CLI_STOP : CLI_RESTART, names, &o);
 }
 
 static int print_followed_line(json_t *line, void *ctx)

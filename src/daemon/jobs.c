@@ -192,7 +192,7 @@ static void job_process_exited(void *data, proc *p, int exit_code, int term_sign
         snprintf(reason, sizeof(reason), "ended (its exit status is unknown)");
     else
         snprintf(reason, sizeof(reason), "exit code %d", exit_code);
-    if (j->phase == JOB_STOPPING) {
+    if (j->phase == JOB_STOPPING && !j->timed_out) {
         /* A job tend failed (start_timeout, ...) keeps that as its outcome. */
         if (j->failed_by_tend)
             job_transition(j, JOB_FAILED, j->error);
@@ -200,7 +200,8 @@ static void job_process_exited(void *data, proc *p, int exit_code, int term_sign
             job_transition(j, JOB_CANCELLED, "stopped");
         return;
     }
-    bool ok = !unknown && term_signal == 0 && exit_code == 0;
+    /* A job stopped for its timeout failed, however it ended. */
+    bool ok = !j->timed_out && !unknown && term_signal == 0 && exit_code == 0;
     if (!ok && j->spec->kind == ACTION_ONESHOT && j->attempt < j->spec->retry.max_attempts) {
         double delay = j->spec->retry.delay;
         for (int i = 1; i < j->attempt; i++) delay *= j->spec->retry.backoff;
@@ -375,10 +376,15 @@ static void job_timer_fired(uv_timer_t *timer)
         proc_kill(j->proc);
         break;
     case TIMER_TIMEOUT:
-        if (j->phase == JOB_RUNNING) {
+        /* Stopped the way a stop does (stop_signal, stop_timeout, then
+         * SIGKILL): a timeout is no reason to deny it a clean exit. */
+        if (j->phase == JOB_RUNNING || j->phase == JOB_STARTING) {
+            char words[64];
+            snprintf(words, sizeof(words), "timed out after %g s", j->spec->timeout);
             free(j->error);
-            j->error = strdup("timed out");
-            proc_kill(j->proc);
+            j->error = strdup(words);
+            j->timed_out = true;
+            job_stop(j, false);
         }
         break;
     }

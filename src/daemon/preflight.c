@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/perm.h"
+#include "base/procstat.h"
 #include "base/strv.h"
 
 bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
@@ -189,6 +190,12 @@ bool preflight_prerequisites(const registry *r, const service_spec *s, bool port
     static const char *const compose_clis[] = {"docker-compose", "podman-compose", "docker", NULL};
     static const char *const kubectl[] = {"kubectl", NULL};
     bool ok = true;
+    /* First, as the one failure nothing (not even --force) gets past. */
+    if (s->deployment.mode != DEPLOY_NONE && s->deployment.mode != DEPLOY_BINARY)
+        ok = preflight_add(checks, "deployment", false,
+                           "Deployment mode %s cannot be started by this version of tend "
+                           "(binary and actions can)",
+                           deploy_mode_name(s->deployment.mode));
     switch (s->deployment.mode) {
     case DEPLOY_DOCKER:
         ok &= check_cli(checks, "container_cli", container_clis,
@@ -212,11 +219,6 @@ bool preflight_prerequisites(const registry *r, const service_spec *s, bool port
         }
         break;
     }
-    if (s->deployment.mode != DEPLOY_NONE && s->deployment.mode != DEPLOY_BINARY)
-        ok = preflight_add(checks, "deployment", false,
-                           "Deployment mode %s cannot be started by this version of tend "
-                           "(binary and actions can)",
-                           deploy_mode_name(s->deployment.mode));
     if (port_check) ok &= check_port(checks, s);
     return ok;
 }
@@ -243,12 +245,35 @@ static size_t running_conflicts(const registry *r, const service_spec *s,
     return count;
 }
 
+/* The conflicts of s that are no service of the registry are programs
+ * (the guide's dnsmasq): each one running on this machine, with its pids,
+ * appended to list as "name (pid N)". Returns how many names run. */
+static size_t host_conflicts(const registry *r, const service_spec *s, char *list, size_t size)
+{
+    size_t count = 0, len = strlen(list);
+    for (size_t i = 0; s->conflicts && s->conflicts[i]; i++) {
+        const char *name = s->conflicts[i];
+        pid_t pids[4];
+        size_t n = registry_service_index(r, name) >= 0 ? 0 : proc_find_by_name(name, pids, 4);
+        if (!n) continue;
+        count++;
+        if (len < size)
+            len += (size_t)snprintf(list + len, size - len, "%s%s (pid%s ", len ? ", " : "", name,
+                                    n > 1 ? "s" : "");
+        for (size_t k = 0; k < n && k < 4 && len < size; k++)
+            len += (size_t)snprintf(list + len, size - len, "%s%d", k ? ", " : "", (int)pids[k]);
+        if (len < size) len += (size_t)snprintf(list + len, size - len, "%s)", n > 4 ? ", ..." : "");
+    }
+    return count;
+}
+
 bool preflight_own(const registry *r, const service_spec *s, preflight_running_fn running,
                    void *ctx, json_t *checks)
 {
     bool ok = preflight_prerequisites(r, s, !running(ctx, s->name), checks);
     char list[512];
-    if (running_conflicts(r, s, running, ctx, list, sizeof(list)))
+    if (running_conflicts(r, s, running, ctx, list, sizeof(list)) +
+        host_conflicts(r, s, list, sizeof(list)))
         ok = preflight_add(checks, "conflicts", false, "Conflicting services running: %s", list);
     else
         preflight_add(checks, "conflicts", true, "No conflicts detected");

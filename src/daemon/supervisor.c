@@ -27,6 +27,7 @@
 
 static void run_free(run_rt *run);
 static bool run_finished(const run_rt *run);
+static bool svc_ready(const svc *s);
 
 /* The end of every loop iteration: commit the batch, and free the old runs
  * whose jobs have all ended (never freed while a callback may hold them). */
@@ -61,7 +62,7 @@ void svc_explain(svc *s, const char *fmt, ...)
     s->since = wall_now();
 }
 
-static void svc_set_wanted(supervisor *sv, svc *s, wanted_status w)
+void svc_set_wanted(supervisor *sv, svc *s, wanted_status w)
 {
     if (s->wanted == w) return;
     s->wanted = w;
@@ -133,8 +134,32 @@ json_t *svc_health_json(const svc *s)
     return o;
 }
 
+bool svc_is_target(const svc *s)
+{
+    return (!s->spec->actions || !s->spec->actions[0]) && s->spec->deployment.mode == DEPLOY_NONE;
+}
+
+/* A target's state is its dependencies': up while its run lasts and every
+ * one is ready; down (inactive or failed) with the first that is. */
+static service_state target_state(const svc *s)
+{
+    if (!s->run || s->run->status == RUN_STOPPED) return SERVICE_INACTIVE;
+    const supervisor *sv = s->sv;
+    service_state worst = SERVICE_RUNNING;
+    for (size_t i = 0; !s->removed && i < sv->deps.n_deps[s->index]; i++) {
+        const svc *d = sv->svcs[sv->deps.deps[s->index][i]];
+        if (svc_ready(d)) continue;
+        service_state st = svc_state(d);
+        if (st == SERVICE_FAILED || st == SERVICE_EXITED) return SERVICE_FAILED;
+        worst = st == SERVICE_INACTIVE ? SERVICE_INACTIVE
+                : worst == SERVICE_INACTIVE ? worst : SERVICE_STARTING;
+    }
+    return worst;
+}
+
 service_state svc_process_state(const svc *s)
 {
+    if (svc_is_target(s)) return target_state(s);
     job_tally t = svc_tally(s);
     return service_actual_state(&t);
 }
@@ -228,9 +253,8 @@ static void describe_unready(const svc *d, char *out, size_t size)
         snprintf(out, size, ": %s", service_state_name(st));
 }
 
-static void run_update_status(supervisor *sv, run_rt *run, wf_job *wf)
+void run_set_status(supervisor *sv, run_rt *run, run_status status)
 {
-    run_status status = workflow_run_status(wf, run->n_jobs);
     if (status == run->status) return;
     run->status = status;
     bool over = status == RUN_OK || status == RUN_ERROR || status == RUN_STOPPED;
@@ -308,7 +332,17 @@ void run_advance(supervisor *sv, run_rt *run)
         describe_unready(waiting_on, why, sizeof(why));
         svc_explain(s, "waiting for %s%s", waiting_on->name, why);
     }
-    run_update_status(sv, run, wf);
+    if (!svc_is_target(s)) {
+        run_set_status(sv, run, workflow_run_status(wf, run->n_jobs));
+    } else if (!waiting_on && run->status == RUN_STARTING) {
+        /* A target is up once its dependencies are: what waits on it goes on. */
+        run_set_status(sv, run, RUN_RUNNING);
+        svc_explain(s, "running");
+        dependents_advance(sv, s);
+    } else if (dep_failed[0] && run->status == RUN_STARTING) {
+        svc_explain(s, "%s", dep_failed);
+        run_set_status(sv, run, RUN_ERROR);
+    }
 out:
     free(wf);
     free(edges);
@@ -349,6 +383,18 @@ void svc_note_restart(svc *s)
     s->last_restart_at = s->since;
 }
 
+/* "ACTION: " before what a job did, unless the action is the service's
+ * only one of the same name (a binary service): "web: web failed" says
+ * nothing twice. */
+static const char *job_label(const job_rt *j, char *out, size_t size)
+{
+    if (strcmp(j->spec->name, j->service->name) == 0)
+        out[0] = '\0';
+    else
+        snprintf(out, size, "%s: ", j->spec->name);
+    return out;
+}
+
 /* A process of a service that should be running has ended on its own. */
 static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
 {
@@ -358,19 +404,23 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
     if (!h) return;
     /* A process that failed while no main process ran, or ran and left no
      * status (adopted from one), counts as failed, in its error's words. */
-    bool succeeded = j->has_exit_code && j->exit_code == 0 && !j->term_signal;
+    bool succeeded = j->has_exit_code && j->exit_code == 0 && !j->term_signal && !j->timed_out;
+    /* One that could not start says why (exec's error), and one that timed
+     * out says so, rather than what the stop did to it. */
+    const char *unknown = j->started_at > 0 ? "ended (its exit status is unknown)" : "could not start";
     restart_decision d =
-        (j->ended_while_down && !succeeded) || (no_status && j->started_at > 0)
+        (j->ended_while_down && !succeeded) || no_status || j->timed_out
             ? restart_decide_cause(&policy, h, j->started_at, wall_now(),
-                                   j->error ? j->error : "ended (its exit status is unknown)", true)
-            : restart_decide(&policy, h, j->started_at, wall_now(), no_status ? -1 : j->exit_code,
-                             j->term_signal);
+                                   j->error ? j->error : unknown, true)
+            : restart_decide(&policy, h, j->started_at, wall_now(), j->exit_code, j->term_signal);
+    char label[160];
+    job_label(j, label, sizeof(label));
     if (d.verdict == RESTART_AFTER) {
-        svc_explain(s, "%s: %s", j->spec->name, d.reason);
+        svc_explain(s, "%s%s", label, d.reason);
         svc_note_restart(s);
         job_replace(j, d.delay);
     } else {
-        svc_explain(s, "%s: %s", j->spec->name, d.reason);
+        svc_explain(s, "%s%s", label, d.reason);
         store_event_add(sv->st, wall_now(), "service.gave_up", s->name, j->id, j->run->id, NULL);
     }
 }
@@ -383,6 +433,7 @@ static void run_job_changed(supervisor *sv, job_rt *j)
     if (j->phase == JOB_STOPPING) s->stopping_jobs++;
     if (job_phase_is_terminal(j->phase) && j->stopping_counted) s->stopping_jobs--;
     j->stopping_counted = j->phase == JOB_STOPPING;
+    if (job_phase_is_terminal(j->phase)) sv->stop_advance(sv, s);
     if (!current) {
         if (job_phase_is_terminal(j->phase)) job_release(j);
     } else if (run == s->run && svc_supervised(s) && !sv->shutting_down &&
@@ -390,7 +441,8 @@ static void run_job_changed(supervisor *sv, job_rt *j)
                (j->phase == JOB_SUCCEEDED || j->phase == JOB_FAILED)) {
         svc_process_ended(sv, s, j);
     } else if (j->phase == JOB_FAILED && !j->failed_by_tend) {
-        svc_explain(s, "%s failed: %s", j->spec->name, j->error ? j->error : "?");
+        char label[160];
+        svc_explain(s, "%s%s", job_label(j, label, sizeof(label)), j->error ? j->error : "failed");
     }
     if (run != s->run) {
         /* An old run's jobs ending lets the current run's jobs start. */
@@ -493,6 +545,7 @@ static int preflight_refusal(supervisor *sv, svc *s, char *err, size_t errlen)
  * delete_old, the service's ended jobs are deleted (seed 002, 4.2). */
 static void svc_begin_run(supervisor *sv, svc *s, bool delete_old)
 {
+    s->stop_queued = false;
     svc_end_run(sv, s, false);
     if (delete_old) {
         store_batch(sv->st);
@@ -557,6 +610,11 @@ static int service_start(supervisor *sv, const char *name, const start_options *
         svc *d = sv->svcs[order[k]];
         if (d == s) continue;
         if (mark_wanted) svc_set_wanted(sv, d, WANTED_START);
+        if (d->stop_queued && svc_is_active(d)) {
+            /* Wanted again before its turn to stop came: it stays up. */
+            d->stop_queued = d->stop_kill = false;
+            svc_explain(d, "running");
+        }
         if (!svc_is_active(d) && svc_state(d) != SERVICE_SUCCESS) svc_begin_run(sv, d, true);
     }
     free(order);
@@ -586,47 +644,21 @@ void svc_auto_start(supervisor *sv, svc *s)
     }
 }
 
-int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, bool force,
-                            char *err, size_t errlen)
+void svc_remove_jobs_when_idle(supervisor *sv, svc *s)
 {
-    svc *s = svc_find(sv, name);
-    if (!s || s->removed) {
-        snprintf(err, errlen, "no service named '%s'", name);
-        return -ENOENT;
+    if (s->run && !run_finished(s->run)) {
+        s->remove_jobs_when_idle = true;
+        return;
     }
-    if (!force) {
-        char list[512] = "";
-        size_t len = 0;
-        for (size_t i = 0; i < sv->rdeps.n_deps[s->index]; i++) {
-            svc *d = sv->svcs[sv->rdeps.deps[s->index][i]];
-            if (svc_is_active(d))
-                len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0,
-                                        "%s%s", len ? ", " : "", d->name);
-        }
-        if (len) {
-            snprintf(err, errlen, "Cannot stop %s: Dependent services running: %s", s->name, list);
-            return -EBUSY;
-        }
-    }
-    svc_set_wanted(sv, s, WANTED_STOP);
-    svc_explain(s, "stopped by user");
-    run_rt *run = s->run;
-    if (run) {
-        for (size_t i = 0; i < run->n_jobs; i++)
-            if (!job_phase_is_terminal(run->jobs[i]->phase)) job_stop(run->jobs[i], false);
-        run_advance(sv, run);
-    }
-    if (remove_jobs) s->remove_jobs_when_idle = true;
-    if (remove_jobs && (!run || run_finished(run))) {
-        store_batch(sv->st);
-        store_jobs_delete_terminated(sv->st, s->name);
-    }
-    return 0;
+    s->remove_jobs_when_idle = false;
+    store_batch(sv->st);
+    store_jobs_delete_terminated(sv->st, s->name);
 }
 
-int supervisor_service_restart(supervisor *sv, const char *name, char *err, size_t errlen)
+int supervisor_service_restart(supervisor *sv, const char *name, bool force, char *err,
+                               size_t errlen)
 {
-    start_options o = {.replace_existing_jobs = true, .force = true};
+    start_options o = {.replace_existing_jobs = true, .force = force};
     return supervisor_service_start(sv, name, &o, err, errlen);
 }
 
@@ -770,22 +802,4 @@ void supervisor_hooks_stop(supervisor *sv)
 {
     /* The handle lives inside sv: sv is freed when libuv is done with it. */
     uv_close((uv_handle_t *)&sv->end_check, supervisor_closed);
-}
-
-void supervisor_shutdown(supervisor *sv, void (*done)(void *ctx), void *ctx)
-{
-    sv->shutting_down = true;
-    sv->on_idle = done;
-    sv->on_idle_ctx = ctx;
-    /* Stopping may end jobs at once (pending ones): walk a snapshot. */
-    job_rt **jobs = calloc((size_t)sv->n_live + 1, sizeof(*jobs));
-    size_t n = 0;
-    for (job_rt *j = sv->live; jobs && j; j = j->next_live) jobs[n++] = j;
-    for (size_t i = 0; i < n; i++)
-        if (!job_phase_is_terminal(jobs[i]->phase)) job_stop(jobs[i], false);
-    free(jobs);
-    if (sv->n_live == 0 && sv->on_idle) {
-        sv->on_idle = NULL;
-        done(ctx);
-    }
 }

@@ -59,9 +59,16 @@ typedef struct {
  * is missing, ...; skipped with force), -EALREADY already running. */
 int supervisor_service_start(supervisor *sv, const char *name, const start_options *o, char *err,
                              size_t errlen);
+/* Stops a service: refused (-EBUSY) while dependents run, unless force;
+ * a dependent that is stopping itself is waited for (the stop signal goes
+ * out once it has ended). force stops it at once, dependents or not. */
 int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, bool force,
                             char *err, size_t errlen);
-int supervisor_service_restart(supervisor *sv, const char *name, char *err, size_t errlen);
+/* A new run in place of the current one, after the same pre-flight
+ * checks as a start (force: without them); a refused restart leaves the
+ * current run as it is. */
+int supervisor_service_restart(supervisor *sv, const char *name, bool force, char *err,
+                               size_t errlen);
 
 /* Runs an action on its own (no service): returns the job id or -errno. */
 int64_t supervisor_job_create(supervisor *sv, const char *action, char *err, size_t errlen);
@@ -85,9 +92,17 @@ int supervisor_job_cancel(supervisor *sv, int64_t id, char *err, size_t errlen);
 /* Runs an ended job's action again as a new job with the same service_id,
  * action_id and run_id (the service's current run) and attempt + 1. */
 int64_t supervisor_job_retry(supervisor *sv, int64_t id, char *err, size_t errlen);
-/* Every service, in start order / reverse: [{name, ok, message}]. */
+/* Every service, in start order: [{name, ok, message}]. */
 json_t *supervisor_start_all(supervisor *sv);
-json_t *supervisor_stop_all(supervisor *sv);
+/* Stops the named services (names NULL: every one with live processes)
+ * in reverse dependency order in time: each is signalled only once its
+ * dependents among them have ended; independent branches go in parallel.
+ * Without force, a running dependent outside the set refuses it all
+ * (-EBUSY), and an unknown name too (-ENOENT): nothing changes. force:
+ * SIGKILL instead of the stop signal, dependents or not. *results:
+ * [{name, ok, message}]. */
+int supervisor_stop_all(supervisor *sv, char **names, bool force, json_t **results, char *err,
+                        size_t errlen);
 /* {name, state, wanted, why}: the state in words. */
 json_t *supervisor_why(supervisor *sv, const char *name);
 /* The dependency tree of name (NULL: of every root) with actual states. */
@@ -95,8 +110,10 @@ json_t *supervisor_tree(supervisor *sv, const char *name);
 /* The process groups (leader pids) of the service's live jobs. */
 int supervisor_process_groups(supervisor *sv, const char *name, pid_t *groups, size_t max);
 
-/* Stops every job, without changing what is wanted (the next daemon
- * brings the same services back); calls done once nothing runs any more. */
+/* Stops every job, services in reverse dependency order in time as
+ * supervisor_stop_all does, without changing what is wanted (the next
+ * daemon brings the same services back); calls done once nothing runs
+ * any more. */
 void supervisor_shutdown(supervisor *sv, void (*done)(void *ctx), void *ctx);
 
 #endif

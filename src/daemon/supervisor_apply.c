@@ -150,9 +150,15 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
     sv->reg = ref;
     store_specs(sv, r, old);
     reg_ref_put(old_ref);
+    supervisor_stops_recheck(sv);
     for (size_t i = 0; restart && i < r->n_services; i++) {
-        char err[256];
-        if (restart[i]) supervisor_service_restart(sv, r->services[i]->name, err, sizeof(err));
+        char err[512];
+        if (!restart[i] || supervisor_service_restart(sv, r->services[i]->name, false, err,
+                                                      sizeof(err)) == 0)
+            continue;
+        /* Its processes of the spec before go on: better than none at all. */
+        for (char *nl = strchr(err, '\n'); nl; nl = strchr(nl, '\n')) *nl = ' ';
+        svc_explain(svcs[i], "still runs as before the registry changed: %s", err);
     }
     free(restart);
     /* New services that declare auto_start come up as they would at boot,
@@ -204,6 +210,7 @@ supervisor *supervisor_new(uv_loop_t *loop, store *st, const char *logs_dir)
     sv->reg = ref;
     sv->job_changed = supervisor_job_changed;
     sv->follow = svc_follow;
+    sv->stop_advance = svc_stop_advance;
     sv->loop = loop;
     sv->st = st;
     supervisor_hooks_start(sv);

@@ -53,6 +53,7 @@ struct job_rt {
     bool notified;                /* sent READY=1 */
     char *status_text;            /* the last STATUS= it sent */
     bool failed_by_tend;          /* failed on purpose (start_timeout...): no restart */
+    bool timed_out;               /* stopped because its timeout passed: failed */
     bool ended_while_down;        /* its process ended while no main process ran */
     bool stopping_counted;        /* counted in its service's stopping_jobs */
     job_rt *next_live, *prev_live;
@@ -82,7 +83,9 @@ struct svc {
     struct health_monitor *health; /* checks, while its processes run */
     uv_timer_t *start_timer;       /* start_timeout while it comes up */
     bool remove_jobs_when_idle;
-    bool removed; /* gone from the registry; freed once idle */
+    bool stop_queued; /* to stop once its dependents being stopped have ended */
+    bool stop_kill;   /* and then with SIGKILL (platform stop --force) */
+    bool removed;     /* gone from the registry; freed once idle */
 };
 
 struct supervisor {
@@ -104,6 +107,7 @@ struct supervisor {
     bool applied;       /* a registry was applied before (not the boot one) */
     void (*job_changed)(supervisor *sv, job_rt *j); /* supervisor_job_changed */
     void (*follow)(supervisor *sv, svc *s);          /* svc_follow */
+    void (*stop_advance)(supervisor *sv, svc *s);    /* svc_stop_advance */
     void (*on_idle)(void *ctx);
     void *on_idle_ctx;
 };
@@ -157,6 +161,11 @@ service_state svc_state(const svc *s);
 bool svc_supervised(const svc *s);
 /* Starts what may start of a run, and updates its status. */
 void run_advance(supervisor *sv, run_rt *run);
+/* Records a run's new status (and its event). */
+void run_set_status(supervisor *sv, run_rt *run, run_status status);
+/* A service of dependencies alone (no actions, no deployment): a target,
+ * up while they are. */
+bool svc_is_target(const svc *s);
 /* The runs of the services waiting on s, advanced. */
 void dependents_advance(supervisor *sv, svc *s);
 restart_policy svc_restart_policy(const svc *s);
@@ -174,6 +183,17 @@ json_t *svc_health_json(const svc *s);
 /* supervisor_health.c: after any change of the service, health checks and
  * start_timeout follow (through sv->follow: supervisor -> health). */
 void svc_follow(supervisor *sv, svc *s);
+
+/* supervisor_stop.c: a job of s ended, so the services s depends on that
+ * wait to stop may go now (through sv->stop_advance: supervisor -> stop). */
+void svc_stop_advance(supervisor *sv, svc *s);
+/* After a registry change: every waiting stop looks again. */
+void supervisor_stops_recheck(supervisor *sv);
+
+/* supervisor.c, for supervisor_stop.c */
+void svc_set_wanted(supervisor *sv, svc *s, wanted_status w);
+/* The service's ended jobs are deleted once its current run has ended. */
+void svc_remove_jobs_when_idle(supervisor *sv, svc *s);
 
 /* supervisor.c, for supervisor_apply.c */
 svc *svc_find(supervisor *sv, const char *name);

@@ -1,5 +1,5 @@
 /* supervisor_ops.c — operations on services and jobs beyond start and
- * stop: signalling (kill), the whole set at once (start_all, stop_all),
+ * stop: signalling (kill), the whole set at once (start_all),
  * one job at a time (cancel, retry), and the questions a person asks
  * (why, tree, which processes). */
 #include <errno.h>
@@ -99,8 +99,8 @@ int64_t supervisor_job_retry(supervisor *sv, int64_t id, char *err, size_t errle
     return result;
 }
 
-/* Every service in start order (stop: the reverse), each with its outcome. */
-static json_t *for_all(supervisor *sv, bool start)
+/* Every service in start order, each with its outcome. */
+json_t *supervisor_start_all(supervisor *sv)
 {
     const registry *r = sv->reg->r;
     size_t *order = calloc(r->n_services + 1, sizeof(*order)), count = 0;
@@ -108,30 +108,16 @@ static json_t *for_all(supervisor *sv, bool start)
     if (!order) return out;
     deps_start_order(r, &sv->deps, NULL, order, &count);
     for (size_t k = 0; k < count; k++) {
-        svc *s = sv->svcs[order[start ? k : count - 1 - k]];
+        svc *s = sv->svcs[order[k]];
         char err[512] = "";
         int rc = 0;
-        if (start) {
-            start_options o = {.replace_existing_jobs = true};
-            if (!svc_is_active(s)) rc = supervisor_service_start(sv, s->name, &o, err, sizeof(err));
-        } else if (svc_is_active(s)) {
-            rc = supervisor_service_stop(sv, s->name, false, true, err, sizeof(err));
-        }
+        start_options o = {.replace_existing_jobs = true};
+        if (!svc_is_active(s)) rc = supervisor_service_start(sv, s->name, &o, err, sizeof(err));
         json_array_append_new(out, json_pack("{s:s, s:b, s:s}", "name", s->name, "ok", rc >= 0,
                                              "message", rc < 0 ? err : "ok"));
     }
     free(order);
     return out;
-}
-
-json_t *supervisor_start_all(supervisor *sv)
-{
-    return for_all(sv, true);
-}
-
-json_t *supervisor_stop_all(supervisor *sv)
-{
-    return for_all(sv, false);
 }
 
 /* HH:MM:SS of a wall time, or "" for none. */

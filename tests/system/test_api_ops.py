@@ -85,7 +85,7 @@ def test_start_all_and_stop_all(d, home):
     assert results['db']['ok'] and results['web']['ok']
     assert not results['dns']['ok'] and 'deployment mode docker' in results['dns']['message'].lower()
     d.wait_state('web', 'running')
-    order = [r['name'] for r in d.call('service.stop_all') if r['message'] == 'ok']
+    order = [r['name'] for r in d.call('service.stop_all') if r['ok']]
     assert order.index('web') < order.index('db')  # dependents stop first
     d.wait_state('db', 'inactive')
 

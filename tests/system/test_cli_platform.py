@@ -33,7 +33,7 @@ def test_platform_start_shows_progress_and_a_summary(d, home):
     lines = r.stdout.splitlines()
     assert 'Starting web' in lines
     assert any(l.startswith('Started web with PID ') for l in lines)
-    assert any('dns: deployment mode docker cannot be started' in l.lower() for l in lines)
+    assert 'dns: deployment mode docker cannot be started' in r.stderr.lower()
     assert lines[-1] == '1 running, 1 failed'
     assert '✅' not in r.stdout  # no symbols off a terminal
     r = d.tend('platform', 'start', 'web')
@@ -150,8 +150,8 @@ def test_remaining_commands_in_both_forms(d, home):
     d.tend('up', 'web')
     pid = d.call('service.status', {'name': 'web'})['pid']
     r = d.tend('services', 'restart', 'web')
-    assert r.returncode == 0 and r.stdout.startswith('Starting web: ')
-    assert json.loads(d.tend('services', 'restart', 'web', '--json').stdout)['name'] == 'web'
+    assert r.returncode == 0 and r.stdout.startswith('Restarting web\nStarted web with PID ')
+    assert json.loads(d.tend('services', 'restart', 'web', '--json').stdout)[0]['name'] == 'web'
     d.wait_state('web', 'running')
     assert d.call('service.status', {'name': 'web'})['pid'] != pid
     assert d.tend('platform', 'restart', 'web').stdout.splitlines()[-1] == '1 running, 0 failed'

@@ -469,7 +469,7 @@ startup = { max_restarts = 0 }
     job = jobs_of(d, service_id='ghost')[0]
     assert job['phase'] == 'failed'
     assert job['error'] == 'exec /no/such/program: No such file or directory'
-    assert 'could not start' in d.call('service.status', {'name': 'ghost'})['reason']
+    assert 'exec /no/such/program: No such file or directory' in d.call('service.status', {'name': 'ghost'})['reason']
 
 
 def test_spawning_on_the_loop_as_on_one_cpu(home, monkeypatch):
