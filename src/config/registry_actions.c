@@ -104,6 +104,35 @@ static void read_depends_on(reader *rd, const toml_value *t, const char *path, a
     read_strv(rd, deps, dpath, "after", false, &a->after);
 }
 
+/* folder/file with "." and ".." steps resolved by their names (the files
+ * need not exist yet); NULL when out of memory. */
+static char *join_clean(const char *folder, const char *file)
+{
+    char *joined = NULL;
+    if (asprintf(&joined, "%s/%s", folder, file) < 0) return NULL;
+    char *out = joined; /* written in place: the result is never longer */
+    size_t len = 0;
+    for (char *p = joined; *p;) {
+        while (*p == '/') p++;
+        size_t n = strcspn(p, "/");
+        if (n == 0) break;
+        if (n == 1 && p[0] == '.') {
+            /* nothing */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (len > 0 && out[len - 1] != '/') len--;
+            if (len > 0) len--;
+        } else {
+            out[len++] = '/';
+            memmove(out + len, p, n);
+            len += n;
+        }
+        p += n;
+    }
+    if (len == 0) out[len++] = '/';
+    out[len] = '\0';
+    return out;
+}
+
 /* One env_file entry as it is kept: "-" if optional, then an absolute
  * path (a relative one is taken from the registry file's folder). */
 static void push_env_file(reader *rd, const toml_value *v, const char *where, const char *given,
@@ -122,10 +151,11 @@ static void push_env_file(reader *rd, const toml_value *v, const char *where, co
                    where, file);
         return;
     }
-    char *entry = NULL;
-    int n = file[0] == '/' ? asprintf(&entry, "%s%s", optional ? "-" : "", file)
-                           : asprintf(&entry, "%s%s/%s", optional ? "-" : "", rd->base_dir, file);
-    if (n < 0 || strv_push_take(out, entry) < 0) rd->diags->alloc_failed = 1;
+    char *entry = NULL, *full = file[0] == '/' ? strdup(file) : join_clean(rd->base_dir, file);
+    if (!full || asprintf(&entry, "%s%s", optional ? "-" : "", full) < 0 ||
+        strv_push_take(out, entry) < 0)
+        rd->diags->alloc_failed = 1;
+    free(full);
 }
 
 /* env_file: a path or a list of paths (read at each start, in order). */

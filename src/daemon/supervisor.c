@@ -359,10 +359,15 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
     /* A process that failed while no main process ran, or ran and left no
      * status (adopted from one), counts as failed, in its error's words. */
     bool succeeded = j->has_exit_code && j->exit_code == 0 && !j->term_signal;
+    /* One that could not start says why (a missing program or env file). */
+    char why_not[512];
+    snprintf(why_not, sizeof(why_not), "could not start: %s", j->error ? j->error : "?");
     restart_decision d =
         (j->ended_while_down && !succeeded) || (no_status && j->started_at > 0)
             ? restart_decide_cause(&policy, h, j->started_at, wall_now(),
                                    j->error ? j->error : "ended (its exit status is unknown)", true)
+        : no_status && j->error
+            ? restart_decide_cause(&policy, h, j->started_at, wall_now(), why_not, true)
             : restart_decide(&policy, h, j->started_at, wall_now(), no_status ? -1 : j->exit_code,
                              j->term_signal);
     if (d.verdict == RESTART_AFTER) {
