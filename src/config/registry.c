@@ -5,8 +5,8 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,8 +135,8 @@ static char *file_folder(const char *path)
         folder = strdup("/");
     else if (!slash)
         folder = strdup(cwd);
-    else if (asprintf(&folder, "%s/%.*s", strcmp(cwd, "/") ? cwd : "", (int)(slash - path),
-                      path) < 0)
+    else if (asprintf(&folder, "%s/%.*s", strcmp(cwd, "/") ? cwd : "", (int)(slash - path), path) <
+             0)
         folder = NULL;
     return folder;
 }

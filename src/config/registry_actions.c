@@ -10,8 +10,8 @@
 #include "base/strv.h"
 
 static const char *const action_keys[] = {
-    "description", "interpreter",  "exec",       "script", "args",     "env",
-    "env_file",    "cwd",          "user",       "kind",   "timeout",  "retry",
+    "description", "interpreter",  "exec",       "script", "args",    "env",
+    "env_file",    "cwd",          "user",       "kind",   "timeout", "retry",
     "stop_signal", "stop_timeout", "depends_on", "ready",  NULL,
 };
 static const char *const retry_keys[] = {"max_attempts", "delay", "backoff", NULL};

@@ -243,8 +243,7 @@ static void command_begin(probe *p)
     };
     char err[256];
     /* A check with a user runs as that user, with its groups, as an action does. */
-    if (p->spec->command.user &&
-        launch_user(p->spec->command.user, &req, err, sizeof(err)) < 0) {
+    if (p->spec->command.user && launch_user(p->spec->command.user, &req, err, sizeof(err)) < 0) {
         launch_request_free(&req);
         finish(p, false, "%s", err);
         return;

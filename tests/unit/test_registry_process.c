@@ -37,18 +37,17 @@ static registry *load_ok(const char *path, const char *text)
     return r;
 }
 
-static const char postgres[] =
-    "[services.db.deployment]\n"
-    "mode = \"binary\"\n"
-    "[services.db.deployment.binary]\n"
-    "binary_path = \"/usr/lib/postgresql/15/bin/postgres\"\n"
-    "args = [\"-D\", \"/srv/pg\"]\n"
-    "user = \"postgres\"\n"
-    "stop_signal = \"SIGINT\"\n"
-    "stop_timeout = 60\n"
-    "ready = \"notify\"\n"
-    "timeout = 3600\n"
-    "env_file = [\"secrets/db.env\", \"-/etc/db/optional.env\"]\n";
+static const char postgres[] = "[services.db.deployment]\n"
+                               "mode = \"binary\"\n"
+                               "[services.db.deployment.binary]\n"
+                               "binary_path = \"/usr/lib/postgresql/15/bin/postgres\"\n"
+                               "args = [\"-D\", \"/srv/pg\"]\n"
+                               "user = \"postgres\"\n"
+                               "stop_signal = \"SIGINT\"\n"
+                               "stop_timeout = 60\n"
+                               "ready = \"notify\"\n"
+                               "timeout = 3600\n"
+                               "env_file = [\"secrets/db.env\", \"-/etc/db/optional.env\"]\n";
 
 static void test_binary_keys_reach_its_action(void **state)
 {
@@ -105,8 +104,8 @@ static void test_binary_key_errors_are_the_action_errors_in_place(void **state)
                           &d);
     assert_null(r);
     assert_int_equal(d.len, 7);
-    const char *keys[] = {"binary.stop_signal", "binary.stop_timeout", "binary.timeout",
-                          "binary.ready", "binary.env_file", "binary.user",
+    const char *keys[] = {"binary.stop_signal",   "binary.stop_timeout", "binary.timeout",
+                          "binary.ready",         "binary.env_file",     "binary.user",
                           "actions.a.stop_signal"};
     const int lines[] = {5, 6, 7, 8, 9, 10, 13};
     for (size_t i = 0; i < 7; i++) {
@@ -199,10 +198,10 @@ static void test_process_keys_round_trip_through_json(void **state)
 static void test_command_check_user(void **state)
 {
     (void)state;
-    registry *r = load_ok("/x/services.toml",
-                          "[services.c.health_check]\n"
-                          "type = \"command\"\n"
-                          "command = { command = \"id -un\", user = \"nobody\" }\n");
+    registry *r =
+        load_ok("/x/services.toml", "[services.c.health_check]\n"
+                                    "type = \"command\"\n"
+                                    "command = { command = \"id -un\", user = \"nobody\" }\n");
     const service_spec *s = registry_service(r, "c");
     assert_string_equal(s->health.command.user, "nobody");
     health_spec copy = health_spec_copy(&s->health);
