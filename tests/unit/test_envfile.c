@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/strv.h"
@@ -142,6 +144,35 @@ static void test_empty_and_comment_only_files_set_nothing(void **state)
     assert_null(env);
 }
 
+/* The example of docs/registry.md ("Env files"), read from the doc itself. */
+static void test_the_documented_example_reads_as_documented(void **state)
+{
+    (void)state;
+    FILE *f = fopen("docs/registry.md", "r");
+    assert_non_null(f);
+    char line[512], text[4096] = "";
+    bool in_section = false, in_block = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "## ", 3) == 0) in_section = strcmp(line, "## Env files\n") == 0;
+        if (!in_section) continue;
+        if (strncmp(line, "```", 3) == 0) {
+            if (in_block) break;
+            in_block = true;
+            continue;
+        }
+        if (in_block) strncat(text, line, sizeof(text) - strlen(text) - 1);
+    }
+    fclose(f);
+    char **env = parse_ok(text);
+    assert_int_equal(strv_len(env), 5);
+    assert_string_equal(env[0], "DATABASE_URL=postgres://app@127.0.0.1/app");
+    assert_string_equal(env[1], "API_TOKEN=s3cr3t with spaces");
+    assert_string_equal(env[2], "GREETING=single quotes: taken as they are, $HOME and \\ too");
+    assert_string_equal(env[3], "ESCAPED=double quotes: \" \\ $ ` stand for the character");
+    assert_string_equal(env[4], "LONG=a value that goes on on the next line");
+    strv_free_wiped(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_malformed_lines_name_their_line),
         cmocka_unit_test(test_problem_never_repeats_the_text),
         cmocka_unit_test(test_empty_and_comment_only_files_set_nothing),
+        cmocka_unit_test(test_the_documented_example_reads_as_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
