@@ -16,7 +16,10 @@ function card(a) {
       h('dt', null, 'Ready'), h('dd', null, a.ready || 'started'),
       a.from_service ? [h('dt', null, 'Of service'), h('dd', null, a.from_service)] : null,
       a.user ? [h('dt', null, 'User'), h('dd', null, a.user)] : null,
-      a.cwd ? [h('dt', null, 'In'), h('dd', null, a.cwd)] : null),
+      a.cwd ? [h('dt', null, 'In'), h('dd', null, a.cwd)] : null,
+      // The files only: their values never leave the daemon.
+      a.env_file && a.env_file.length
+        ? [h('dt', null, 'Env files'), h('dd', null, a.env_file.join(', '))] : null),
     h('pre', null, command || ''),
     h('button', { class: 'act', 'data-action': 'run',
       onclick: async () => {

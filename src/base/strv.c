@@ -68,3 +68,12 @@ void strv_free(char **v)
     for (size_t i = 0; v && v[i]; i++) free(v[i]);
     free(v);
 }
+
+void strv_free_wiped(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++) {
+        explicit_bzero(v[i], strlen(v[i]));
+        free(v[i]);
+    }
+    free(v);
+}

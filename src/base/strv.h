@@ -18,5 +18,8 @@ bool strv_contains(char *const *v, const char *s);
 char **strv_copy(char *const *v);
 bool strv_equal(char *const *a, char *const *b);
 void strv_free(char **v);
+/* The same, overwriting each string with zeros first: for environments,
+ * which may hold secrets read from env files. */
+void strv_free_wiped(char **v);
 
 #endif

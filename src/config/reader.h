@@ -19,6 +19,10 @@ typedef enum { READ_BAD = -1, READ_ABSENT = 0, READ_OK = 1 } read_result;
 typedef struct {
     diag_list *diags;
     bool verbatim; /* never expand ${VAR}: the text was expanded before it was stored */
+    /* The registry file's folder (absolute), which relative paths are
+     * relative to; NULL for a document that has no file (then only
+     * absolute paths are taken). */
+    const char *base_dir;
 } reader;
 
 /* Writes "path.key" into out (size bytes), quoting key when it needs it. */

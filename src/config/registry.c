@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/fileio.h"
 #include "base/strv.h"
@@ -121,14 +123,33 @@ static void synthesize_binary_actions(reader *rd, registry *r, registry_sources 
     }
 }
 
+/* The absolute folder of the file at path, which relative paths in it
+ * (env_file) are relative to; NULL when out of memory. */
+static char *file_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *folder = NULL, cwd[4096];
+    if (path[0] == '/')
+        folder = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+    else if (!getcwd(cwd, sizeof(cwd)))
+        folder = strdup("/");
+    else if (!slash)
+        folder = strdup(cwd);
+    else if (asprintf(&folder, "%s/%.*s", strcmp(cwd, "/") ? cwd : "", (int)(slash - path), path) <
+             0)
+        folder = NULL;
+    return folder;
+}
+
 /* Reads and checks a whole registry from a parsed tree. */
 static registry *registry_from_tree(const char *path, const toml_value *root, bool verbatim,
                                     diag_list *diags)
 {
-    reader rd = {.diags = diags, .verbatim = verbatim};
+    char *folder = verbatim ? NULL : file_folder(path);
+    reader rd = {.diags = diags, .verbatim = verbatim, .base_dir = folder};
     registry_sources src = {0};
     registry *r = calloc(1, sizeof(*r));
-    if (!r || !(r->path = strdup(path))) {
+    if (!r || !(r->path = strdup(path)) || (!verbatim && !folder)) {
         diags->alloc_failed = 1;
         goto fail;
     }
@@ -138,10 +159,12 @@ static registry *registry_from_tree(const char *path, const toml_value *root, bo
     synthesize_binary_actions(&rd, r, &src);
     registry_check(&rd, r, &src);
     if (diags->len || diags->alloc_failed) goto fail;
+    free(folder);
     free(src.services);
     free(src.actions);
     return r;
 fail:
+    free(folder);
     free(src.services);
     free(src.actions);
     registry_free(r);

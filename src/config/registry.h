@@ -24,6 +24,17 @@ typedef struct {
 
 typedef enum { ACTION_PROCESS, ACTION_ONESHOT } action_kind;
 
+/* How a process runs: the keys [actions.NAME] and a service's
+ * deployment.binary share, read and checked by one function. */
+typedef struct {
+    char *user;          /* NULL: the daemon's user */
+    char **env_files;    /* absolute paths, read at each start; "-/path": may be missing */
+    bool ready_notify;   /* ready = "notify": ready once it sends READY=1 (sd_notify) */
+    double timeout;      /* seconds; 0 = no limit */
+    int stop_signal;     /* signal number, default SIGTERM */
+    double stop_timeout; /* seconds between stop_signal and SIGKILL */
+} process_keys;
+
 typedef struct {
     int max_attempts; /* total attempts, >= 1; 1 means no retry */
     double delay;     /* seconds before the first retry */
@@ -40,6 +51,7 @@ typedef struct {
     char *script;      /* script text, given verbatim to the interpreter */
     char **args;       /* appended to the command line */
     char **env;        /* "KEY=VALUE" entries */
+    char **env_files;  /* as process_keys.env_files; their values are never in a spec */
     char *cwd;         /* NULL: the daemon's working directory */
     char *user;        /* NULL: the daemon's user */
     action_kind kind;
@@ -69,7 +81,8 @@ typedef struct {
         char *binary_path;
         char **args;
         char *working_dir;
-        char **env; /* "KEY=VALUE" */
+        char **env;           /* "KEY=VALUE" */
+        process_keys process; /* user, env_file, ready, timeout, stop_signal, stop_timeout */
     } binary;
     struct {
         char *image;
@@ -117,6 +130,7 @@ typedef struct {
     struct {
         char **argv; /* the command, split into words without a shell */
         int expected_exit_code;
+        char *user; /* NULL: the daemon's user */
     } command;
     struct {
         char *path;

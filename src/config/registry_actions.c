@@ -2,6 +2,7 @@
 #include "config/registry_internal.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,9 +10,9 @@
 #include "base/strv.h"
 
 static const char *const action_keys[] = {
-    "description",  "interpreter", "exec",  "script",  "args",  "env",
-    "cwd",          "user",        "kind",  "timeout", "retry", "stop_signal",
-    "stop_timeout", "depends_on",  "ready", NULL,
+    "description", "interpreter",  "exec",       "script", "args",    "env",
+    "env_file",    "cwd",          "user",       "kind",   "timeout", "retry",
+    "stop_signal", "stop_timeout", "depends_on", "ready",  NULL,
 };
 static const char *const retry_keys[] = {"max_attempts", "delay", "backoff", NULL};
 static const char *const depends_keys[] = {"requires", "after", NULL};
@@ -25,6 +26,18 @@ static const char *const interpreters[] = {"exec", "sh",   "bash", "python3", "l
 
 #define DAY (24.0 * 3600.0)
 
+process_keys process_keys_default(void)
+{
+    return (process_keys){.stop_signal = SIGTERM, .stop_timeout = 10.0};
+}
+
+void process_keys_clear(process_keys *k)
+{
+    free(k->user);
+    strv_free(k->env_files);
+    *k = process_keys_default();
+}
+
 static action_spec *action_new(const char *name)
 {
     action_spec *a = calloc(1, sizeof(*a));
@@ -32,8 +45,9 @@ static action_spec *action_new(const char *name)
     a->name = strdup(name);
     a->kind = ACTION_PROCESS;
     a->retry = (retry_policy){.max_attempts = 1, .delay = 1.0, .backoff = 2.0};
-    a->stop_signal = SIGTERM;
-    a->stop_timeout = 10.0;
+    process_keys k = process_keys_default();
+    a->stop_signal = k.stop_signal;
+    a->stop_timeout = k.stop_timeout;
     if (!a->name) {
         free(a);
         return NULL;
@@ -41,7 +55,7 @@ static action_spec *action_new(const char *name)
     return a;
 }
 
-static void read_stop_signal(reader *rd, const toml_value *t, const char *path, action_spec *a)
+static void read_stop_signal(reader *rd, const toml_value *t, const char *path, process_keys *a)
 {
     const toml_value *v = toml_get(t, "stop_signal");
     if (!v) return;
@@ -90,6 +104,101 @@ static void read_depends_on(reader *rd, const toml_value *t, const char *path, a
     read_strv(rd, deps, dpath, "after", false, &a->after);
 }
 
+/* folder/file with "." and ".." steps resolved by their names (the files
+ * need not exist yet); NULL when out of memory. */
+static char *join_clean(const char *folder, const char *file)
+{
+    char *joined = NULL;
+    if (asprintf(&joined, "%s/%s", folder, file) < 0) return NULL;
+    char *out = joined; /* written in place: the result is never longer */
+    size_t len = 0;
+    for (char *p = joined; *p;) {
+        while (*p == '/') p++;
+        size_t n = strcspn(p, "/");
+        if (n == 0) break;
+        if (n == 1 && p[0] == '.') {
+            /* nothing */
+        } else if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (len > 0 && out[len - 1] != '/') len--;
+            if (len > 0) len--;
+        } else {
+            out[len++] = '/';
+            memmove(out + len, p, n);
+            len += n;
+        }
+        p += n;
+    }
+    if (len == 0) out[len++] = '/';
+    out[len] = '\0';
+    return out;
+}
+
+/* One env_file entry as it is kept: "-" if optional, then an absolute
+ * path (a relative one is taken from the registry file's folder). */
+static void push_env_file(reader *rd, const toml_value *v, const char *where, const char *given,
+                          char ***out)
+{
+    bool optional = given[0] == '-';
+    const char *file = given + optional;
+    if (!file[0]) {
+        read_error(rd, v->pos, "'%s': expected the path of a file", where);
+        return;
+    }
+    if (file[0] != '/' && !rd->base_dir) {
+        read_error(rd, v->pos,
+                   "'%s': \"%s\" is a relative path, and this registry has no file it would be "
+                   "relative to; give an absolute path",
+                   where, file);
+        return;
+    }
+    char *entry = NULL, *full = file[0] == '/' ? strdup(file) : join_clean(rd->base_dir, file);
+    if (!full || asprintf(&entry, "%s%s", optional ? "-" : "", full) < 0 ||
+        strv_push_take(out, entry) < 0)
+        rd->diags->alloc_failed = 1;
+    free(full);
+}
+
+/* env_file: a path or a list of paths (read at each start, in order). */
+static void read_env_files(reader *rd, const toml_value *t, const char *path, char ***out)
+{
+    const toml_value *v = toml_get(t, "env_file");
+    if (!v) return;
+    char where[600];
+    key_path(where, sizeof(where), path, "env_file");
+    char **given = NULL, *one = NULL;
+    if (v->type == TOML_ARRAY) {
+        if (read_strv(rd, t, path, "env_file", true, &given) != READ_OK) return;
+    } else if (v->type == TOML_STRING) {
+        if (read_string(rd, t, path, "env_file", true, &one) != READ_OK) return;
+        strv_push_take(&given, one);
+    } else {
+        read_error(rd, v->pos, "'%s': expected a path or an array of paths, found %s", where,
+                   toml_type_name(v->type));
+        return;
+    }
+    char **files = calloc(1, sizeof(*files));
+    if (!files) rd->diags->alloc_failed = 1;
+    for (size_t i = 0; files && given && given[i]; i++) {
+        const toml_value *item = v->type == TOML_ARRAY ? v->u.array.items[i] : v;
+        push_env_file(rd, item, where, given[i], &files);
+    }
+    strv_free(given);
+    strv_free(*out);
+    *out = files;
+}
+
+void read_process_keys(reader *rd, const toml_value *t, const char *path, process_keys *k)
+{
+    read_string(rd, t, path, "user", true, &k->user);
+    read_env_files(rd, t, path, &k->env_files);
+    int ready = 0;
+    if (read_choice(rd, t, path, "ready", ready_names, &ready) == READ_OK)
+        k->ready_notify = ready == 1;
+    read_seconds(rd, t, path, "timeout", 365 * DAY, &k->timeout);
+    read_stop_signal(rd, t, path, k);
+    read_seconds(rd, t, path, "stop_timeout", DAY, &k->stop_timeout);
+}
+
 /* exec argv or script + interpreter: exactly one way to run. */
 static void read_command(reader *rd, const toml_value *t, const char *path, action_spec *a)
 {
@@ -126,6 +235,18 @@ static void read_command(reader *rd, const toml_value *t, const char *path, acti
     }
 }
 
+/* k's values into a, which takes what k owns. */
+static void take_process_keys(action_spec *a, process_keys *k)
+{
+    a->user = k->user;
+    a->env_files = k->env_files;
+    a->ready_notify = k->ready_notify;
+    a->timeout = k->timeout;
+    a->stop_signal = k->stop_signal;
+    a->stop_timeout = k->stop_timeout;
+    *k = process_keys_default();
+}
+
 action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
                               const toml_value *table)
 {
@@ -140,17 +261,13 @@ action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
     read_strv(rd, table, path, "args", true, &a->args);
     read_env(rd, table, path, "env", &a->env);
     read_string(rd, table, path, "cwd", true, &a->cwd);
-    read_string(rd, table, path, "user", true, &a->user);
     int kind = 0;
     if (read_choice(rd, table, path, "kind", kind_names, &kind) == READ_OK)
         a->kind = (action_kind)kind;
-    int ready = 0;
-    if (read_choice(rd, table, path, "ready", ready_names, &ready) == READ_OK)
-        a->ready_notify = ready == 1;
-    read_seconds(rd, table, path, "timeout", 365 * DAY, &a->timeout);
+    process_keys k = process_keys_default();
+    read_process_keys(rd, table, path, &k);
+    take_process_keys(a, &k);
     read_retry(rd, table, path, a);
-    read_stop_signal(rd, table, path, a);
-    read_seconds(rd, table, path, "stop_timeout", DAY, &a->stop_timeout);
     read_depends_on(rd, table, path, a);
     return a;
 }
@@ -166,6 +283,13 @@ action_spec *action_from_binary(const service_spec *svc)
     a->args = strv_copy(svc->deployment.binary.args);
     a->env = strv_copy(svc->deployment.binary.env);
     if (svc->deployment.binary.working_dir) a->cwd = strdup(svc->deployment.binary.working_dir);
+    const process_keys *k = &svc->deployment.binary.process;
+    if (k->user) a->user = strdup(k->user);
+    if (k->env_files) a->env_files = strv_copy(k->env_files);
+    a->ready_notify = k->ready_notify;
+    a->timeout = k->timeout;
+    a->stop_signal = k->stop_signal;
+    a->stop_timeout = k->stop_timeout;
     return a;
 }
 
@@ -179,6 +303,7 @@ void action_spec_free(action_spec *a)
     free(a->script);
     strv_free(a->args);
     strv_free(a->env);
+    strv_free(a->env_files);
     free(a->cwd);
     free(a->user);
     strv_free(a->requires);

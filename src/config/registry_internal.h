@@ -22,6 +22,13 @@ typedef struct {
  * with '.' or '-' (they end up in paths and command lines). */
 bool registry_name_valid(const char *name);
 
+/* user, env_file, ready, timeout, stop_signal and stop_timeout of the
+ * table at path into k (which holds the defaults), as [actions.NAME] and
+ * deployment.binary both take them. */
+void read_process_keys(reader *rd, const toml_value *t, const char *path, process_keys *k);
+process_keys process_keys_default(void);
+void process_keys_clear(process_keys *k);
+
 action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
                               const toml_value *table);
 /* The one process action a deployment.binary service runs. */

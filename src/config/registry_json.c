@@ -31,6 +31,18 @@ static void set_env(json_t *obj, const char *key, char *const *env)
     json_object_set_new(obj, key, t);
 }
 
+/* The keys of how a process runs, as actions and deployment.binary write
+ * them. env_file lists the files, never what is in them. */
+static void set_process_keys(json_t *o, const process_keys *k)
+{
+    set_strv(o, "env_file", k->env_files);
+    set_string(o, "user", k->user);
+    json_object_set_new(o, "ready", json_string(k->ready_notify ? "notify" : "started"));
+    json_object_set_new(o, "timeout", json_real(k->timeout));
+    json_object_set_new(o, "stop_signal", json_string(signal_name(k->stop_signal)));
+    json_object_set_new(o, "stop_timeout", json_real(k->stop_timeout));
+}
+
 json_t *action_spec_to_json(const action_spec *a)
 {
     json_t *o = json_object();
@@ -41,15 +53,19 @@ json_t *action_spec_to_json(const action_spec *a)
     set_strv(o, "args", a->args);
     set_env(o, "env", a->env);
     set_string(o, "cwd", a->cwd);
-    set_string(o, "user", a->user);
     json_object_set_new(o, "kind", json_string(action_kind_name(a->kind)));
-    json_object_set_new(o, "ready", json_string(a->ready_notify ? "notify" : "started"));
-    json_object_set_new(o, "timeout", json_real(a->timeout));
+    const process_keys k = {
+        .user = a->user,
+        .env_files = a->env_files,
+        .ready_notify = a->ready_notify,
+        .timeout = a->timeout,
+        .stop_signal = a->stop_signal,
+        .stop_timeout = a->stop_timeout,
+    };
+    set_process_keys(o, &k);
     json_object_set_new(o, "retry",
                         json_pack("{s:i, s:f, s:f}", "max_attempts", a->retry.max_attempts, "delay",
                                   a->retry.delay, "backoff", a->retry.backoff));
-    json_object_set_new(o, "stop_signal", json_string(signal_name(a->stop_signal)));
-    json_object_set_new(o, "stop_timeout", json_real(a->stop_timeout));
     json_t *deps = json_object();
     set_strv(deps, "requires", a->requires);
     set_strv(deps, "after", a->after);
@@ -67,6 +83,7 @@ static json_t *deployment_to_json(const deployment_spec *d)
         set_strv(m, "args", d->binary.args);
         set_string(m, "working_dir", d->binary.working_dir);
         set_env(m, "env", d->binary.env);
+        set_process_keys(m, &d->binary.process);
         json_object_set_new(o, "binary", m);
         break;
     case DEPLOY_DOCKER:
@@ -121,6 +138,7 @@ static json_t *health_to_json(const health_spec *h)
     case HEALTH_COMMAND:
         set_strv(m, "command", h->command.argv);
         json_object_set_new(m, "expected_exit_code", json_integer(h->command.expected_exit_code));
+        set_string(m, "user", h->command.user);
         break;
     case HEALTH_FILE:
         set_string(m, "path", h->file.path);

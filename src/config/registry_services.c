@@ -23,7 +23,10 @@ static const char *const mode_tables[] = {"binary",     "docker", "docker_compos
                                           "kubernetes", "remote", NULL};
 static const char *const deployment_keys[] = {"mode",       "binary", "docker", "docker_compose",
                                               "kubernetes", "remote", NULL};
-static const char *const binary_keys[] = {"binary_path", "args", "working_dir", "env", NULL};
+static const char *const binary_keys[] = {
+    "binary_path", "args",        "working_dir",  "env",     "env_file", "user",
+    "ready",       "stop_signal", "stop_timeout", "timeout", NULL,
+};
 static const char *const docker_keys[] = {
     "image", "container_name", "ports", "volumes", "restart_policy", "env", "args", NULL};
 static const char *const restart_policies[] = {"no", "always", "on-failure", "unless-stopped",
@@ -41,7 +44,7 @@ static const char *const http_keys[] = {"endpoint", "expected_status", "method",
 static const char *const http_methods[] = {"GET",    "HEAD",    "POST",  "PUT",
                                            "DELETE", "OPTIONS", "PATCH", NULL};
 static const char *const tcp_keys[] = {"host", "port", NULL};
-static const char *const command_keys[] = {"command", "expected_exit_code", NULL};
+static const char *const command_keys[] = {"command", "expected_exit_code", "user", NULL};
 static const char *const file_keys[] = {"path", "must_exist", NULL};
 
 static const char *const startup_keys[] = {
@@ -69,6 +72,7 @@ static void read_mode_table(reader *rd, const toml_value *t, const char *path, d
         read_strv(rd, m, mpath, "args", true, &d->binary.args);
         read_string(rd, m, mpath, "working_dir", true, &d->binary.working_dir);
         read_env(rd, m, mpath, "env", &d->binary.env);
+        read_process_keys(rd, m, mpath, &d->binary.process);
         break;
     case DEPLOY_DOCKER:
         read_check_keys(rd, m, mpath, docker_keys);
@@ -190,6 +194,7 @@ static void read_health_type_table(reader *rd, const toml_value *t, const char *
         read_check_keys(rd, m, path, command_keys);
         if (read_require(rd, m, path, "command")) read_health_command(rd, m, path, h);
         read_int(rd, m, path, "expected_exit_code", 0, 255, &h->command.expected_exit_code);
+        read_string(rd, m, path, "user", true, &h->command.user);
         break;
     case HEALTH_FILE:
         read_check_keys(rd, m, path, file_keys);
@@ -271,6 +276,7 @@ static service_spec *service_new(void)
     s->health.retries = 3;
     s->health.timeout = 5;
     s->log_max_bytes = 64L << 20;
+    s->deployment.binary.process = process_keys_default();
     s->startup = (startup_spec){
         .auto_start = false,
         .start_timeout = 30,
@@ -348,6 +354,7 @@ void service_spec_free(service_spec *s)
     strv_free(d->binary.args);
     free(d->binary.working_dir);
     strv_free(d->binary.env);
+    process_keys_clear(&d->binary.process);
     free(d->docker.image);
     free(d->docker.container_name);
     strv_free(d->docker.ports);
@@ -374,6 +381,7 @@ void health_spec_clear(health_spec *h)
     free(h->http.method);
     free(h->tcp.host);
     strv_free(h->command.argv);
+    free(h->command.user);
     free(h->file.path);
     memset(h, 0, sizeof(*h));
 }
@@ -390,6 +398,7 @@ health_spec health_spec_copy(const health_spec *h)
     c.http.method = dup_or_null(h->http.method);
     c.tcp.host = dup_or_null(h->tcp.host);
     c.command.argv = strv_copy(h->command.argv);
+    c.command.user = dup_or_null(h->command.user);
     c.file.path = dup_or_null(h->file.path);
     return c;
 }

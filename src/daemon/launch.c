@@ -1,6 +1,8 @@
 /* launch.c — an action spec as a process request: argv by interpreter (never a
  * string handed to a shell unless the action's own interpreter is one),
- * the daemon's environment with the action's on top, its user and cwd. */
+ * the daemon's environment with the action's env and then its env files
+ * on top (read now, at each start), its user and cwd. The environment may
+ * hold secrets: it is wiped when freed, here and in the process layer. */
 #include "daemon/launch.h"
 
 #include <errno.h>
@@ -12,6 +14,8 @@
 #include <unistd.h>
 
 #include "base/strv.h"
+#include "config/envfile.h"
+#include "daemon/env_files.h"
 
 extern char **environ;
 
@@ -55,24 +59,24 @@ static bool sets_key(char *const *entries, const char *key, size_t klen)
     return false;
 }
 
-/* environ, then the action's entries and tend's own (extra) replacing
- * same-named ones. */
-static char **action_env(const action_spec *a, const struct passwd *user, char *const *extra)
+/* environ, then the action's entries (declared: its env with its env
+ * files' over it) and tend's own (extra) replacing same-named ones. */
+static char **action_env(char *const *declared, const struct passwd *user, char *const *extra)
 {
     char **env = NULL;
     for (size_t i = 0; environ && environ[i]; i++) {
         const char *eq = strchr(environ[i], '=');
         size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-        bool replaced = sets_key(a->env, environ[i], klen) || sets_key(extra, environ[i], klen);
+        bool replaced = sets_key(declared, environ[i], klen) || sets_key(extra, environ[i], klen);
         if (user && (strncmp(environ[i], "HOME=", 5) == 0 || strncmp(environ[i], "USER=", 5) == 0 ||
                      strncmp(environ[i], "LOGNAME=", 8) == 0))
             replaced = true;
         if (!replaced) strv_push(&env, environ[i]);
     }
-    for (size_t k = 0; a->env && a->env[k]; k++) {
-        const char *eq = strchr(a->env[k], '=');
-        if (!sets_key(extra, a->env[k], eq ? (size_t)(eq - a->env[k]) : strlen(a->env[k])))
-            strv_push(&env, a->env[k]);
+    for (size_t k = 0; declared && declared[k]; k++) {
+        const char *eq = strchr(declared[k], '=');
+        if (!sets_key(extra, declared[k], eq ? (size_t)(eq - declared[k]) : strlen(declared[k])))
+            strv_push(&env, declared[k]);
     }
     for (size_t k = 0; extra && extra[k]; k++) strv_push(&env, extra[k]);
     if (user) {
@@ -84,35 +88,71 @@ static char **action_env(const action_spec *a, const struct passwd *user, char *
     return env;
 }
 
+/* Who name is: req's uid, gid and supplementary groups, and *user (whose
+ * strings live in buf). */
+static int identity(const char *name, struct passwd *pw, char *buf, size_t size,
+                    struct passwd **user, proc_request *req, char *err, size_t errlen)
+{
+    if (getpwnam_r(name, pw, buf, size, user) != 0 || !*user) {
+        snprintf(err, errlen, "no such user: %s", name);
+        return -ESRCH;
+    }
+    int n_groups = 256;
+    gid_t *groups = calloc((size_t)n_groups, sizeof(*groups));
+    if (!groups || getgrouplist((*user)->pw_name, (*user)->pw_gid, groups, &n_groups) < 0)
+        n_groups = 0;
+    req->groups = groups;
+    req->n_groups = (size_t)n_groups;
+    req->uid = (*user)->pw_uid;
+    req->gid = (*user)->pw_gid;
+    return 0;
+}
+
+int launch_user(const char *name, proc_request *req, char *err, size_t errlen)
+{
+    struct passwd pw, *user = NULL;
+    char buf[4096];
+    return identity(name, &pw, buf, sizeof(buf), &user, req, err, errlen);
+}
+
+/* The action's env with its env files' entries over it. */
+static int declared_env(const action_spec *a, char ***out, char *err, size_t errlen)
+{
+    char **env = strv_copy(a->env);
+    if (!env) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    int rc = env_files_read(a->env_files, &env, err, errlen);
+    if (rc < 0) {
+        strv_free_wiped(env);
+        return rc;
+    }
+    *out = env;
+    return 0;
+}
+
 int launch_request(const action_spec *a, char *const *extra_env, proc_request *req, char *err,
                    size_t errlen)
 {
     struct passwd pw, *user = NULL;
     char pwbuf[4096];
-    gid_t *groups = NULL;
-    int n_groups = 0;
     *req = (proc_request){.uid = (uid_t)-1, .gid = (gid_t)-1, .stdout_fd = -1, .stderr_fd = -1};
-    if (a->user) {
-        if (getpwnam_r(a->user, &pw, pwbuf, sizeof(pwbuf), &user) != 0 || !user) {
-            snprintf(err, errlen, "no such user: %s", a->user);
-            return -ESRCH;
-        }
-        n_groups = 256;
-        groups = calloc((size_t)n_groups, sizeof(*groups));
-        if (!groups || getgrouplist(user->pw_name, user->pw_gid, groups, &n_groups) < 0)
-            n_groups = 0;
-    }
     if (a->script && strcmp(a->interpreter, "lua") == 0 && a->args && a->args[0]) {
-        free(groups);
         snprintf(err, errlen, "lua -e scripts take no args");
         return -EINVAL;
     }
+    int rc = a->user ? identity(a->user, &pw, pwbuf, sizeof(pwbuf), &user, req, err, errlen) : 0;
+    char **declared = NULL;
+    if (rc == 0) rc = declared_env(a, &declared, err, errlen);
+    if (rc < 0) {
+        launch_request_free(req);
+        return rc;
+    }
     req->argv = action_argv(a);
-    req->env = action_env(a, user, extra_env);
+    req->env = action_env(declared, user, extra_env);
+    strv_free_wiped(declared);
     req->cwd = a->cwd ? strdup(a->cwd) : NULL;
-    req->groups = groups;
-    req->n_groups = (size_t)n_groups;
-    if (user) req->uid = user->pw_uid, req->gid = user->pw_gid;
     if (!req->argv || !req->env || (a->cwd && !req->cwd)) {
         launch_request_free(req);
         snprintf(err, errlen, "out of memory");
@@ -124,7 +164,7 @@ int launch_request(const action_spec *a, char *const *extra_env, proc_request *r
 void launch_request_free(proc_request *req)
 {
     strv_free(req->argv);
-    strv_free(req->env);
+    strv_free_wiped(req->env);
     free(req->cwd);
     free(req->groups);
     *req = (proc_request){0};

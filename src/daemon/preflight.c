@@ -17,6 +17,7 @@
 #include "base/perm.h"
 #include "base/procstat.h"
 #include "base/strv.h"
+#include "daemon/env_files.h"
 
 bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
 {
@@ -76,6 +77,32 @@ static bool check_program(json_t *checks, const action_spec *a)
                          program);
 }
 
+static bool check_user(json_t *checks, const char *name, const char *what)
+{
+    struct passwd pw, *user = NULL;
+    char buf[4096];
+    if (getpwnam_r(name, &pw, buf, sizeof(buf), &user) == 0 && user)
+        return preflight_add(checks, "user", true, "User exists: %s%s", name, what);
+    return preflight_add(checks, "user", false, "No such user: %s%s", name, what);
+}
+
+/* The file is there (unless optional) and reads as an env file; what it
+ * holds is wiped at once and never said. */
+static bool check_env_file(json_t *checks, const char *file)
+{
+    char *const one[] = {(char *)file, NULL};
+    char **env = NULL, err[600];
+    const char *path = file + (file[0] == '-');
+    int rc = env_files_read(one, &env, err, sizeof(err));
+    strv_free_wiped(env);
+    if (rc == -ENOENT)
+        return preflight_add(checks, "env_file", false, "Env file not found: %s", path);
+    if (rc < 0) return preflight_add(checks, "env_file", false, "%s", err);
+    if (file[0] == '-' && access(path, F_OK) != 0)
+        return preflight_add(checks, "env_file", true, "Optional env file absent: %s", path);
+    return preflight_add(checks, "env_file", true, "Env file readable: %s", path);
+}
+
 static bool check_action(json_t *checks, const action_spec *a)
 {
     bool ok = check_program(checks, a);
@@ -87,14 +114,9 @@ static bool check_action(json_t *checks, const action_spec *a)
             ok = preflight_add(checks, "working_dir", false, "Working directory not found: %s",
                                a->cwd);
     }
-    if (a->user) {
-        struct passwd pw, *user = NULL;
-        char buf[4096];
-        if (getpwnam_r(a->user, &pw, buf, sizeof(buf), &user) == 0 && user)
-            preflight_add(checks, "user", true, "User exists: %s", a->user);
-        else
-            ok = preflight_add(checks, "user", false, "No such user: %s", a->user);
-    }
+    if (a->user) ok &= check_user(checks, a->user, "");
+    for (size_t i = 0; a->env_files && a->env_files[i]; i++)
+        ok &= check_env_file(checks, a->env_files[i]);
     return ok;
 }
 
@@ -219,6 +241,8 @@ bool preflight_prerequisites(const registry *r, const service_spec *s, bool port
         }
         break;
     }
+    if (s->health.type == HEALTH_COMMAND && s->health.command.user)
+        ok &= check_user(checks, s->health.command.user, " (health check)");
     if (port_check) ok &= check_port(checks, s);
     return ok;
 }

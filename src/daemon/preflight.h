@@ -3,9 +3,11 @@
  *
  * The prerequisites of one service, from its spec and the machine alone:
  * its programs exist and are executable, its working directories exist,
- * its users exist, the port its health check names is not already taken
- * (only asked when the service itself is not running), and the CLI its
- * deployment mode drives (docker or podman, kubectl) is installed.
+ * its users exist (a command check's too), its env files can be read
+ * (what they hold is wiped at once, never kept or told), the port its
+ * health check names is not already taken (only asked when the service
+ * itself is not running), and the CLI its deployment mode drives (docker
+ * or podman, kubectl) is installed.
  * Conflicts and dependencies depend on what runs, which the caller knows
  * (the supervisor, or the CLI asking a daemon) and tells through a
  * callback. Used by the daemon before a start and by the CLI's

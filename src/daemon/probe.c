@@ -16,6 +16,7 @@
 #include "base/signame.h"
 #include "base/strv.h"
 #include "daemon/http_check.h"
+#include "daemon/launch.h"
 #include "daemon/process/process.h"
 
 extern char **environ;
@@ -240,9 +241,15 @@ static void command_begin(probe *p)
         .stdout_fd = -1,
         .stderr_fd = -1,
     };
+    char err[256];
+    /* A check with a user runs as that user, with its groups, as an action does. */
+    if (p->spec->command.user && launch_user(p->spec->command.user, &req, err, sizeof(err)) < 0) {
+        launch_request_free(&req);
+        finish(p, false, "%s", err);
+        return;
+    }
     if (!req.argv || !req.env || !(p->proc = proc_new(unit, command_started, command_exited, p))) {
-        strv_free(req.argv);
-        strv_free(req.env);
+        launch_request_free(&req);
         finish(p, false, "out of memory");
         return;
     }

@@ -405,13 +405,17 @@ static void svc_process_ended(supervisor *sv, svc *s, job_rt *j)
     /* A process that failed while no main process ran, or ran and left no
      * status (adopted from one), counts as failed, in its error's words. */
     bool succeeded = j->has_exit_code && j->exit_code == 0 && !j->term_signal && !j->timed_out;
-    /* One that could not start says why (exec's error), and one that timed
-     * out says so, rather than what the stop did to it. */
-    const char *unknown = j->started_at > 0 ? "ended (its exit status is unknown)" : "could not start";
+    /* One that could not start says why (a missing program or env file),
+     * and one that timed out says so, rather than what the stop did. */
+    char why_not[512];
+    if (j->started_at > 0 || j->timed_out)
+        snprintf(why_not, sizeof(why_not), "%s",
+                 j->error ? j->error : "ended (its exit status is unknown)");
+    else
+        snprintf(why_not, sizeof(why_not), "could not start: %s", j->error ? j->error : "?");
     restart_decision d =
         (j->ended_while_down && !succeeded) || no_status || j->timed_out
-            ? restart_decide_cause(&policy, h, j->started_at, wall_now(),
-                                   j->error ? j->error : unknown, true)
+            ? restart_decide_cause(&policy, h, j->started_at, wall_now(), why_not, true)
             : restart_decide(&policy, h, j->started_at, wall_now(), j->exit_code, j->term_signal);
     char label[160];
     job_label(j, label, sizeof(label));

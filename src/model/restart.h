@@ -37,7 +37,7 @@ typedef enum { RESTART_NO, RESTART_AFTER, RESTART_GIVE_UP } restart_verdict;
 typedef struct {
     restart_verdict verdict;
     double delay;     /* RESTART_AFTER: seconds to wait */
-    char reason[160]; /* RESTART_GIVE_UP and RESTART_NO: in words */
+    char reason[512]; /* RESTART_GIVE_UP and RESTART_NO: in words (a path may be in them) */
 } restart_decision;
 
 /* The process ended at now with exit_code (or term_signal > 0; exit_code

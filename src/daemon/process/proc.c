@@ -219,7 +219,7 @@ void proc_spawn(proc *p, proc_request *req)
     if (asprintf(&marker, "TEND_UNIT=%s", p->unit) < 0 || strv_push_take(&req->env, marker) < 0 ||
         strmap_put(&layer.live, p->unit, p, NULL) < 0) {
         strv_free(req->argv);
-        strv_free(req->env);
+        strv_free_wiped(req->env);
         free(req->cwd);
         free(req->groups);
         *req = (proc_request){0};

@@ -45,7 +45,7 @@ static struct {
 static void task_free(spawn_task *t)
 {
     strv_free(t->req.argv);
-    strv_free(t->req.env);
+    strv_free_wiped(t->req.env);
     free(t->req.cwd);
     free(t->req.groups);
     free(t);
@@ -180,7 +180,7 @@ void spawner_submit(proc_request *req, const char *unit, spawn_done_fn done, voi
     spawn_task *t = calloc(1, sizeof(*t));
     if (!t) {
         strv_free(req->argv);
-        strv_free(req->env);
+        strv_free_wiped(req->env);
         free(req->cwd);
         free(req->groups);
         done(data, 0, 0, -12 /* ENOMEM */, "out of memory");
