@@ -1,6 +1,7 @@
 /* main.c — tend's entry point: turns argv into one command and returns
  * its exit status. `tend daemon` will be the supervisor; every other
  * command is a client or, like validate, works on the registry file alone. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -80,9 +81,57 @@ static int short_form(int argc, char **argv)
     return EXIT_USAGE;
 }
 
+/* The global options: also before the command (`tend --json ps`). */
+static int global_option(char **argv, int i, int argc)
+{
+    const char *a = argv[i];
+    if (strcmp(a, "--json") == 0 || strcmp(a, "--no-autostart") == 0 || strcmp(a, "-h") == 0 ||
+        strcmp(a, "--help") == 0 || strncmp(a, "--config=", 9) == 0 ||
+        (strncmp(a, "-c", 2) == 0 && a[2]))
+        return 1;
+    if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) return 2;
+    return 0;
+}
+
+static bool is_group(const char *cmd)
+{
+    return strcmp(cmd, "services") == 0 || strcmp(cmd, "platform") == 0;
+}
+
+/* Moves global options given before the command to just after its words
+ * ("services list"), where each command's own parser reads them. Returns
+ * the index of the first argument that is neither, or 0 when all are. */
+static int hoist_globals(int argc, char **argv)
+{
+    int first = 1, n;
+    while (first < argc && (n = global_option(argv, first, argc)) > 0) first += n;
+    if (first == 1 || first >= argc) return first < argc ? first : 0;
+    if (argv[first][0] == '-') return first; /* not a global option: an error below */
+    int words = 1 + (is_group(argv[first]) && first + 1 < argc && argv[first + 1][0] != '-');
+    char *moved[64];
+    int k = first - 1;
+    if (k > 64) return first;
+    memcpy(moved, argv + 1, (size_t)k * sizeof(*moved));
+    memmove(argv + 1, argv + first, (size_t)words * sizeof(*argv));
+    memcpy(argv + 1 + words, moved, (size_t)k * sizeof(*moved));
+    return 1;
+}
+
+/* "services start", "why", "logs": what error messages start with. */
+static void set_command_words(int argc, char **argv)
+{
+    char words[128];
+    if (is_group(argv[1]) && argc > 2 && argv[2][0] != '-')
+        snprintf(words, sizeof(words), "%s %s", argv[1], argv[2]);
+    else
+        snprintf(words, sizeof(words), "%s", argv[1]);
+    cli_set_command(words);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    int at = argc < 2 ? 0 : hoist_globals(argc, argv);
+    if (argc < 2 || (at == 0 && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0)) {
         fputs(main_usage, stderr);
         return EXIT_USAGE;
     }
@@ -95,6 +144,7 @@ int main(int argc, char **argv)
         printf("tend %s\n", TEND_VERSION);
         return EXIT_OK;
     }
+    set_command_words(argc, argv);
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "daemon") == 0) return daemon_main(argc - 1, argv + 1);
     if (strcmp(cmd, "services") == 0) return cmd_services(argc - 1, argv + 1);

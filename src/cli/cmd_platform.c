@@ -325,6 +325,7 @@ int cmd_platform(int argc, char **argv)
         {"follow", no_argument, NULL, 'F'},
         {"lines", required_argument, NULL, 'n'},
         {"no-autostart", no_argument, NULL, 'A'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -341,7 +342,7 @@ int cmd_platform(int argc, char **argv)
     long lines = 50;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "n:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, "c:n:h", options, NULL)) != -1) {
         switch (c) {
         case 'f': force = true; break;
         case 'F': follow = true; break;
@@ -354,6 +355,7 @@ int cmd_platform(int argc, char **argv)
             break;
         case 'j': json = true; break;
         case 'A': api_set_autostart(false); break;
+        case 'c': return cli_refuse_config();
         case 'h': fputs(platform_usage, stdout); return EXIT_OK;
         default: fputs(platform_usage, stderr); return EXIT_USAGE;
         }
