@@ -98,22 +98,28 @@ static bool is_group(const char *cmd)
     return strcmp(cmd, "services") == 0 || strcmp(cmd, "platform") == 0;
 }
 
-/* Moves global options given before the command to just after its words
- * ("services list"), where each command's own parser reads them. Returns
- * the index of the first argument that is neither, or 0 when all are. */
+/* Moves global options given before the command words ("services
+ * list") to just after them, where each command's own parser reads them:
+ * `tend --json services list` and `tend services --json list` are `tend
+ * services list --json`. Returns 0 when there is no command at all. */
 static int hoist_globals(int argc, char **argv)
 {
-    int first = 1, n;
-    while (first < argc && (n = global_option(argv, first, argc)) > 0) first += n;
-    if (first == 1 || first >= argc) return first < argc ? first : 0;
-    if (argv[first][0] == '-') return first; /* not a global option: an error below */
-    int words = 1 + (is_group(argv[first]) && first + 1 < argc && argv[first + 1][0] != '-');
-    char *moved[64];
-    int k = first - 1;
-    if (k > 64) return first;
-    memcpy(moved, argv + 1, (size_t)k * sizeof(*moved));
-    memmove(argv + 1, argv + first, (size_t)words * sizeof(*argv));
-    memcpy(argv + 1 + words, moved, (size_t)k * sizeof(*moved));
+    char *globals[64], *words[2];
+    int n_globals = 0, n_words = 0, i = 1, n;
+    while (i < argc && n_words < 2) {
+        if ((n = global_option(argv, i, argc)) > 0 && n_globals + n <= 64) {
+            for (int k = 0; k < n; k++) globals[n_globals++] = argv[i + k];
+            i += n;
+            continue;
+        }
+        if (argv[i][0] == '-') break; /* not ours: the command's parser says so */
+        words[n_words++] = argv[i++];
+        if (!is_group(words[0])) break;
+    }
+    if (n_words == 0) return i < argc ? 1 : 0; /* leave an unknown option first */
+    int at = 1;
+    for (int k = 0; k < n_words; k++) argv[at++] = words[k];
+    for (int k = 0; k < n_globals; k++) argv[at++] = globals[k];
     return 1;
 }
 
@@ -131,7 +137,11 @@ static void set_command_words(int argc, char **argv)
 int main(int argc, char **argv)
 {
     int at = argc < 2 ? 0 : hoist_globals(argc, argv);
-    if (argc < 2 || (at == 0 && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0)) {
+    bool help = false; /* `tend --json --help`: options alone, one of them help */
+    for (int i = 1; at == 0 && i < argc; i++)
+        help |= strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+    if (help) argv[1] = "--help";
+    if (argc < 2 || (at == 0 && !help)) {
         fputs(main_usage, stderr);
         return EXIT_USAGE;
     }

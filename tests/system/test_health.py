@@ -557,9 +557,10 @@ def test_readiness_and_check_commands(daemon, home):
     assert r.stdout.splitlines()[-3:] == ['Operation: deploy', 'Required services: web, worker',
                                           'All running: true']
     assert d.state('worker') == 'running'
-    r = d.tend('services', 'check', 'nothing-needs-this')
-    assert r.returncode == 0
-    assert r.stdout == 'Operation: nothing-needs-this\nRequired services: (none)\nAll running: true\n'
+    r = d.tend('services', 'check', 'nothing-needs-this')  # no service names it: a mistake
+    assert (r.returncode, r.stdout) == (1, '')
+    assert r.stderr == ("tend services check: no service's required_for names the operation "
+                        "'nothing-needs-this'; the operations are: deploy, batch\n")
 
 
 # ---- /metrics ------------------------------------------------------------------
