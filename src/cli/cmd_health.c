@@ -68,16 +68,15 @@ static int parse(int argc, char **argv, health_args *a, bool operand, const char
         case 'i':
             a->interval = strtod(optarg, &end);
             if (*end || !(a->interval >= 0.1 && a->interval <= 86400)) {
-                fprintf(stderr, "tend services %s: --interval needs seconds from 0.1 to 86400\n",
-                        argv[0]);
+                fprintf(stderr, "tend %s: --interval needs seconds from 0.1 to 86400\n",
+                        cli_command());
                 return -1;
             }
             break;
         case 'n':
             a->count = strtol(optarg, &end, 10);
             if (*end || a->count < 1) {
-                fprintf(stderr, "tend services %s: --count needs a number of at least 1\n",
-                        argv[0]);
+                fprintf(stderr, "tend %s: --count needs a number of at least 1\n", cli_command());
                 return -1;
             }
             break;
@@ -88,12 +87,12 @@ static int parse(int argc, char **argv, health_args *a, bool operand, const char
     /* Only validate reads a registry file; the others ask the daemon. */
     if (a->config && strcmp(argv[0], "validate") != 0) return -2;
     if (operand && argc - optind != 1) {
-        fprintf(stderr, "tend services %s: give one %s\n", argv[0],
+        fprintf(stderr, "tend %s: give one %s\n", cli_command(),
                 strcmp(argv[0], "check") == 0 ? "OPERATION" : "service NAME");
         return -1;
     }
     if (!operand && argc - optind != 0) {
-        fprintf(stderr, "tend services %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+        fprintf(stderr, "tend %s: unexpected argument '%s'\n", cli_command(), argv[optind]);
         return -1;
     }
     a->operand = operand ? argv[optind] : NULL;
@@ -248,8 +247,9 @@ static int services_readiness(const health_args *a)
     {
         json_t *pf = find_named(checks, text_of(s, "name"));
         bool ok = pf && json_is_true(json_object_get(pf, "ok"));
-        running += strcmp(text_of(s, "state"), "running") == 0;
-        ready += ok;
+        bool up = strcmp(text_of(s, "state"), "running") == 0;
+        running += up;
+        ready += ok && !up; /* as the list below says: running, ready to start, not ready */
         issues += !ok;
         json_object_set(s, "preflight", pf ? pf : json_null());
         json_object_set_new(s, "ready_to_start", json_boolean(ok));

@@ -118,6 +118,17 @@ int cmd_jobs(int argc, char **argv)
                                 "Jobs, newest first, with their provenance.\n";
     misc_args a;
     if (parse_misc(argc, argv, &a, usage, 0) < 0) return EXIT_USAGE;
+    static const char *const phases[] = {"pending", "starting",  "running", "stopping", "succeeded",
+                                         "failed",  "cancelled", "lost",    NULL};
+    bool known = !a.phase;
+    for (size_t i = 0; phases[i] && !known; i++) known = strcmp(a.phase, phases[i]) == 0;
+    if (!known) {
+        fprintf(stderr,
+                "tend jobs: --phase must be one of pending, starting, running, stopping, "
+                "succeeded, failed, cancelled, lost (not '%s')\n",
+                a.phase);
+        return EXIT_USAGE;
+    }
     json_t *params = json_pack("{s:i}", "limit", 100);
     if (a.service) json_object_set_new(params, "service_id", json_string(a.service));
     if (a.phase) json_object_set_new(params, "phase", json_string(a.phase));
@@ -179,8 +190,9 @@ int cmd_events(int argc, char **argv)
 {
     static const char usage[] =
         "usage: tend events [--follow] [--service S] [--json]\n\n"
-        "The latest events (every state change and its cause); with --follow, then\n"
-        "every new one as it happens, until interrupted.\n";
+        "The latest 50 events (every state change and its cause), each as\n"
+        "TIME KIND SERVICE DATA, TIME in local time (YYYY-MM-DD HH:MM:SS); with\n"
+        "--follow, then every new one as it happens, until interrupted.\n";
     misc_args a;
     if (parse_misc(argc, argv, &a, usage, 0) < 0) return EXIT_USAGE;
     json_t *params = json_pack("{s:i}", "tail", 50);

@@ -346,13 +346,15 @@ int cmd_platform(int argc, char **argv)
         switch (c) {
         case 'f': force = true; break;
         case 'F': follow = true; break;
-        case 'n':
-            lines = strtol(optarg, NULL, 10);
-            if (lines < 1 || lines > 100000) {
+        case 'n': {
+            char *end = NULL;
+            lines = strtol(optarg, &end, 10);
+            if (*end || lines < 1 || lines > 100000) {
                 fputs("tend platform logs: --lines needs a number from 1 to 100000\n", stderr);
                 return EXIT_USAGE;
             }
             break;
+        }
         case 'j': json = true; break;
         case 'A': api_set_autostart(false); break;
         case 'c': return cli_refuse_config();

@@ -23,7 +23,8 @@ static const char services_usage[] =
     "                                    skips the checks\n"
     "  stop NAME [--force]               stop it; refused while dependents run, unless --force\n"
     "  restart NAME                      stop and start again\n"
-    "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines); --follow\n"
+    "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines) as\n"
+    "                                    TIME out|err TEXT, TIME in local time; --follow\n"
     "                                    then prints new lines as they come\n"
     "  dependencies [NAME] [-c FILE]     dependency tree, start order, reverse dependencies\n"
     "  health NAME                       its health: the last check's outcome (exit 1 unless\n"
@@ -40,6 +41,9 @@ static const char services_usage[] =
     "                                    (binary, working_dir, user, port, container CLI,\n"
     "                                    kubectl, deployment, conflicts, dependencies); exit 1\n"
     "                                    if any fails\n"
+    "\n"
+    "dependencies and validate read the registry (-c FILE, else the running daemon's:\n"
+    "see tend validate --help); the others ask the daemon, and refuse -c.\n"
     "\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.\n";
 
@@ -87,7 +91,8 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
             char *end = NULL;
             a->lines = strtol(optarg, &end, 10);
             if (*end || a->lines < 1 || a->lines > 100000) {
-                fprintf(stderr, "tend services: --lines needs a number from 1 to 100000\n");
+                fprintf(stderr, "tend %s: --lines needs a number from 1 to 100000\n",
+                        cli_command());
                 return -1;
             }
             break;
@@ -100,11 +105,11 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
     }
     if (config) return -2;
     if (needs_name && argc - optind != 1) {
-        fprintf(stderr, "tend services %s: give one service NAME\n", argv[0]);
+        fprintf(stderr, "tend %s: give one service NAME\n", cli_command());
         return -1;
     }
     if (!needs_name && argc - optind != 0) {
-        fprintf(stderr, "tend services %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+        fprintf(stderr, "tend %s: unexpected argument '%s'\n", cli_command(), argv[optind]);
         return -1;
     }
     a->name = needs_name ? argv[optind] : NULL;

@@ -106,3 +106,20 @@ def test_events_logs_and_monitor_print_local_time_in_one_format(d):
     assert last.startswith(when.strftime('%Y-%m-%d %H:%M:%S') + ' '), last
     line = run('services', 'monitor', 'talker', '--count', '1').stdout.splitlines()[-1]
     assert re.fullmatch(r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ talker: .*', line), line
+
+
+@pytest.mark.parametrize('args,message', [
+    (['services', 'logs', 'talker', '--lines', '0'],
+     'tend services logs: --lines needs a number from 1 to 100000\n'),
+    (['logs', 'talker', '--lines', '0'], 'tend logs: --lines needs a number from 1 to 100000\n'),
+    (['platform', 'logs', 'talker', '--lines', '5x'],
+     'tend platform logs: --lines needs a number from 1 to 100000\n'),
+    (['services', 'monitor', 'talker', '--count', '0'],
+     'tend services monitor: --count needs a number of at least 1\n'),
+    (['jobs', '--phase', 'bogus'],
+     "tend jobs: --phase must be one of pending, starting, running, stopping, succeeded, "
+     "failed, cancelled, lost (not 'bogus')\n"),
+], ids=lambda v: ' '.join(v) if isinstance(v, list) else '')
+def test_bad_options_are_named_as_typed(d, args, message):
+    r = d.tend(*args)
+    assert (r.returncode, r.stdout, r.stderr) == (2, '', message)
