@@ -1,6 +1,7 @@
 /* main.c — tend's entry point: turns argv into one command and returns
  * its exit status. `tend daemon` will be the supervisor; every other
  * command is a client or, like validate, works on the registry file alone. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ static const char main_usage[] =
     "  up|down [NAME...], ps, logs NAME    short for platform start|stop, services list|logs\n"
     "  rpc METHOD ['JSON params']          call any API method, print the JSON result\n"
     "\n"
-    "Registry commands (no daemon needed):\n"
+    "Registry commands (no daemon needed; without -c, a running daemon's registry):\n"
     "  validate [-c FILE]                  check the registry, every error as FILE:LINE:COL\n"
     "  services validate [-c FILE]         the registry, then every service's pre-flight checks\n"
     "  services dependencies [NAME] [-c FILE]\n"
@@ -42,6 +43,10 @@ static const char main_usage[] =
     "\n"
     "Client commands start a user daemon when none answers; --no-autostart or\n"
     "TEND_NO_AUTOSTART=1 prevents that. --json prints the API's JSON instead of text.\n"
+    "-c FILE names a registry file: the registry commands, daemon and apply take it;\n"
+    "the commands that ask the daemon refuse it. These options may come before or\n"
+    "after the command (tend --json ps, tend ps --json). Times are local time,\n"
+    "YYYY-MM-DD HH:MM:SS; errors start with the command: tend services start: ...\n"
     "\n"
     "Options:\n"
     "  -h, --help      this text (COMMAND --help for a command's own)\n"
@@ -80,9 +85,67 @@ static int short_form(int argc, char **argv)
     return EXIT_USAGE;
 }
 
+/* The global options: also before the command (`tend --json ps`). */
+static int global_option(char **argv, int i, int argc)
+{
+    const char *a = argv[i];
+    if (strcmp(a, "--json") == 0 || strcmp(a, "--no-autostart") == 0 || strcmp(a, "-h") == 0 ||
+        strcmp(a, "--help") == 0 || strncmp(a, "--config=", 9) == 0 ||
+        (strncmp(a, "-c", 2) == 0 && a[2]))
+        return 1;
+    if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) return 2;
+    return 0;
+}
+
+static bool is_group(const char *cmd)
+{
+    return strcmp(cmd, "services") == 0 || strcmp(cmd, "platform") == 0;
+}
+
+/* Moves global options given before the command words ("services
+ * list") to just after them, where each command's own parser reads them:
+ * `tend --json services list` and `tend services --json list` are `tend
+ * services list --json`. Returns 0 when there is no command at all. */
+static int hoist_globals(int argc, char **argv)
+{
+    char *globals[64], *words[2];
+    int n_globals = 0, n_words = 0, i = 1, n;
+    while (i < argc && n_words < 2) {
+        if ((n = global_option(argv, i, argc)) > 0 && n_globals + n <= 64) {
+            for (int k = 0; k < n; k++) globals[n_globals++] = argv[i + k];
+            i += n;
+            continue;
+        }
+        if (argv[i][0] == '-') break; /* not ours: the command's parser says so */
+        words[n_words++] = argv[i++];
+        if (!is_group(words[0])) break;
+    }
+    if (n_words == 0) return i < argc ? 1 : 0; /* leave an unknown option first */
+    int at = 1;
+    for (int k = 0; k < n_words; k++) argv[at++] = words[k];
+    for (int k = 0; k < n_globals; k++) argv[at++] = globals[k];
+    return 1;
+}
+
+/* "services start", "why", "logs": what error messages start with. */
+static void set_command_words(int argc, char **argv)
+{
+    char words[128];
+    if (is_group(argv[1]) && argc > 2 && argv[2][0] != '-')
+        snprintf(words, sizeof(words), "%s %s", argv[1], argv[2]);
+    else
+        snprintf(words, sizeof(words), "%s", argv[1]);
+    cli_set_command(words);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    int at = argc < 2 ? 0 : hoist_globals(argc, argv);
+    bool help = false; /* `tend --json --help`: options alone, one of them help */
+    for (int i = 1; at == 0 && i < argc; i++)
+        help |= strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0;
+    if (help) argv[1] = "--help";
+    if (argc < 2 || (at == 0 && !help)) {
         fputs(main_usage, stderr);
         return EXIT_USAGE;
     }
@@ -95,6 +158,7 @@ int main(int argc, char **argv)
         printf("tend %s\n", TEND_VERSION);
         return EXIT_OK;
     }
+    set_command_words(argc, argv);
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "daemon") == 0) return daemon_main(argc - 1, argv + 1);
     if (strcmp(cmd, "services") == 0) return cmd_services(argc - 1, argv + 1);

@@ -22,8 +22,9 @@ json_t *api_failed(rpc_error *err, const char *message)
     return rpc_fail(err, RPC_FAILED, "%s", message);
 }
 
-/* Validates doc as a registry and applies it; the plan is the result. */
-json_t *api_apply_document(api_ctx *ctx, json_t *doc, rpc_error *err)
+/* Validates doc as a registry and applies it; the plan is the result.
+ * file: the absolute path doc was read from, or NULL. */
+json_t *api_apply_document(api_ctx *ctx, json_t *doc, const char *file, rpc_error *err)
 {
     diag_list diags;
     diag_init(&diags, "(api)");
@@ -40,6 +41,11 @@ json_t *api_apply_document(api_ctx *ctx, json_t *doc, rpc_error *err)
         return NULL;
     }
     diag_free(&diags);
+    char *path = file ? strdup(file) : NULL;
+    if (path) {
+        free(r->path);
+        r->path = path;
+    }
     json_t *plan = NULL;
     if (supervisor_apply(ctx->sv, r, &plan) < 0) {
         registry_free(r);
@@ -67,9 +73,9 @@ json_t *api_change_spec(api_ctx *ctx, const char *section, const char *name, jso
         json_t *copy = json_deep_copy(spec);
         if (strcmp(section, "services") == 0) json_object_set_new(copy, "name", json_string(name));
         json_object_set_new(table, name, copy);
-        plan = api_apply_document(ctx, doc, err);
+        plan = api_apply_document(ctx, doc, NULL, err);
     } else if (json_object_del(table, name) == 0) {
-        plan = api_apply_document(ctx, doc, err);
+        plan = api_apply_document(ctx, doc, NULL, err);
     } else {
         rpc_fail(err, RPC_FAILED, "no %s named '%s'%s",
                  strcmp(section, "services") == 0 ? "service" : "action", name,
@@ -339,10 +345,27 @@ static json_t *registry_apply(void *c, json_t *params, rpc_error *err)
 {
     api_ctx *ctx = c;
     json_t *doc = NULL;
-    if (param_names(params, NAMES("registry"), err) < 0 ||
-        param_object(params, "registry", true, &doc, err) < 0)
+    const char *file = NULL;
+    if (param_names(params, NAMES("registry", "file"), err) < 0 ||
+        param_object(params, "registry", true, &doc, err) < 0 ||
+        param_string(params, "file", false, &file, err) < 0)
         return NULL;
-    return api_apply_document(ctx, doc, err);
+    if (file && file[0] != '/')
+        return rpc_fail(err, RPC_INVALID_PARAMS, "invalid params: 'file' must be an absolute path");
+    return api_apply_document(ctx, doc, file, err);
+}
+
+/* The registry the daemon runs: {file, registry}. file is the absolute
+ * path it was read from (tend daemon -c, tend apply), null when it came
+ * from no file (stored by a daemon before, or changed through the API). */
+static json_t *registry_get(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    if (param_names(params, NO_PARAMS, err) < 0) return NULL;
+    const registry *r = supervisor_registry(ctx->sv);
+    bool from_file = r->path && r->path[0] == '/';
+    return json_pack("{s:s?, s:o}", "file", from_file ? r->path : NULL, "registry",
+                     registry_to_json(r));
 }
 
 extern const char openrpc_json[];
@@ -377,6 +400,7 @@ static const rpc_method methods[] = {
     {"run.list", run_list},
     {"logs.tail", logs_tail},
     {"registry.apply", registry_apply},
+    {"registry.get", registry_get},
     {"service.list_full", api_service_list_full},
     {"service.status_full", api_service_status_full},
     {"service.kill", api_service_kill},

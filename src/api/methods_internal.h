@@ -9,8 +9,10 @@
 
 /* An operation that failed: -32000 with the reason as the message. */
 json_t *api_failed(rpc_error *err, const char *message);
-/* Validates doc as a whole registry and applies it; returns the plan. */
-json_t *api_apply_document(api_ctx *ctx, json_t *doc, rpc_error *err);
+/* Validates doc as a whole registry and applies it; returns the plan.
+ * file: the absolute path doc was read from (registry.get tells it), or
+ * NULL when it comes from no file. */
+json_t *api_apply_document(api_ctx *ctx, json_t *doc, const char *file, rpc_error *err);
 /* The one parameter of most methods. */
 int api_name_only(json_t *params, const char **name, rpc_error *err);
 /* The current registry with one service or action replaced (spec) or

@@ -173,7 +173,7 @@ json_t *api_quick_service_set(void *c, json_t *params, rpc_error *err)
     json_object_set_new(json_object_get(doc, "actions"), name, action);
     json_object_set_new(json_object_get(doc, "services"), name,
                         json_pack("{s:s, s:[s]}", "name", name, "actions", name));
-    json_t *plan = api_apply_document(ctx, doc, err);
+    json_t *plan = api_apply_document(ctx, doc, NULL, err);
     json_decref(doc);
     return plan;
 }

@@ -163,6 +163,16 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     return result_status;
 }
 
+call_status api_call_running(const char *method, json_t *params, json_t **result,
+                             call_error *err)
+{
+    bool allowed = autostart;
+    autostart = false;
+    call_status st = api_call(method, params, result, err);
+    autostart = allowed;
+    return st;
+}
+
 typedef struct {
     buf pending;
     int (*on_event)(json_t *ev, void *ctx);

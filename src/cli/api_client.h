@@ -17,6 +17,11 @@ typedef struct {
  * is a new reference. */
 call_status api_call(const char *method, json_t *params, json_t **result, call_error *err);
 
+/* The same, but only to a daemon that already runs: none is started,
+ * whatever api_set_autostart says (for asking whether one runs). */
+call_status api_call_running(const char *method, json_t *params, json_t **result,
+                             call_error *err);
+
 /* Follows GET /events?QUERY: on_event gets each event object (borrowed);
  * returning non-zero ends the stream. Returns CALL_OK when on_event ended
  * it, CALL_FAILED when it broke off, CALL_UNREACHABLE. */

@@ -28,11 +28,38 @@ int cli_config_options(int argc, char **argv, const char *usage, const char **co
 /* Loads the registry, printing every problem to stderr on failure. */
 registry *cli_load_registry(const char *path);
 
+/* The registry a command works on (registry_source.c): option (-c FILE)
+ * if given; else the file a running daemon read, else the default path,
+ * else (unless need_file) the registry the daemon runs. Prints why on
+ * failure. *file_out (if wanted) gets the absolute path of the file read,
+ * or NULL. */
+registry *cli_registry_open(const char *option, bool need_file, char **file_out);
+/* Where that registry is, without reading it: *path (a file to read) or
+ * *content (the daemon's {services, actions}, new reference). Returns 0,
+ * or -1 after saying why there is none. */
+int cli_registry_locate(const char *option, bool need_file, char **path, json_t **content);
+/* For a command that only asks the daemon and was given -c: says why -c
+ * has no place there; returns EXIT_USAGE. */
+int cli_refuse_config(void);
+
+/* The command words the user typed ("services start"), which every error
+ * message starts with: "tend services start: ...". Set once by main. */
+void cli_set_command(const char *words);
+const char *cli_command(void);
+
+/* A time as the CLI prints it (clock_text.c): local time, YYYY-MM-DD
+ * HH:MM:SS. From seconds since the epoch, or from a UTC stamp
+ * (YYYY-MM-DDTHH:MM:SS.mmmZ; anything else is printed as it is). */
+void cli_clock_text(double epoch, char *out, size_t size);
+void cli_clock_text_utc(const char *stamp, char *out, size_t size);
+
 /* True when out is a terminal that may get colour and symbols (and
  * NO_COLOR is not set). */
 bool cli_fancy(FILE *out);
 
-/* Prints a failed call's message; returns the exit status it means. */
+/* Prints a failed call's message as "tend COMMAND WORDS: message" (what
+ * names the call only when no command words were set); returns the exit
+ * status it means. */
 int cli_report_call(const char *what, call_status status, const call_error *err);
 
 /* Prints the last lines of a service's logs, then new ones until stopped. */

@@ -49,12 +49,12 @@ int cmd_apply(int argc, char **argv)
         fprintf(stderr, "tend apply: unexpected argument '%s'\n%s", argv[optind], apply_usage);
         return EXIT_USAGE;
     }
-    char *path = cli_config_path(config);
-    registry *r = path ? cli_load_registry(path) : NULL;
-    free(path);
+    char *file = NULL;
+    registry *r = cli_registry_open(config, true, &file);
     if (!r) return EXIT_FAILED;
-    json_t *params = json_pack("{s:o}", "registry", registry_to_json(r));
+    json_t *params = json_pack("{s:o, s:s?}", "registry", registry_to_json(r), "file", file);
     registry_free(r);
+    free(file);
     json_t *plan = NULL;
     call_error err = {0};
     call_status st = api_call("registry.apply", params, &plan, &err);

@@ -17,10 +17,22 @@ static const char rpc_usage[] =
     "Exit status: 0 success, 1 the method returned an error (printed),\n"
     "2 usage error (including params that are not JSON), 3 daemon unreachable.\n";
 
+static char command_words[128];
+
+void cli_set_command(const char *words)
+{
+    snprintf(command_words, sizeof(command_words), "%s", words);
+}
+
+const char *cli_command(void)
+{
+    return command_words[0] ? command_words : "tend";
+}
+
 int cli_report_call(const char *what, call_status status, const call_error *err)
 {
     if (status == CALL_OK) return EXIT_OK;
-    fprintf(stderr, "tend: %s: %s\n", what, err->message);
+    fprintf(stderr, "tend %s: %s\n", command_words[0] ? command_words : what, err->message);
     return status == CALL_UNREACHABLE ? EXIT_UNREACHABLE : EXIT_FAILED;
 }
 
@@ -28,14 +40,18 @@ int cmd_rpc(int argc, char **argv)
 {
     static const struct option options[] = {
         {"no-autostart", no_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
         switch (c) {
         case 'n': api_set_autostart(false); break;
+        case 'j': break; /* the result is JSON anyway */
+        case 'c': return cli_refuse_config();
         case 'h': fputs(rpc_usage, stdout); return EXIT_OK;
         default: fputs(rpc_usage, stderr); return EXIT_USAGE;
         }

@@ -53,17 +53,19 @@ int cmd_dashboard(int argc, char **argv)
         {"no-open", no_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'},
         {"no-autostart", no_argument, NULL, 'A'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     bool open = true, json = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
         switch (c) {
         case 'n': open = false; break;
         case 'j': json = true; break;
         case 'A': api_set_autostart(false); break;
+        case 'c': return cli_refuse_config();
         case 'h': fputs(dashboard_usage, stdout); return EXIT_OK;
         default: fputs(dashboard_usage, stderr); return EXIT_USAGE;
         }

@@ -204,14 +204,7 @@ int cmd_dependencies(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *name = optind < argc ? argv[optind] : NULL;
-    char *path = cli_config_path(config);
-    if (!path) {
-        fputs("tend services dependencies: no registry location: pass -c FILE or set TEND_HOME\n",
-              stderr);
-        return EXIT_USAGE;
-    }
-    registry *r = cli_load_registry(path);
-    free(path);
+    registry *r = cli_registry_open(config, false, NULL);
     if (!r) return EXIT_FAILED;
     int rc = json ? dependencies_json(r, name) : print_dependencies(r, name);
     registry_free(r);

@@ -13,6 +13,7 @@
 #include "base/strv.h"
 #include "cli/api_client.h"
 #include "cli/cli.h"
+#include "config/suggest.h"
 #include "daemon/preflight.h"
 
 typedef struct {
@@ -44,7 +45,8 @@ static int call(const char *method, json_t *params, json_t **result)
     return cli_report_call(method, st, &err);
 }
 
-/* Parses the options of `services SUB`; argv[0] is SUB. */
+/* Parses the options of `services SUB`; argv[0] is SUB. Returns 0, -1
+ * for a usage error (said), or -2 for a -c that SUB has no use for. */
 static int parse(int argc, char **argv, health_args *a, bool operand, const char *usage)
 {
     static const struct option options[] = {
@@ -66,16 +68,15 @@ static int parse(int argc, char **argv, health_args *a, bool operand, const char
         case 'i':
             a->interval = strtod(optarg, &end);
             if (*end || !(a->interval >= 0.1 && a->interval <= 86400)) {
-                fprintf(stderr, "tend services %s: --interval needs seconds from 0.1 to 86400\n",
-                        argv[0]);
+                fprintf(stderr, "tend %s: --interval needs seconds from 0.1 to 86400\n",
+                        cli_command());
                 return -1;
             }
             break;
         case 'n':
             a->count = strtol(optarg, &end, 10);
             if (*end || a->count < 1) {
-                fprintf(stderr, "tend services %s: --count needs a number of at least 1\n",
-                        argv[0]);
+                fprintf(stderr, "tend %s: --count needs a number of at least 1\n", cli_command());
                 return -1;
             }
             break;
@@ -83,13 +84,15 @@ static int parse(int argc, char **argv, health_args *a, bool operand, const char
         default: return -1;
         }
     }
+    /* Only validate reads a registry file; the others ask the daemon. */
+    if (a->config && strcmp(argv[0], "validate") != 0) return -2;
     if (operand && argc - optind != 1) {
-        fprintf(stderr, "tend services %s: give one %s\n", argv[0],
+        fprintf(stderr, "tend %s: give one %s\n", cli_command(),
                 strcmp(argv[0], "check") == 0 ? "OPERATION" : "service NAME");
         return -1;
     }
     if (!operand && argc - optind != 0) {
-        fprintf(stderr, "tend services %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+        fprintf(stderr, "tend %s: unexpected argument '%s'\n", cli_command(), argv[optind]);
         return -1;
     }
     a->operand = operand ? argv[optind] : NULL;
@@ -180,23 +183,22 @@ static void sleep_for(double seconds)
 static int services_monitor(const health_args *a)
 {
     bool fancy = cli_fancy(stdout);
-    if (!a->json) {
-        printf("Starting health monitoring for %s (interval: %gs)\nPress Ctrl+C to stop\n",
-               a->operand, a->interval);
-        fflush(stdout);
-    }
     for (long n = 0; !a->count || n < a->count; n++) {
         if (n) sleep_for(a->interval);
         json_t *h = NULL;
         int rc = call("service.health", json_pack("{s:s}", "name", a->operand), &h);
         if (rc) return rc;
+        /* The header once the service is known: an error comes alone. */
+        if (n == 0 && !a->json)
+            printf("Starting health monitoring for %s (interval: %gs)\nPress Ctrl+C to stop\n",
+                   a->operand, a->interval);
         if (a->json) {
             print_json(h, JSON_COMPACT);
         } else {
             json_t *at = json_object_get(h, "checked_at");
-            time_t when = json_is_number(at) ? (time_t)json_number_value(at) : time(NULL);
             char stamp[32];
-            strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&when));
+            cli_clock_text(json_is_number(at) ? json_number_value(at) : (double)time(NULL), stamp,
+                           sizeof(stamp));
             const char *status = text_of(h, "status");
             if (!is_up(text_of(h, "state"))) status = "not running";
             const char *mark = strcmp(status, "healthy") == 0     ? "✅"
@@ -245,8 +247,9 @@ static int services_readiness(const health_args *a)
     {
         json_t *pf = find_named(checks, text_of(s, "name"));
         bool ok = pf && json_is_true(json_object_get(pf, "ok"));
-        running += strcmp(text_of(s, "state"), "running") == 0;
-        ready += ok;
+        bool up = strcmp(text_of(s, "state"), "running") == 0;
+        running += up;
+        ready += ok && !up; /* as the list below says: running, ready to start, not ready */
         issues += !ok;
         json_object_set(s, "preflight", pf ? pf : json_null());
         json_object_set_new(s, "ready_to_start", json_boolean(ok));
@@ -311,11 +314,51 @@ static char **required_for(json_t *all, const char *op, char ***missing)
     return names;
 }
 
+/* Every operation some service's required_for names, once each. */
+static char **operations(json_t *all)
+{
+    char **ops = NULL;
+    size_t i, k;
+    json_t *s, *o;
+    json_array_foreach(all, i, s) json_array_foreach(json_object_get(s, "required_for"), k, o)
+    {
+        if (!strv_contains(ops, json_string_value(o))) strv_push(&ops, json_string_value(o));
+    }
+    return ops;
+}
+
+/* An operation no service names is a mistake, not "nothing is missing". */
+static bool known_operation(json_t *all, const char *op)
+{
+    char **ops = operations(all);
+    bool known = strv_contains(ops, op);
+    if (!known) {
+        const char *close = ops ? suggest_closest(op, (const char *const *)ops) : NULL;
+        fprintf(stderr, "tend %s: no service's required_for names the operation '%s'",
+                cli_command(), op);
+        if (close) {
+            fprintf(stderr, "; did you mean '%s'?\n", close);
+        } else if (ops) {
+            fprintf(stderr, "; the operations are: ");
+            for (size_t i = 0; ops[i]; i++) fprintf(stderr, "%s%s", i ? ", " : "", ops[i]);
+            fprintf(stderr, "\n");
+        } else {
+            fprintf(stderr, " (no service names any)\n");
+        }
+    }
+    strv_free(ops);
+    return known;
+}
+
 static int services_check(const health_args *a)
 {
     json_t *all = NULL;
     int rc = call("service.status_all", NULL, &all);
     if (rc) return rc;
+    if (!known_operation(all, a->operand)) {
+        json_decref(all);
+        return EXIT_FAILED;
+    }
     char **missing = NULL, **names = required_for(all, a->operand, &missing);
     json_decref(all);
     if (missing && a->start) {
@@ -361,11 +404,10 @@ static int services_check(const health_args *a)
  * started to find out. */
 static char **running_names(void)
 {
-    api_set_autostart(false);
     json_t *all = NULL;
     call_error err = {0};
     char **names = NULL;
-    if (api_call("service.status_all", NULL, &all, &err) == CALL_OK) {
+    if (api_call_running("service.status_all", NULL, &all, &err) == CALL_OK) {
         size_t i;
         json_t *s;
         json_array_foreach(all, i, s) if (is_up(text_of(s, "state")))
@@ -382,14 +424,7 @@ static bool in_list(void *ctx, const char *name)
 
 static int services_validate(const health_args *a)
 {
-    char *path = cli_config_path(a->config);
-    if (!path) {
-        fputs("tend services validate: no registry location: pass -c FILE or set TEND_HOME\n",
-              stderr);
-        return EXIT_USAGE;
-    }
-    registry *r = cli_load_registry(path);
-    free(path);
+    registry *r = cli_registry_open(a->config, false, NULL);
     if (!r) return EXIT_FAILED;
     char **running = running_names();
     json_t *results = json_array();
@@ -407,7 +442,8 @@ static int services_validate(const health_args *a)
         json_decref(out);
     } else {
         bool fancy = cli_fancy(stdout);
-        printf("OK: %zu services, %zu actions\n\nTotal services: %zu\nValid: %zu\nInvalid: %zu\n",
+        printf("Registry: %zu services, %zu actions, no errors\n\nPre-flight checks:\n"
+               "Total services: %zu\nValid: %zu\nInvalid: %zu\n",
                r->n_services, r->n_actions, r->n_services, r->n_services - invalid, invalid);
         if (invalid) printf("\nInvalid services:\n");
         size_t i;
@@ -435,7 +471,9 @@ int cmd_services_health(int argc, char **argv, const char *usage)
     bool operand =
         strcmp(sub, "health") == 0 || strcmp(sub, "monitor") == 0 || strcmp(sub, "check") == 0;
     health_args a;
-    if (parse(argc, argv, &a, operand, usage) < 0) return EXIT_USAGE;
+    int parsed = parse(argc, argv, &a, operand, usage);
+    if (parsed == -2) return cli_refuse_config();
+    if (parsed < 0) return EXIT_USAGE;
     if (strcmp(sub, "health") == 0) return services_health(&a);
     if (strcmp(sub, "monitor") == 0) return services_monitor(&a);
     if (strcmp(sub, "readiness") == 0) return services_readiness(&a);

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/api_client.h"
@@ -23,19 +22,21 @@ static int parse_misc(int argc, char **argv, misc_args *a, const char *usage, in
         {"service", required_argument, NULL, 's'},
         {"phase", required_argument, NULL, 'p'},
         {"no-autostart", no_argument, NULL, 'A'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     *a = (misc_args){0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "fh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:fh", options, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = true; break;
         case 'f': a->follow = true; break;
         case 's': a->service = optarg; break;
         case 'p': a->phase = optarg; break;
         case 'A': api_set_autostart(false); break;
+        case 'c': cli_refuse_config(); return -1;
         case 'h': fputs(usage, stdout); exit(EXIT_OK);
         default: fputs(usage, stderr); return -1;
         }
@@ -117,6 +118,17 @@ int cmd_jobs(int argc, char **argv)
                                 "Jobs, newest first, with their provenance.\n";
     misc_args a;
     if (parse_misc(argc, argv, &a, usage, 0) < 0) return EXIT_USAGE;
+    static const char *const phases[] = {"pending", "starting",  "running", "stopping", "succeeded",
+                                         "failed",  "cancelled", "lost",    NULL};
+    bool known = !a.phase;
+    for (size_t i = 0; phases[i] && !known; i++) known = strcmp(a.phase, phases[i]) == 0;
+    if (!known) {
+        fprintf(stderr,
+                "tend jobs: --phase must be one of pending, starting, running, stopping, "
+                "succeeded, failed, cancelled, lost (not '%s')\n",
+                a.phase);
+        return EXIT_USAGE;
+    }
     json_t *params = json_pack("{s:i}", "limit", 100);
     if (a.service) json_object_set_new(params, "service_id", json_string(a.service));
     if (a.phase) json_object_set_new(params, "phase", json_string(a.phase));
@@ -151,11 +163,8 @@ static void print_event(json_t *e, bool json)
         puts(text);
         free(text);
     } else {
-        time_t t = (time_t)json_number_value(json_object_get(e, "at"));
-        struct tm tm;
         char when[32];
-        localtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        cli_clock_text(json_number_value(json_object_get(e, "at")), when, sizeof(when));
         char *data = json_dumps(json_object_get(e, "data"), JSON_COMPACT | JSON_ENCODE_ANY);
         printf("%s %-15s %-16s %s\n", when, str(e, "kind"), str(e, "service"),
                data && strcmp(data, "null") ? data : "");
@@ -181,8 +190,9 @@ int cmd_events(int argc, char **argv)
 {
     static const char usage[] =
         "usage: tend events [--follow] [--service S] [--json]\n\n"
-        "The latest events (every state change and its cause); with --follow, then\n"
-        "every new one as it happens, until interrupted.\n";
+        "The latest 50 events (every state change and its cause), each as\n"
+        "TIME KIND SERVICE DATA, TIME in local time (YYYY-MM-DD HH:MM:SS); with\n"
+        "--follow, then every new one as it happens, until interrupted.\n";
     misc_args a;
     if (parse_misc(argc, argv, &a, usage, 0) < 0) return EXIT_USAGE;
     json_t *params = json_pack("{s:i}", "tail", 50);

@@ -149,6 +149,7 @@ int cmd_platform(int argc, char **argv)
         {"lines", required_argument, NULL, 'n'},
         {"no-autostart", no_argument, NULL, 'A'},
         {"no-wait", no_argument, NULL, 'W'},
+        {"config", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -165,20 +166,23 @@ int cmd_platform(int argc, char **argv)
     long lines = 50;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc - 1, argv + 1, "n:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, "c:n:h", options, NULL)) != -1) {
         switch (c) {
         case 'f': force = true; break;
         case 'F': follow = true; break;
-        case 'n':
-            lines = strtol(optarg, NULL, 10);
-            if (lines < 1 || lines > 100000) {
+        case 'n': {
+            char *end = NULL;
+            lines = strtol(optarg, &end, 10);
+            if (*end || lines < 1 || lines > 100000) {
                 fputs("tend platform logs: --lines needs a number from 1 to 100000\n", stderr);
                 return EXIT_USAGE;
             }
             break;
+        }
         case 'j': json = true; break;
         case 'A': api_set_autostart(false); break;
         case 'W': wait = false; break;
+        case 'c': return cli_refuse_config();
         case 'h': fputs(platform_usage, stdout); return EXIT_OK;
         default: fputs(platform_usage, stderr); return EXIT_USAGE;
         }

@@ -26,7 +26,8 @@ static const char services_usage[] =
     "  restart NAME [--force]            its pre-flight checks, then stop and start it again,\n"
     "                                    and wait until it runs or fails; --force skips the\n"
     "                                    checks\n"
-    "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines); --follow\n"
+    "  logs NAME [--lines N] [--follow]  its latest output (default 50 lines) as\n"
+    "                                    TIME out|err TEXT, TIME in local time; --follow\n"
     "                                    then prints new lines as they come\n"
     "  dependencies [NAME] [-c FILE]     dependency tree, start order, reverse dependencies\n"
     "  health NAME                       its health: the last check's outcome (exit 1 unless\n"
@@ -45,6 +46,9 @@ static const char services_usage[] =
     "                                    if any fails\n"
     "\n"
     "start, stop and restart wait until the service has settled; --no-wait returns at once.\n"
+    "dependencies and validate read the registry (-c FILE, else the running daemon's:\n"
+    "see tend validate --help); the others ask the daemon, and refuse -c.\n"
+    "\n"
     "Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable.\n";
 
 typedef struct {
@@ -54,13 +58,16 @@ typedef struct {
     const char *name;
 } svc_args;
 
+/* Returns 0, -1 for a usage error (said), or -2 when -c was given: these
+ * subcommands ask the daemon, which has its own registry. */
 static int parse(int argc, char **argv, svc_args *a, bool needs_name)
 {
     static const struct option options[] = {
         {"json", no_argument, NULL, 'j'},
         {"running", no_argument, NULL, 'r'},
         {"force", no_argument, NULL, 'f'},
-        {"category", required_argument, NULL, 'c'},
+        {"category", required_argument, NULL, 'C'},
+        {"config", required_argument, NULL, 'c'},
         {"lines", required_argument, NULL, 'n'},
         {"no-autostart", no_argument, NULL, 'A'},
         {"follow", no_argument, NULL, 'F'},
@@ -71,7 +78,8 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
     int c;
     optind = 1;
     *a = (svc_args){.lines = 50};
-    while ((c = getopt_long(argc, argv, "n:fh", options, NULL)) != -1) {
+    bool config = false;
+    while ((c = getopt_long(argc, argv, "c:n:fh", options, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = true; break;
         case 'r': a->running = true; break;
@@ -82,12 +90,14 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
             else
                 a->force = true;
             break;
-        case 'c': a->category = optarg; break;
+        case 'C': a->category = optarg; break;
+        case 'c': config = true; break;
         case 'n': {
             char *end = NULL;
             a->lines = strtol(optarg, &end, 10);
             if (*end || a->lines < 1 || a->lines > 100000) {
-                fprintf(stderr, "tend services: --lines needs a number from 1 to 100000\n");
+                fprintf(stderr, "tend %s: --lines needs a number from 1 to 100000\n",
+                        cli_command());
                 return -1;
             }
             break;
@@ -99,12 +109,13 @@ static int parse(int argc, char **argv, svc_args *a, bool needs_name)
         default: return -1;
         }
     }
+    if (config) return -2;
     if (needs_name && argc - optind != 1) {
-        fprintf(stderr, "tend services %s: give one service NAME\n", argv[0]);
+        fprintf(stderr, "tend %s: give one service NAME\n", cli_command());
         return -1;
     }
     if (!needs_name && argc - optind != 0) {
-        fprintf(stderr, "tend services %s: unexpected argument '%s'\n", argv[0], argv[optind]);
+        fprintf(stderr, "tend %s: unexpected argument '%s'\n", cli_command(), argv[optind]);
         return -1;
     }
     a->name = needs_name ? argv[optind] : NULL;
@@ -248,6 +259,14 @@ static int services_act(const char *verb, const svc_args *a)
     return cli_act_and_wait(stop ? CLI_STOP : CLI_RESTART, names, &o);
 }
 
+/* "2026-12-01 15:04:05 out TEXT", in local time as every time the CLI prints. */
+static void print_log_line(json_t *line)
+{
+    char when[32];
+    cli_clock_text_utc(json_string_value(json_object_get(line, "at")), when, sizeof(when));
+    printf("%s %s %s\n", when, text_of(line, "stream"), text_of(line, "text"));
+}
+
 static int print_followed_line(json_t *line, void *ctx)
 {
     if (*(bool *)ctx) {
@@ -255,7 +274,7 @@ static int print_followed_line(json_t *line, void *ctx)
         puts(text);
         free(text);
     } else {
-        printf("%s %s %s\n", text_of(line, "at"), text_of(line, "stream"), text_of(line, "text"));
+        print_log_line(line);
     }
     fflush(stdout);
     return 0;
@@ -293,8 +312,7 @@ static int services_logs(const svc_args *a)
     else {
         size_t i;
         json_t *line;
-        json_array_foreach(json_object_get(result, "lines"), i, line) printf(
-            "%s %s %s\n", text_of(line, "at"), text_of(line, "stream"), text_of(line, "text"));
+        json_array_foreach(json_object_get(result, "lines"), i, line) print_log_line(line);
     }
     json_decref(result);
     return EXIT_OK;
@@ -326,7 +344,9 @@ int cmd_services(int argc, char **argv)
         return EXIT_USAGE;
     }
     svc_args a;
-    if (parse(argc - 1, argv + 1, &a, needs_name) < 0) return EXIT_USAGE;
+    int parsed = parse(argc - 1, argv + 1, &a, needs_name);
+    if (parsed == -2) return cli_refuse_config();
+    if (parsed < 0) return EXIT_USAGE;
     if (strcmp(sub, "list") == 0) return services_list(&a);
     if (strcmp(sub, "status") == 0) return services_status(&a);
     if (strcmp(sub, "logs") == 0) return services_logs(&a);

@@ -21,11 +21,14 @@ static const char validate_usage[] =
 
 /* {"ok", "services", "actions"} or {"ok": false, "errors": [{file, line,
  * col, message}]}. */
-static int validate_json(const char *path)
+static int validate_json(const char *option)
 {
+    char *path = NULL;
+    json_t *content = NULL;
+    if (cli_registry_locate(option, false, &path, &content) < 0) return EXIT_FAILED;
     diag_list diags;
-    diag_init(&diags, path);
-    registry *r = registry_load_file(path, &diags);
+    diag_init(&diags, path ? path : "(the running daemon's registry)");
+    registry *r = path ? registry_load_file(path, &diags) : registry_from_json(content, &diags);
     diag_sort(&diags);
     json_t *out = json_pack("{s:b}", "ok", r != NULL);
     if (r) {
@@ -34,15 +37,17 @@ static int validate_json(const char *path)
     }
     json_t *errors = json_array();
     for (size_t i = 0; i < diags.len; i++)
-        json_array_append_new(errors, json_pack("{s:s, s:i, s:i, s:s}", "file", path, "line",
+        json_array_append_new(errors, json_pack("{s:s, s:i, s:i, s:s}", "file", diags.file, "line",
                                                 diags.items[i].line, "col", diags.items[i].col,
                                                 "message", diags.items[i].message));
+    json_decref(content);
     json_object_set_new(out, "errors", errors);
     char *text = json_dumps(out, JSON_INDENT(2));
     puts(text);
     free(text);
     json_decref(out);
     diag_free(&diags);
+    free(path);
     int rc = r ? EXIT_OK : EXIT_FAILED;
     registry_free(r);
     return rc;
@@ -59,18 +64,8 @@ int cmd_validate(int argc, char **argv)
                 validate_usage);
         return EXIT_USAGE;
     }
-    char *path = cli_config_path(config);
-    if (!path) {
-        fputs("tend validate: no registry location: pass -c FILE or set TEND_HOME\n", stderr);
-        return EXIT_USAGE;
-    }
-    if (json) {
-        int rc = validate_json(path);
-        free(path);
-        return rc;
-    }
-    registry *r = cli_load_registry(path);
-    free(path);
+    if (json) return validate_json(config);
+    registry *r = cli_registry_open(config, false, NULL);
     if (!r) return EXIT_FAILED;
     printf("OK: %zu services, %zu actions\n", r->n_services, r->n_actions);
     registry_free(r);

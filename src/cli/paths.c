@@ -54,6 +54,7 @@ int cli_config_options(int argc, char **argv, const char *usage, const char **co
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
+        {"no-autostart", no_argument, NULL, 'A'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -63,6 +64,7 @@ int cli_config_options(int argc, char **argv, const char *usage, const char **co
         switch (c) {
         case 'c': *config = optarg; break;
         case 'j': *json = true; break;
+        case 'A': break; /* these commands never start a daemon anyway */
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }

@@ -194,9 +194,12 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     }
     registry *from_file = NULL;
     if (config) {
+        /* Kept absolute: registry.get tells clients in other folders. */
+        char *absolute = realpath(config, NULL);
         diag_list diags;
         diag_init(&diags, config);
-        from_file = registry_load_file(config, &diags);
+        from_file = registry_load_file(absolute ? absolute : config, &diags);
+        free(absolute);
         diag_sort(&diags);
         diag_print(&diags, stderr);
         diag_free(&diags);

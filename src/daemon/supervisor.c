@@ -454,6 +454,8 @@ static void run_job_changed(supervisor *sv, job_rt *j)
     } else {
         run_advance(sv, run);
         if (svc_state(s) == SERVICE_RUNNING && j->phase == JOB_RUNNING) svc_explain(s, "running");
+        if (svc_state(s) == SERVICE_SUCCESS && j->phase == JOB_SUCCEEDED)
+            svc_explain(s, "completed: %s exited 0", j->spec->name);
     }
     sv->follow(sv, s);
     dependents_advance(sv, s);

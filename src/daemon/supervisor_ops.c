@@ -150,11 +150,18 @@ json_t *supervisor_why(supervisor *sv, const char *name)
     else
         len = snprintf(text, sizeof(text), "%s: %s%s%s%s", state, s->reason,
                        when[0] ? " (since " : "", when, when[0] ? ")" : "");
-    /* Running again after a restart: the restart is part of the story. */
-    if (s->last_restart && s->reason != s->last_restart && len > 0 && (size_t)len < sizeof(text) &&
+    /* Running again after a restart: the restart is part of the story.
+     * Failed after restarts: the policy gave up, and the last restart's
+     * "restarting in" is no longer true. */
+    bool up = strcmp(state, "running") == 0 || strcmp(state, "starting") == 0;
+    bool gave_up = strcmp(state, "failed") == 0 || strcmp(state, "exited") == 0;
+    if (s->last_restart && len > 0 && (size_t)len < sizeof(text) && up &&
         strcmp(s->reason ? s->reason : "", s->last_restart) != 0)
         snprintf(text + len, sizeof(text) - (size_t)len, "; restarted at %s: %s", restart_when,
                  s->last_restart);
+    else if (s->last_restart && len > 0 && (size_t)len < sizeof(text) && gave_up)
+        snprintf(text + len, sizeof(text) - (size_t)len,
+                 "; gave up restarting (the last restart was at %s)", restart_when);
     json_t *out = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "state", state, "wanted",
                             json_string_value(json_object_get(st, "wanted")), "why", text);
     json_decref(st);

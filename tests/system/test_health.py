@@ -541,12 +541,12 @@ def test_readiness_and_check_commands(daemon, home):
     r = d.tend('services', 'readiness')
     assert r.returncode == 0
     assert r.stdout.splitlines() == [
-        'Platform Readiness Report', '', 'Total services: 3', 'Running: 1', 'Ready to start: 2',
+        'Platform Readiness Report', '', 'Total services: 3', 'Running: 1', 'Ready to start: 1',
         '', 'Services:', '  web - platform - ui (running)',
         '  worker - utility - jobs (ready to start)', '  broken - utility - jobs (not ready)', '',
         'Issues: 1', f'  broken: Binary not found: {home}/missing']
     out = json.loads(d.tend('services', 'readiness', '--json').stdout)
-    assert (out['total'], out['running'], out['ready_to_start']) == (3, 1, 2)
+    assert (out['total'], out['running'], out['ready_to_start']) == (3, 1, 1)
 
     r = d.tend('services', 'check', 'deploy')
     assert r.returncode == 1
@@ -561,9 +561,10 @@ def test_readiness_and_check_commands(daemon, home):
     assert r.stdout.splitlines()[-3:] == ['Operation: deploy', 'Required services: web, worker',
                                           'All running: true']
     assert d.state('worker') == 'running'
-    r = d.tend('services', 'check', 'nothing-needs-this')
-    assert r.returncode == 0
-    assert r.stdout == 'Operation: nothing-needs-this\nRequired services: (none)\nAll running: true\n'
+    r = d.tend('services', 'check', 'nothing-needs-this')  # no service names it: a mistake
+    assert (r.returncode, r.stdout) == (1, '')
+    assert r.stderr == ("tend services check: no service's required_for names the operation "
+                        "'nothing-needs-this'; the operations are: deploy, batch\n")
 
 
 # ---- /metrics ------------------------------------------------------------------

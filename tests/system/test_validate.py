@@ -58,9 +58,9 @@ def test_services_validate_adds_every_services_pre_flight_checks(tend):
     r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart')
     assert r.returncode == 1
     lines = r.stdout.splitlines()
-    assert lines[:5] == ['OK: 7 services, 4 actions', '', 'Total services: 7', 'Valid: 4',
-                         'Invalid: 3']
-    assert lines[6:] == ['Invalid services:'] + [
+    assert lines[:6] == ['Registry: 7 services, 4 actions, no errors', '', 'Pre-flight checks:',
+                         'Total services: 7', 'Valid: 4', 'Invalid: 3']
+    assert lines[7:] == ['Invalid services:'] + [
         line for name in ('coredns', 'gitea', 'oci-registry') for line in (
             f'  {name}:', '     - Deployment mode docker cannot be started by this version '
             'of tend (binary and actions can)')]
