@@ -120,7 +120,7 @@ deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", args = ["-
         d.call('service.start', {'name': 'brief'})
         d.wait_state('brief', 'failed', timeout=10)
         [job] = d.call('job.list', {'service_id': 'brief'})
-        assert job['error'] == 'timed out'
+        assert job['error'] == 'timed out after 0.3 s'
         # Never says READY=1: starting, for as long as it runs.
         d.call('service.start', {'name': 'notifier'})
         d.wait_for(lambda: d.call('job.list', {'service_id': 'notifier'})[0]['pid'], what='pid')

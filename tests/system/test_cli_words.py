@@ -50,7 +50,7 @@ def test_why_says_the_restart_policy_gave_up(d):
     d.wait_state('crasher', 'failed')
     why = d.tend('why', 'crasher').stdout
     assert 'restarting in' not in why
-    assert re.fullmatch(r'failed: crasher: crash loop: 2 restarts in 60 s, last exit code 1 '
+    assert re.fullmatch(r'failed: crash loop: 2 restarts in 60 s, last exit code 1 '
                         r'\(since \d\d:\d\d:\d\d\); gave up restarting '
                         r'\(the last restart was at \d\d:\d\d:\d\d\)\n', why), why
 
