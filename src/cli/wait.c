@@ -38,6 +38,7 @@ typedef struct {
     double trial_at; /* the earliest end of a service's first second, or 0 */
     json_int_t last_event;
     int failures;
+    int refused; /* of them, refused at once: a summary of those alone says nothing */
 } progress;
 
 static double now_monotonic(void)
@@ -207,10 +208,13 @@ static int finish(progress *p, const char *done_word)
     if (rc) return rc;
     if (p->json) print_statuses(p->names);
     size_t n = strv_len(p->names);
-    if (p->stopping && !p->failures)
+    if ((size_t)p->refused == n) {
+        /* Every one refused, each said why: a count adds nothing. */
+    } else if (p->stopping && !p->failures) {
         SAY(p, "%zu %s\n", n, done_word);
-    else
+    } else {
         SAY(p, "%zu %s, %d failed\n", n - (size_t)p->failures, done_word, p->failures);
+    }
     strv_free(p->settled);
     strv_free(p->waiting);
     return p->failures ? EXIT_FAILED : EXIT_OK;
@@ -262,15 +266,21 @@ int cli_act_and_wait(cli_act act, char **names, const cli_act_options *o)
             strv_push(&p.settled, names[i]);
             continue;
         }
+        if (st != CALL_OK && strncmp(err.message, "no service named ", 17) == 0) {
+            cli_report_call(method, st, &err); /* tend services stop: no service named 'x' */
+            strv_push(&p.settled, names[i]);
+            p.failures++, p.refused++;
+            continue;
+        }
         if (st != CALL_OK) {
-            /* The daemon's words name the service already. */
+            /* The guide's refusals: they name the service already. */
             fprintf(stderr, "%s%s\n", cli_fancy(stderr) ? "❌ " : "error: ", err.message);
             if (act == CLI_STOP && strstr(err.message, "Dependent services running"))
                 fprintf(stderr, "Use --force to stop anyway\n");
             if (act == CLI_RESTART && cli_force_would_help(err.message))
                 fprintf(stderr, "Use --force to restart anyway\n");
             strv_push(&p.settled, names[i]);
-            p.failures++;
+            p.failures++, p.refused++;
             continue;
         }
         if (o->wait && act != CLI_STOP) {

@@ -165,7 +165,7 @@ def test_services_restart_waits_until_healthy_again(daemon, marks, home):
     flag = home / 'up'
     d = daemon(f'''
 [actions.web]
-exec = ["/bin/sh", "-c", "rm -f {flag}; sleep 0.3; touch {flag}; exec sleep {mark}"]
+exec = ["/bin/sh", "-c", "trap 'rm -f {flag}; exit 0' TERM; sleep 0.3; touch {flag}; sleep {mark} & wait"]
 [services.web]
 actions = ["web"]
 health_check = {{ type = "file", interval = 0.1, file = {{ path = "{flag}", must_exist = true }} }}
@@ -173,6 +173,7 @@ health_check = {{ type = "file", interval = 0.1, file = {{ path = "{flag}", must
     assert d.tend('services', 'start', 'web').returncode == 0
     r = d.tend('services', 'restart', 'web')
     assert r.returncode == 0, r.stdout + r.stderr
+    assert flag.exists()  # the new process got as far as being healthy
     r = d.tend('services', 'health', 'web')
     assert r.returncode == 0 and 'Status: healthy' in r.stdout, r.stdout
 
