@@ -58,6 +58,24 @@ def d(home):
 
 
 @pytest.fixture
+def daemon(home):
+    """daemon(REGISTRY_TEXT, **Daemon options) -> a daemon started on that
+    registry file (HOME/services.toml); each must stop cleanly."""
+    from daemon import Daemon
+    started = []
+
+    def start(registry_text, **kw):
+        cfg = home / 'services.toml'
+        cfg.write_text(registry_text)
+        d = Daemon(home, cfg, **kw)
+        started.append(d.start())
+        return d
+    yield start
+    for d in started:
+        assert d.stop() == 0, d.output()
+
+
+@pytest.fixture
 def marks():
     """marks() -> a new marker (`sleep MARK`'s argument) for this test alone;
     whatever still carries one when the test ends is killed, so a failing

@@ -5,7 +5,6 @@ in tend.db (nor its -wal/-shm), not in any API answer, not on the
 dashboard, not in the daemon's own log. A missing or malformed file fails
 the start naming the file (and line), never repeating what is in it."""
 import json
-import os
 import secrets
 import socket
 from pathlib import Path
@@ -13,22 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from daemon import Daemon, RpcError
-
-
-@pytest.fixture
-def daemon(home):
-    started = []
-
-    def start(registry_text, **kw):
-        cfg = home / 'services.toml'
-        cfg.write_text(registry_text)
-        d = Daemon(home, cfg, **kw).start()
-        started.append(d)
-        return d
-    yield start
-    for d in started:
-        assert d.stop() == 0, d.output()
+from daemon import RpcError
 
 
 def env_of(path):

@@ -20,21 +20,6 @@ from daemon import VALGRIND_ARGS, Daemon, RpcError
 PY = sys.executable if os.path.exists('/usr/bin/python3') is False else '/usr/bin/python3'
 
 
-@pytest.fixture
-def daemon(home):
-    started = []
-
-    def start(registry_text, env=None):
-        cfg = home / 'services.toml'
-        cfg.write_text(registry_text)
-        d = Daemon(home, cfg, env=env)
-        started.append(d.start())
-        return d
-    yield start
-    for d in started:
-        assert d.stop() == 0, d.output()
-
-
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))

@@ -5,31 +5,13 @@ pre-flight checks, targets, conflicts with host processes, what a
 successful start is, and the backoff. Every process a test starts carries
 a marker of its own (the `marks` fixture) and is found by it alone."""
 import json
-import os
 import shutil
-import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 
 from daemon import Daemon, alive, with_marker
-
-
-@pytest.fixture
-def daemon(home):
-    started = []
-
-    def start(registry_text, **kw):
-        cfg = home / 'services.toml'
-        cfg.write_text(registry_text)
-        d = Daemon(home, cfg, **kw).start()
-        started.append(d)
-        return d
-    yield start
-    for d in started:
-        assert d.stop() == 0, d.output()
 
 
 def drainer(name, mark, deps=(), extra=''):

@@ -13,21 +13,6 @@ import pytest
 from daemon import VALGRIND_ARGS, Daemon, RpcError, alive, stand_in
 
 
-@pytest.fixture
-def daemon(home):
-    started = []
-
-    def start(registry_text):
-        cfg = home / 'services.toml'
-        cfg.write_text(registry_text)
-        d = Daemon(home, cfg).start()
-        started.append(d)
-        return d
-    yield start
-    for d in started:
-        assert d.stop() == 0, d.output()
-
-
 def jobs_of(d, **filters):
     return sorted(d.call('job.list', filters), key=lambda j: j['id'])
 
