@@ -10,16 +10,25 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The first size - 1 bytes of /proc/PID/WHAT into buf, NUL-terminated;
+ * returns how many, or 0 if none could be read. */
+static size_t read_proc_file(pid_t pid, const char *what, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    return (size_t)n;
+}
+
 bool proc_stat_read(pid_t pid, proc_stat *out)
 {
-    char path[64], text[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = read(fd, text, sizeof(text) - 1);
-    close(fd);
-    if (n <= 0) return false;
-    text[n] = '\0';
+    char text[1024];
+    if (!read_proc_file(pid, "stat", text, sizeof(text))) return false;
     /* comm may hold spaces and parentheses: it ends at the last ')'. */
     char *open_paren = strchr(text, '('), *close_paren = strrchr(text, ')');
     if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ')
@@ -45,14 +54,9 @@ bool proc_stat_read(pid_t pid, proc_stat *out)
 
 bool proc_environ_get(pid_t pid, const char *key, char *out, size_t size)
 {
-    char path[64], env[32768];
-    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = read(fd, env, sizeof(env) - 1);
-    close(fd);
-    if (n <= 0) return false;
-    env[n] = 0;
+    char env[32768];
+    size_t n = read_proc_file(pid, "environ", env, sizeof(env));
+    if (!n) return false;
     size_t klen = strlen(key);
     for (char *entry = env; entry < env + n; entry += strlen(entry) + 1)
         if (strncmp(entry, key, klen) == 0 && entry[klen] == '=') {
@@ -66,14 +70,8 @@ bool proc_environ_get(pid_t pid, const char *key, char *out, size_t size)
  * kernel thread) or cannot be read. */
 static bool argv0_name(pid_t pid, char *out, size_t size)
 {
-    char path[64], cmd[4096];
-    snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = read(fd, cmd, sizeof(cmd) - 1);
-    close(fd);
-    if (n <= 0) return false;
-    cmd[n] = '\0'; /* argv[0] ends at the first NUL */
+    char cmd[4096]; /* argv[0] ends at the first NUL */
+    if (!read_proc_file(pid, "cmdline", cmd, sizeof(cmd))) return false;
     const char *slash = strrchr(cmd, '/'), *base = slash ? slash + 1 : cmd;
     size_t len = strlen(base);
     if (!len || len >= size) return false; /* no name, or longer than any asked for */
