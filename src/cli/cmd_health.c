@@ -363,7 +363,8 @@ static int services_check(const health_args *a)
     json_decref(all);
     if (missing && a->start) {
         /* Started with their dependencies, waiting until each runs. */
-        rc = cli_act_and_wait(CLI_START, missing, &(cli_act_options){.json = a->json, .wait = true});
+        cli_act_options o = {.json = a->json, .wait = true};
+        rc = cli_act_and_wait(CLI_START, missing, &o);
         strv_free(missing);
         strv_free(names);
         if (rc == EXIT_UNREACHABLE) return rc;

@@ -107,7 +107,8 @@ static bool report(progress *p, const char *name)
     call_status got = api_call("service.status", params, &st, &err);
     json_decref(params);
     if (got != CALL_OK) return false;
-    const char *state = text(st, "state"), *reason = json_string_value(json_object_get(st, "reason"));
+    const char *state = text(st, "state");
+    const char *reason = json_string_value(json_object_get(st, "reason"));
     int outcome;
     if (p->stopping)
         outcome = is(state, "running") || is(state, "starting") || is(state, "stopping") ? 0 : 1;

@@ -286,7 +286,8 @@ static size_t host_conflicts(const registry *r, const service_spec *s, char *lis
                                     n > 1 ? "s" : "");
         for (size_t k = 0; k < n && k < 4 && len < size; k++)
             len += (size_t)snprintf(list + len, size - len, "%s%d", k ? ", " : "", (int)pids[k]);
-        if (len < size) len += (size_t)snprintf(list + len, size - len, "%s)", n > 4 ? ", ..." : "");
+        if (len < size)
+            len += (size_t)snprintf(list + len, size - len, "%s)", n > 4 ? ", ..." : "");
     }
     return count;
 }

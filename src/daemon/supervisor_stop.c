@@ -13,9 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "base/strv.h"
 #include "daemon/supervisor_internal.h"
 #include "model/deps.h"
 
@@ -46,11 +44,11 @@ static svc *stop_blocker(supervisor *sv, svc *s)
 static void svc_stop_now(supervisor *sv, svc *s, bool kill)
 {
     run_rt *run = s->run;
-    if (run && svc_is_target(s) && run->status != RUN_STOPPED) {
-        run_set_status(sv, run, RUN_STOPPED); /* no processes: its run just ends */
+    if (run && svc_is_target(s)) {
+        /* No processes: its run just ends. */
+        if (run->status != RUN_STOPPED) run_set_status(sv, run, RUN_STOPPED);
         dependents_advance(sv, s);
-    }
-    if (run) {
+    } else if (run) {
         for (size_t i = 0; i < run->n_jobs; i++)
             if (!job_phase_is_terminal(run->jobs[i]->phase)) job_stop(run->jobs[i], kill);
         run_advance(sv, run);
@@ -68,7 +66,8 @@ static void svc_stop_when_free(supervisor *sv, svc *s)
     if (!s->stop_queued) return;
     svc *d = stop_blocker(sv, s);
     if (d) {
-        if (!sv->shutting_down) svc_explain(s, "stopping after its dependent %s has stopped", d->name);
+        if (!sv->shutting_down)
+            svc_explain(s, "stopping after its dependent %s has stopped", d->name);
         return;
     }
     s->stop_queued = false;
