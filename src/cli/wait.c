@@ -152,9 +152,13 @@ static int on_event(json_t *ev, void *ctx)
     if (id > p->last_event) p->last_event = id;
     const char *service = json_string_value(json_object_get(ev, "service"));
     if (!service || !strv_contains(p->names, service)) return 0;
-    /* A service now in its first second: the stream ends, so that the
-     * next one is followed no longer than that second. */
-    return all_settled(p) || p->trial_at;
+    /* Only the service the event is about can have moved. */
+    report(p, service);
+    /* A service in its first second: the stream ends, so that the next
+     * one is followed no longer than that second. */
+    bool all = true;
+    for (size_t i = 0; all && p->names[i]; i++) all = strv_contains(p->settled, p->names[i]);
+    return all || p->trial_at;
 }
 
 static json_int_t last_event_id(void)
