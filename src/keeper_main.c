@@ -1,7 +1,7 @@
 /* keeper_main.c — tend-keeper, what the `tend daemon` process becomes
  * once it holds the daemon's lock: `tend daemon` execs it (same pid), so
  * the process that must never die maps libc and little else. It runs the
- * main process as `TEND daemon --main-fd FD ARGS...` (see
+ * main process as `TEND daemon --main-fd FD [--resumed] ARGS...` (see
  * src/daemon/process/keeper.h). Not for people to run:
  *   tend-keeper LOCK_FD READY_FD TEND HELD ARGS...
  * HELD is "-", or "UNIT:OUT_FD:ERR_FD,...": job pipes a main process whose
@@ -24,7 +24,8 @@ int main(int argc, char **argv)
     int lock_fd = atoi(argv[1]), ready_fd = atoi(argv[2]);
     fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
     int link = -1;
-    int code = keeper_run(lock_fd, ready_fd, argv[4], &link);
+    bool again = false;
+    int code = keeper_run(lock_fd, ready_fd, argv[4], &link, &again);
     if (code >= 0) return code;
     /* The main process: tend itself, with the daemon's own arguments. */
     char fd_arg[16];
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
     args[n++] = "daemon";
     args[n++] = "--main-fd";
     args[n++] = fd_arg;
+    if (again) args[n++] = "--resumed";
     for (int i = 5; i < argc; i++) args[n++] = argv[i];
     execv(argv[3], args);
     fprintf(stderr, "tend daemon: cannot run %s: %m\n", argv[3]);

@@ -5,11 +5,15 @@
  *
  * Start-up: paths and the lock (takeover.c); then this process becomes
  * the keeper (process/keeper.h), and its child, the main process, comes
- * back here as `tend daemon --main-fd FD`: the store, the registry (from
- * -c FILE, else the specs the store kept), the runs and processes a
- * daemon before this one left (adopted), the API socket (the keeper's
- * copy, if it held one), the dashboard's loopback port, then the services
- * that are wanted and not running yet.
+ * back here as `tend daemon --main-fd FD`: the store, the registry the
+ * store kept, the runs and processes a daemon before this one left
+ * (adopted under that registry, so none is lost for want of its spec),
+ * then -c FILE applied over it as `tend apply` would (what FILE drops is
+ * stopped and forgotten, and said), the API socket (the keeper's copy, if
+ * it held one), the dashboard's loopback port, then the services that are
+ * wanted and not running yet. A main process the keeper starts again
+ * after the one before died (--resumed) goes on with the stored registry:
+ * FILE was applied once, and what `tend apply` changed since stays.
  */
 #include "daemon/daemon.h"
 #include "base/clock.h"
@@ -41,8 +45,9 @@ static const char daemon_usage[] =
     "usage: tend daemon [-c FILE] [--http HOST:PORT|off] [--no-cgroups]\n"
     "\n"
     "Runs the supervisor in the foreground until SIGTERM, SIGINT or SIGHUP, which stop\n"
-    "every job first. With -c, the registry file is loaded (and stored);\n"
-    "without it, the services stored by the last run come back.\n"
+    "every job first. With -c, FILE becomes the registry as `tend apply` makes it:\n"
+    "stored services it does not declare are stopped and dropped (and named).\n"
+    "Without it, the services stored by the last run come back, each wanted as it was.\n"
     "\n"
     "  -c, --config FILE  the registry to load\n"
     "  --http HOST:PORT   where the web dashboard listens: a loopback address\n"
@@ -93,6 +98,12 @@ static registry *stored_registry(store *st)
     }
     diag_free(&diags);
     json_decref(doc);
+    /* Under the name of the file it was read from, if any (registry.get). */
+    char *file = store_setting_get(st, STORE_REGISTRY_FILE);
+    if (file) {
+        free(r->path);
+        r->path = file;
+    }
     return r;
 }
 
@@ -170,8 +181,21 @@ static void start_dashboard(daemon_state *d, const char *http, const tend_paths 
                 dashboard_address(d->web));
 }
 
+/* Says which stored services FILE did not declare: they were stopped and
+ * dropped with their history, not hidden until a daemon without -c. */
+static void report_dropped(const char *config, json_t *plan)
+{
+    json_t *removed = json_object_get(plan, "removed");
+    size_t n = json_array_size(removed);
+    if (!n) return;
+    fprintf(stderr, "tend daemon: %s does not declare %zu service(s) the store had: ", config, n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", json_string_value(json_array_get(removed, i)));
+    fputs("; stopped and dropped with their history\n", stderr);
+}
+
 static int run_daemon(const char *config, int ready_fd, const char *http, bool cgroups, int main_fd,
-                      int argc, char **argv)
+                      bool resumed, int argc, char **argv)
 {
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return 1;
@@ -193,7 +217,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         takeover_become_keeper(lock_fd, ready_fd, argc, argv);
     }
     registry *from_file = NULL;
-    if (config) {
+    if (config && !resumed) {
         /* Kept absolute: registry.get tells clients in other folders. */
         char *absolute = realpath(config, NULL);
         diag_list diags;
@@ -237,8 +261,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         fprintf(stderr, "tend daemon: the keeper does not answer; going on without it\n");
     if (keeper_sock >= 0) notify_set_daemon_pid(getppid());
     d.sv = supervisor_new(d.loop, d.st, paths.logs);
-    registry *r = from_file ? from_file : stored_registry(d.st);
-    supervisor_apply(d.sv, r, NULL);
+    supervisor_apply(d.sv, stored_registry(d.st), NULL);
     supervisor_restore_wanted(d.sv);
     double adopt_t0 = wall_now();
     int ended = 0, adopted = supervisor_adopt(d.sv, &ended);
@@ -247,6 +270,12 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
                 "tend daemon: took over from the daemon before: %d running process(es) adopted, "
                 "%d job(s) had ended while no daemon ran (in %.3f s)\n",
                 adopted, ended, wall_now() - adopt_t0);
+    if (from_file) {
+        json_t *plan = NULL;
+        supervisor_apply_at_boot(d.sv, from_file, &plan);
+        report_dropped(config, plan);
+        json_decref(plan);
+    }
     api_ctx api = {.sv = d.sv, .st = d.st};
     rpc_dispatcher dispatcher;
     api_dispatcher_init(&dispatcher, &api);
@@ -312,11 +341,12 @@ int daemon_main(int argc, char **argv)
         {"http", required_argument, NULL, 'H'},
         {"no-cgroups", no_argument, NULL, 'G'},
         {"main-fd", required_argument, NULL, 'M'},
+        {"resumed", no_argument, NULL, 'R'},
         {0},
     };
     const char *config = NULL, *http = "127.0.0.1:9120";
     int ready_fd = -1, main_fd = -1;
-    bool cgroups = true;
+    bool cgroups = true, resumed = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
@@ -326,6 +356,7 @@ int daemon_main(int argc, char **argv)
         case 'r': ready_fd = atoi(optarg); break;
         case 'G': cgroups = false; break;
         case 'M': main_fd = atoi(optarg); break;
+        case 'R': resumed = true; break;
         case 'H': {
             char host[64], err[256];
             int port;
@@ -344,5 +375,5 @@ int daemon_main(int argc, char **argv)
         fprintf(stderr, "tend daemon: unexpected argument '%s'\n%s", argv[optind], daemon_usage);
         return 2;
     }
-    return run_daemon(config, ready_fd, http, cgroups, main_fd, argc, argv);
+    return run_daemon(config, ready_fd, http, cgroups, main_fd, resumed, argc, argv);
 }

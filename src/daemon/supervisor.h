@@ -31,6 +31,10 @@ void supervisor_free(supervisor *sv);
  * services are stopped and forgotten; changed running ones restarted;
  * unchanged ones untouched. */
 int supervisor_apply(supervisor *sv, registry *r, json_t **plan);
+/* At start-up, after the stored registry was applied and its jobs
+ * adopted: r (-c FILE) replaces it as supervisor_apply does, except that
+ * new services wait for supervisor_start_wanted like every other. */
+int supervisor_apply_at_boot(supervisor *sv, registry *r, json_t **plan);
 const registry *supervisor_registry(const supervisor *sv);
 
 /* Takes the wanted status of each service from the store (daemon start). */

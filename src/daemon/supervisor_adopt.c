@@ -6,6 +6,8 @@
  * reused pid is never taken for it), or recorded as ended while no daemon
  * ran, which the restart policy answers as for any end. A retry waiting
  * keeps the time it was due. Nothing that still runs is started twice.
+ * A run that no job continues (a target's, or one whose jobs had all
+ * ended) is closed as stopped: none stays open with no process.
  *
  * Called once at start-up, after the registry was applied and before the
  * wanted services are started (a service that runs is left alone then).
@@ -172,6 +174,9 @@ int supervisor_adopt(supervisor *sv, int *ended)
         sv->follow(sv, s);
     }
     for (size_t k = 0; k < n_restored; k++) dependents_advance(sv, restored[k]);
+    /* What no job continues is over: no run stays open with nothing in it. */
+    store_batch(sv->st);
+    store_runs_close_left(sv->st, wall_now(), "the daemon before this one ended during the run");
     free(restored);
     free(jobs);
     free_rows(&all);

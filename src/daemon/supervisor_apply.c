@@ -62,6 +62,8 @@ static void store_specs(supervisor *sv, const registry *r, const registry *old)
 {
     double now = wall_now();
     store_batch(sv->st);
+    /* The file it came from, for registry.get after the daemon restarts. */
+    store_setting_put(sv->st, STORE_REGISTRY_FILE, r->path && r->path[0] == '/' ? r->path : NULL);
     for (size_t i = 0; i < r->n_services; i++) {
         json_t *spec = service_spec_to_json(r->services[i]);
         char *text = json_dumps(spec, JSON_COMPACT);
@@ -173,6 +175,12 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
     else
         json_decref(p);
     return 0;
+}
+
+int supervisor_apply_at_boot(supervisor *sv, registry *r, json_t **plan)
+{
+    sv->applied = false;
+    return supervisor_apply(sv, r, plan);
 }
 
 static int restore_one(void *ctx, const char *name, const char *spec_json, const char *wanted)

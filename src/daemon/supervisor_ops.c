@@ -49,8 +49,9 @@ int supervisor_job_cancel(supervisor *sv, int64_t id, char *err, size_t errlen)
         return -ESRCH;
     }
     if (j->service && j->run == j->service->run && j->service->wanted != WANTED_STOP) {
-        /* A cancelled job of a supervised service must not come back by itself. */
-        j->service->wanted = WANTED_IGNORE;
+        /* A cancelled job of a supervised service must not come back by
+         * itself, nor after the daemon restarts: the store keeps it. */
+        svc_set_wanted(sv, j->service, WANTED_IGNORE);
     }
     job_stop(j, false);
     return 0;

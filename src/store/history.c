@@ -134,6 +134,15 @@ int store_jobs_mark_lost(store *st, double now)
     return sqlite3_changes(st->db);
 }
 
+int store_runs_close_left(store *st, double now, const char *reason)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_RUNS_CLOSE_LEFT);
+    sqlite3_bind_double(stmt, 1, now);
+    bind_text(stmt, 2, reason);
+    if (store_step_done(st, stmt) < 0) return -EIO;
+    return sqlite3_changes(st->db);
+}
+
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,
                         int64_t job_id, int64_t run_id, const char *data_json)
 {

@@ -81,6 +81,12 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "ALTER TABLE jobs ADD COLUMN proc_start INTEGER;"
     "ALTER TABLE jobs ADD COLUMN due_at REAL;"
     "CREATE INDEX idx_jobs_phase ON jobs(phase);",
+
+    /* 3 -> 4: the daemon's own settings that outlive it, such as the file
+     * the registry was last read from. */
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT);",
 };
 
 static int user_version(sqlite3 *db)

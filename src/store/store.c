@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/schema.h"
@@ -23,6 +24,9 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_SERVICE_WANTED] = "UPDATE services SET wanted = ?2, updated_at = ?3 WHERE name = ?1",
     [SQL_SERVICE_DELETE] = "DELETE FROM services WHERE name = ?1",
     [SQL_SERVICES_EACH] = "SELECT name, spec, wanted FROM services ORDER BY rowid",
+    [SQL_SETTING_PUT] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
+                        " ON CONFLICT (key) DO UPDATE SET value = ?2",
+    [SQL_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
     [SQL_RUN_CREATE] = "INSERT INTO runs (service, status, started_at) VALUES (?1, 'starting', ?2)",
     [SQL_RUN_UPDATE] = "UPDATE runs SET status = ?2, reason = ?3, ended_at = ?4 WHERE id = ?1",
     [SQL_JOB_CREATE] = "INSERT INTO jobs (service_id, action_id, run_id, phase, attempt, pid,"
@@ -45,6 +49,10 @@ static const char *const sql_text[SQL_COUNT] = {
         "   ('pending', 'starting', 'running', 'stopping') AND run_id IS NOT NULL)"
         " OR (run_id IS NULL AND phase IN ('pending', 'starting', 'running', 'stopping'))"
         " ORDER BY run_id, id",
+    [SQL_RUNS_CLOSE_LEFT] =
+        "UPDATE runs SET status = 'stopped', reason = ?2, ended_at = ?1"
+        " WHERE status IN ('starting', 'running') AND id NOT IN (SELECT run_id FROM jobs"
+        "   WHERE run_id IS NOT NULL AND phase IN ('pending', 'starting', 'running', 'stopping'))",
     [SQL_EVENT_ADD] = "INSERT INTO events (at, kind, service, job_id, run_id, data)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 #define JOB_COLUMNS                                                                                \
@@ -242,6 +250,25 @@ int store_service_delete(store *st, const char *name)
     sqlite3_stmt *stmt = store_stmt(st, SQL_SERVICE_DELETE);
     bind_text(stmt, 1, name);
     return write_by_name(st, stmt);
+}
+
+int store_setting_put(store *st, const char *key, const char *value)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_SETTING_PUT);
+    bind_text(stmt, 1, key);
+    bind_text(stmt, 2, value);
+    return store_step_done(st, stmt);
+}
+
+char *store_setting_get(store *st, const char *key)
+{
+    sqlite3_stmt *stmt = store_stmt(st, SQL_SETTING_GET);
+    bind_text(stmt, 1, key);
+    const char *value =
+        sqlite3_step(stmt) == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+    char *copy = value ? strdup(value) : NULL;
+    sqlite3_reset(stmt);
+    return copy;
 }
 
 static int each_spec(store *st, sql_id id, store_spec_fn fn, void *ctx)

@@ -19,7 +19,7 @@
 typedef struct store store;
 
 /* The schema version store_open migrates to. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Opens (creating if needed) and migrates the database. Returns 0 or a
  * negative errno with a message in err. */
@@ -41,6 +41,12 @@ int store_service_put(store *st, const char *name, const char *spec_json, double
 int store_service_set_wanted(store *st, const char *name, const char *wanted, double now);
 /* Deletes the service and, through the foreign keys, its runs and jobs. */
 int store_service_delete(store *st, const char *name);
+
+/* The daemon's settings: value NULL clears one; get returns a copy to
+ * free, or NULL when unset. */
+#define STORE_REGISTRY_FILE "registry_file" /* the absolute path it was read from */
+int store_setting_put(store *st, const char *key, const char *value);
+char *store_setting_get(store *st, const char *key);
 
 typedef int (*store_spec_fn)(void *ctx, const char *name, const char *spec_json,
                              const char *wanted);
@@ -92,6 +98,11 @@ int store_jobs_delete_terminated(store *st, const char *service_id);
 /* Jobs a previous daemon left active: their processes are no longer
  * watched. Marks them lost; returns how many, or -errno. */
 int store_jobs_mark_lost(store *st, double now);
+
+/* Runs a daemon before this one left open that no active job continues
+ * (a target's run, a run whose jobs all ended in its last moments): marked
+ * stopped with reason, now. Returns how many, or -errno. */
+int store_runs_close_left(store *st, double now, const char *reason);
 
 /* ---- events ---- */
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,

@@ -61,6 +61,7 @@ static struct {
     size_t n_free;
     kept_exit *exits; /* reaped while no main process listened */
     size_t n_exits, cap_exits;
+    int main_starts;       /* main processes started, the first included */
     int crashes;           /* of the main process, in a row */
     double last_crash;
 } k = {.sock = -1};
@@ -189,11 +190,13 @@ static void from_main(void)
     }
 }
 
-/* Forks the main process; 0 in it (with *link set), 1 in the keeper. */
-static int start_main(int lock_fd, int *link)
+/* Forks the main process; 0 in it (with *link and *again set), 1 in the
+ * keeper. */
+static int start_main(int lock_fd, int *link, bool *again)
 {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return -1;
+    k.main_starts++;
     pid_t pid = fork();
     if (pid < 0) {
         close(pair[0]), close(pair[1]);
@@ -218,6 +221,7 @@ static int start_main(int lock_fd, int *link)
         sigemptyset(&mask);
         sigprocmask(SIG_SETMASK, &mask, NULL);
         *link = pair[1];
+        *again = k.main_starts > 1;
         return 0;
     }
     close(pair[1]);
@@ -309,7 +313,7 @@ static void hold_handed_over(const char *held)
     }
 }
 
-int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link)
+int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link, bool *again)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     sigset_t mask;
@@ -328,7 +332,7 @@ int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link)
     double restart_in = 0; /* the first start, at once */
     for (;;) {
         if (!k.main && restart_in == 0) {
-            int rc = start_main(lock_fd, link);
+            int rc = start_main(lock_fd, link, again);
             if (rc == 0) return -1; /* in the main process */
             /* The first main process has it now (autostart's ready pipe:
              * the keeper must not keep it open past the main's death). */

@@ -11,11 +11,15 @@
 #ifndef TEND_DAEMON_PROCESS_KEEPER_H
 #define TEND_DAEMON_PROCESS_KEEPER_H
 
+#include <stdbool.h>
+
 /* Becomes the keeper (holding lock_fd; main_only_fd, or -1, is closed in
  * the keeper once the first main process has it): returns -1 in the main
  * process, with *link its end of the keeper's socket; in the keeper, the
  * exit code of `tend daemon` once the daemon is done. */
-/* held: "-" or "UNIT:OUT_FD:ERR_FD,...", pipes to hold from the start. */
-int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link);
+/* held: "-" or "UNIT:OUT_FD:ERR_FD,...", pipes to hold from the start.
+ * *again: the main process is not the keeper's first (one before it
+ * died), so it goes on with the registry the daemon had. */
+int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link, bool *again);
 
 #endif
