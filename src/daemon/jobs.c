@@ -287,7 +287,7 @@ void job_launch(job_rt *j)
     if (j->spec->ready_notify) {
         char err[256];
         j->notify =
-            notify_open(j->sv->loop, j->id, action_uid(j->spec), job_notified, j, err, sizeof(err));
+            notify_open(j->sv->loop, j->id, 0, action_uid(j->spec), job_notified, j, err, sizeof(err));
         if (!j->notify) {
             if (j->log) joblog_release(j->log), j->log = NULL;
             job_transition(j, JOB_FAILED, err);
@@ -433,19 +433,20 @@ job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec
     return j;
 }
 
-/* An adopted job still to say READY=1: its NOTIFY_SOCKET is named after
- * the keeper, so under the same keeper the same socket is bound again and
- * heard. Under another, nobody can hear it: false (it counts as running). */
+/* An adopted job still to say READY=1: the socket its NOTIFY_SOCKET names
+ * is bound again, under the name it was given (after the keeper, which may
+ * have died since: an abstract name is free once its socket closed). False
+ * if it cannot be heard: then it counts as running. */
 static bool job_listen_again(job_rt *j)
 {
     char err[256], where[128];
     if (!j->spec->ready_notify || !proc_environ_get(j->pid, "NOTIFY_SOCKET", where, sizeof(where)))
         return false;
-    j->notify = notify_open(j->sv->loop, j->id, action_uid(j->spec), job_notified, j, err, sizeof(err));
-    if (j->notify && strcmp(notify_env(j->notify) + strlen("NOTIFY_SOCKET="), where) == 0) return true;
-    notify_close(j->notify);
-    j->notify = NULL;
-    return false;
+    pid_t named = notify_name_pid(where, j->id);
+    if (!named) return false;
+    j->notify = notify_open(j->sv->loop, j->id, named, action_uid(j->spec), job_notified, j, err,
+                            sizeof(err));
+    return j->notify != NULL;
 }
 
 bool job_resume(job_rt *j)

@@ -78,8 +78,19 @@ void notify_set_daemon_pid(pid_t pid)
     daemon_pid = pid;
 }
 
-notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn fn, void *ctx,
-                           char *err, size_t errlen)
+pid_t notify_name_pid(const char *value, int64_t job_id)
+{
+    long pid = 0;
+    long long job = 0;
+    int end = 0;
+    if (sscanf(value, "@tend/%ld/notify/%lld%n", &pid, &job, &end) != 2 || value[end] ||
+        job != job_id || pid <= 0)
+        return 0;
+    return (pid_t)pid;
+}
+
+notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, pid_t named_pid, uid_t uid,
+                           notify_fn fn, void *ctx, char *err, size_t errlen)
 {
     notify_socket *n = calloc(1, sizeof(*n));
     if (!n) {
@@ -87,7 +98,10 @@ notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn
         return NULL;
     }
     int len = snprintf(n->env, sizeof(n->env), "NOTIFY_SOCKET=@tend/%ld/notify/%lld",
-                       (long)(daemon_pid ? daemon_pid : getpid()), (long long)job_id);
+                       (long)(named_pid     ? named_pid
+                              : daemon_pid ? daemon_pid
+                                           : getpid()),
+                       (long long)job_id);
     const char *name = n->env + strlen("NOTIFY_SOCKET=@");
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     /* Abstract: a NUL first, then the name (not NUL-terminated). */

@@ -24,10 +24,14 @@ typedef void (*notify_fn)(void *ctx, const char *key, const char *value);
 
 /* The pid that names the sockets (the default: this process's). */
 void notify_set_daemon_pid(pid_t pid);
-/* A socket for job_id that hears uid (and root). NULL with the reason in
- * err. */
-notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, uid_t uid, notify_fn fn, void *ctx,
-                           char *err, size_t errlen);
+/* A socket for job_id that hears uid (and root), named after named_pid
+ * (0: the daemon's pid; a job adopted from a keeper that died keeps the
+ * name it was given). NULL with the reason in err. */
+notify_socket *notify_open(uv_loop_t *loop, int64_t job_id, pid_t named_pid, uid_t uid,
+                           notify_fn fn, void *ctx, char *err, size_t errlen);
+/* The pid a job's NOTIFY_SOCKET value ("@tend/PID/notify/JOB") is named
+ * after, if it names job_id's socket; else 0. */
+pid_t notify_name_pid(const char *value, int64_t job_id);
 /* NOTIFY_SOCKET=@... for the job's environment. */
 const char *notify_env(const notify_socket *n);
 /* Closes the socket; no callback comes after this. */

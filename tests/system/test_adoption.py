@@ -305,10 +305,12 @@ time.sleep(1000)
 '''
 
 
-def test_a_job_still_to_say_ready_is_heard_by_the_next_main_process(home):
+@pytest.mark.parametrize('killed', ['main', 'both'])
+def test_a_job_still_to_say_ready_is_heard_by_the_next_main_process(home, killed):
     # ready = "notify": the job was starting when the main process died.
-    # Its NOTIFY_SOCKET is named after the keeper, which lives on: the next
-    # main process listens there again, and READY=1 makes it running.
+    # Its NOTIFY_SOCKET is named after the keeper: the next main process
+    # listens there again (under the name the job was given, even when the
+    # keeper died too), and READY=1 makes it running.
     script = home / 'ready.py'
     script.write_text(READY_ON_SIGNAL)
     cfg = home / 'services.toml'
@@ -325,11 +327,15 @@ startup = {{ auto_start = true }}
         d.wait_for((home / 'listening').exists, what='slow waiting for its signal')
         status = d.call('service.status', {'name': 'slow'})
         assert status['state'] == 'starting'
-        main = d.main_pid()
-        os.kill(main, signal.SIGKILL)
-        d.wait_for(lambda: d.main_pid() not in (None, main) and
-                   d.output().count('took over from the daemon before') == 1, what='adopted')
-        d.wait_for(lambda: d.call('service.list') is not None, what='answering')
+        if killed == 'main':
+            main = d.main_pid()
+            os.kill(main, signal.SIGKILL)
+            d.wait_for(lambda: d.main_pid() not in (None, main) and
+                       d.output().count('took over from the daemon before') == 1, what='adopted')
+            d.wait_for(lambda: d.call('service.list') is not None, what='answering')
+        else:
+            crash(d)
+            d = Daemon(home, cfg).start()
         assert d.state('slow') == 'starting'  # not taken for running: it has not said so
         os.kill(status['pid'], signal.SIGUSR1)
         d.wait_state('slow', 'running')
