@@ -395,13 +395,14 @@ int store_retry(store *st)
     journal_clear(&st->jl);
     st->failing = false;
     st->failing_since = 0;
+    /* Told first: should this event's own write fail, "failing" comes after. */
+    if (st->on_write) st->on_write(st->on_write_ctx, false, written, NULL);
     json_t *data = json_pack("{s:I, s:f, s:I}", "written", (json_int_t)written, "failed_for",
                              now - since, "events_dropped", (json_int_t)st->events_dropped);
     char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
     store_event_add(st, now, "store.write_recovered", NULL, 0, 0, text);
     free(text);
     json_decref(data);
-    if (st->on_write) st->on_write(st->on_write_ctx, false, written, NULL);
     return st->failing ? -EIO : 0;
 }
 
