@@ -63,8 +63,7 @@ json_t *api_history_json(store *st)
                           (json_int_t)ws.pending, "write_errors", (json_int_t)ws.write_errors,
                           "events_dropped", (json_int_t)ws.events_dropped);
     json_object_set_new(o, "since", ws.failing ? json_real(ws.failing_since) : json_null());
-    json_object_set_new(o, "error",
-                        ws.failing && ws.error ? json_string(ws.error) : json_null());
+    json_object_set_new(o, "error", ws.failing && ws.error ? json_string(ws.error) : json_null());
     return o;
 }
 

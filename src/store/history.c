@@ -140,12 +140,8 @@ int64_t store_event_add(store *st, double now, const char *kind, const char *ser
                         int64_t job_id, int64_t run_id, const char *data_json)
 {
     int64_t id = store_next_id(st, ID_EVENT);
-    store_value v[] = {sv_int(id),
-                       sv_real(now),
-                       sv_text(kind),
-                       sv_text(service),
-                       sv_nonzero_int(job_id),
-                       sv_nonzero_int(run_id),
+    store_value v[] = {sv_int(id),        sv_real(now),           sv_text(kind),
+                       sv_text(service),  sv_nonzero_int(job_id), sv_nonzero_int(run_id),
                        sv_text(data_json)};
     int changes;
     if (store_write_values(st, SQL_EVENT_ADD, v, &changes) < 0) return -EIO;

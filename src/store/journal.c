@@ -269,9 +269,10 @@ int store_ids_init(store *st)
     for (int i = 0; i < ID_COUNT; i++) {
         /* sqlite_sequence: AUTOINCREMENT's memory of ids used before,
          * deleted rows included; explicit ids keep it up to date. */
-        char *sql = sqlite3_mprintf("SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
-                                    " WHERE name = '%s'), 0), coalesce((SELECT max(id) FROM %s), 0))",
-                                    tables[i], tables[i]);
+        char *sql =
+            sqlite3_mprintf("SELECT max(coalesce((SELECT seq FROM sqlite_sequence"
+                            " WHERE name = '%s'), 0), coalesce((SELECT max(id) FROM %s), 0))",
+                            tables[i], tables[i]);
         sqlite3_stmt *stmt = NULL;
         int ok = sql && sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
                  sqlite3_step(stmt) == SQLITE_ROW;
@@ -326,8 +327,8 @@ void store_fail(store *st, int rc)
     st->failing_since = wall_now();
     st->retry_delay = RETRY_FIRST_S;
     for (size_t k = 0; k < st->jl.n; k++) hold_index(&st->jl, k);
-    json_t *data = json_pack("{s:s, s:I}", "error", st->last_error, "pending",
-                             (json_int_t)st->jl.live);
+    json_t *data =
+        json_pack("{s:s, s:I}", "error", st->last_error, "pending", (json_int_t)st->jl.live);
     char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
     /* Held with the rest: it lands when they do, and is heard live now. */
     store_event_add(st, st->failing_since, "store.write_failed", NULL, 0, 0, text);

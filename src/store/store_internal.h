@@ -81,11 +81,11 @@ typedef struct journal_entry journal_entry;
 typedef struct {
     journal_entry **entries; /* NULL: superseded or dropped */
     size_t n, cap;
-    size_t live;        /* non-NULL entries */
-    size_t bytes;       /* memory the live entries hold */
-    size_t hold_max;    /* cap on bytes while failing: older events are dropped beyond it */
-    size_t event_scan;  /* no event to drop before this index */
-    int64_t *upd_keys;  /* job id -> index of its latest held update (open addressing) */
+    size_t live;       /* non-NULL entries */
+    size_t bytes;      /* memory the live entries hold */
+    size_t hold_max;   /* cap on bytes while failing: older events are dropped beyond it */
+    size_t event_scan; /* no event to drop before this index */
+    int64_t *upd_keys; /* job id -> index of its latest held update (open addressing) */
     size_t *upd_index;
     size_t upd_cap, upd_used;
 } journal;

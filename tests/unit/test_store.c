@@ -303,8 +303,7 @@ static void make_full(store *st, bool full)
         sqlite3_stmt *stmt = NULL;
         assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-        snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %d",
-                 sqlite3_column_int(stmt, 0));
+        snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %d", sqlite3_column_int(stmt, 0));
         sqlite3_finalize(stmt);
     }
     assert_int_equal(sqlite3_exec(st->db, pragma, NULL, NULL, NULL), SQLITE_OK);
