@@ -55,6 +55,18 @@ json_t *api_apply_document(api_ctx *ctx, json_t *doc, const char *file, rpc_erro
 }
 
 /* The one parameter of most methods. */
+json_t *api_history_json(store *st)
+{
+    store_write_state ws;
+    store_write_state_get(st, &ws);
+    json_t *o = json_pack("{s:b, s:I, s:I, s:I}", "failing", ws.failing, "pending",
+                          (json_int_t)ws.pending, "write_errors", (json_int_t)ws.write_errors,
+                          "events_dropped", (json_int_t)ws.events_dropped);
+    json_object_set_new(o, "since", ws.failing ? json_real(ws.failing_since) : json_null());
+    json_object_set_new(o, "error", ws.failing && ws.error ? json_string(ws.error) : json_null());
+    return o;
+}
+
 int api_name_only(json_t *params, const char **name, rpc_error *err)
 {
     if (param_names(params, NAMES("name"), err) < 0) return -1;
@@ -199,7 +211,9 @@ static json_t *service_status(void *c, json_t *params, rpc_error *err)
     const char *name = NULL;
     if (api_name_only(params, &name, err) < 0) return NULL;
     json_t *st = supervisor_service_status(ctx->sv, name);
-    return st ? st : rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+    if (!st) return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+    json_object_set_new(st, "history", api_history_json(ctx->st));
+    return st;
 }
 
 static json_t *service_status_all(void *c, json_t *params, rpc_error *err)

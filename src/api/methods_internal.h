@@ -13,6 +13,9 @@ json_t *api_failed(rpc_error *err, const char *message);
  * file: the absolute path doc was read from (registry.get tells it), or
  * NULL when it comes from no file. */
 json_t *api_apply_document(api_ctx *ctx, json_t *doc, const char *file, rpc_error *err);
+/* Whether the history is written: {failing, since, error, pending,
+ * write_errors, events_dropped} (service.status and service.why). */
+json_t *api_history_json(store *st);
 /* The one parameter of most methods. */
 int api_name_only(json_t *params, const char **name, rpc_error *err);
 /* The current registry with one service or action replaced (spec) or

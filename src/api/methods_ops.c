@@ -83,7 +83,10 @@ json_t *api_service_why(void *c, json_t *params, rpc_error *err)
     const char *name = NULL;
     if (api_name_only(params, &name, err) < 0) return NULL;
     json_t *why = supervisor_why(ctx->sv, name);
-    return why ? why : rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+    if (!why) return rpc_fail(err, RPC_FAILED, "no service named '%s'", name);
+    /* A service's story is incomplete while its history is not written. */
+    json_object_set_new(why, "history", api_history_json(ctx->st));
+    return why;
 }
 
 json_t *api_service_tree(void *c, json_t *params, rpc_error *err)

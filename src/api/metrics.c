@@ -95,6 +95,22 @@ static void job_metrics(buf *b, store *st)
     json_decref(counts);
 }
 
+/* Whether the history is written: a full disk shows here first. */
+static void store_metrics(buf *b, store *st)
+{
+    store_write_state ws;
+    store_write_state_get(st, &ws);
+    family(b, "tend_store_write_errors_total", "counter",
+           "Writes of the history (statements or commits) that failed, retries included.");
+    buf_printf(b, "tend_store_write_errors_total %llu\n", (unsigned long long)ws.write_errors);
+    family(b, "tend_store_pending_writes", "gauge",
+           "Changes to the history held in memory because writing failed (0: all written).");
+    buf_printf(b, "tend_store_pending_writes %zu\n", ws.pending);
+    family(b, "tend_store_events_dropped_total", "counter",
+           "Held event rows given up to keep a long outage within tend's memory cap.");
+    buf_printf(b, "tend_store_events_dropped_total %llu\n", (unsigned long long)ws.events_dropped);
+}
+
 static long resident_bytes(void)
 {
     long pages = 0, resident = 0;
@@ -116,6 +132,9 @@ static void daemon_metrics(buf *b)
     family(b, "tend_log_files_pruned_total", "counter",
            "Old log files deleted to keep each service within its log budget.");
     buf_printf(b, "tend_log_files_pruned_total %llu\n", (unsigned long long)logs.files_pruned);
+    family(b, "tend_log_bytes_dropped_total", "counter",
+           "Log bytes that could not be written (a full disk, an unwritable log file).");
+    buf_printf(b, "tend_log_bytes_dropped_total %llu\n", (unsigned long long)logs.bytes_dropped);
     family(b, "tend_daemon_resident_bytes", "gauge", "The daemon's resident memory.");
     buf_printf(b, "tend_daemon_resident_bytes %ld\n", resident_bytes());
     loop_lag_stats lag = loop_lag_take();
@@ -135,6 +154,7 @@ static enum MHD_Result metrics_route(void *c, struct MHD_Connection *conn, const
     service_metrics(&b, statuses);
     json_decref(statuses);
     job_metrics(&b, ctx->st);
+    store_metrics(&b, ctx->st);
     daemon_metrics(&b);
     if (b.failed) {
         buf_free(&b);

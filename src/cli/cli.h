@@ -53,6 +53,11 @@ const char *cli_command(void);
 void cli_clock_text(double epoch, char *out, size_t size);
 void cli_clock_text_utc(const char *stamp, char *out, size_t size);
 
+/* The daemon's history, from the `history` member of service.status and
+ * service.why, when it is not written: "not written since TIME (ERROR),
+ * N changes waiting". False (out untouched) while it is written. */
+bool cli_history_text(json_t *history, char *out, size_t size);
+
 /* True when out is a terminal that may get colour and symbols (and
  * NO_COLOR is not set). */
 bool cli_fancy(FILE *out);

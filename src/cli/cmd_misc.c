@@ -72,9 +72,23 @@ static const char *str(json_t *o, const char *key)
     return s ? s : "-";
 }
 
+bool cli_history_text(json_t *history, char *out, size_t size)
+{
+    if (!json_is_true(json_object_get(history, "failing"))) return false;
+    char since[32];
+    cli_clock_text(json_number_value(json_object_get(history, "since")), since, sizeof(since));
+    snprintf(out, size, "not written since %s (%s), %lld change(s) waiting", since,
+             str(history, "error"),
+             (long long)json_integer_value(json_object_get(history, "pending")));
+    return true;
+}
+
 static void print_why(json_t *why)
 {
     printf("%s\n", str(why, "why"));
+    char history[256];
+    if (cli_history_text(json_object_get(why, "history"), history, sizeof(history)))
+        printf("history: %s\n", history);
 }
 
 int cmd_why(int argc, char **argv)

@@ -198,6 +198,9 @@ static int services_status(const svc_args *a)
         printf("Uptime: -\n");
     printf("Restarts: %lld\n", (long long)json_integer_value(json_object_get(result, "restarts")));
     printf("Reason: %s\n", text_of(result, "reason"));
+    char history[256];
+    if (cli_history_text(json_object_get(result, "history"), history, sizeof(history)))
+        printf("History: %s\n", history);
     printf("Dependencies: [");
     size_t i;
     json_t *d;

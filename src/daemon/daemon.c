@@ -38,6 +38,7 @@
 #include "daemon/loop_lag.h"
 #include "daemon/notify.h"
 #include "daemon/process/process.h"
+#include "daemon/store_watch.h"
 #include "daemon/supervisor.h"
 #include "daemon/takeover.h"
 
@@ -242,6 +243,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         tend_paths_free(&paths);
         return 1;
     }
+    store_watch_start(d.loop, d.st);
     signal(SIGPIPE, SIG_IGN);
     /* The spawner's threads allocate a little; an arena each would cost
      * megabytes of resident memory for nothing. */
@@ -287,6 +289,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     if (!d.http) {
         fprintf(stderr, "tend daemon: %s\n", err);
         supervisor_free(d.sv);
+        store_watch_stop();
         process_layer_close();
         uv_run(d.loop, UV_RUN_DEFAULT);
         store_close(d.st);
@@ -320,6 +323,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     uv_run(d.loop, UV_RUN_DEFAULT);
 
     supervisor_free(d.sv);
+    store_watch_stop();
     http_checks_close();
     loop_lag_stop();
     process_layer_close();

@@ -120,15 +120,18 @@ static void stream_lines(log_stream *s, const char *data, size_t len, buf *out, 
     }
 }
 
-static void write_all(int fd, const char *data, size_t len)
+/* Returns how many bytes it could not write: a full disk must not stop
+ * supervision, but what it costs is counted (tend_log_bytes_dropped_total). */
+static size_t write_all(int fd, const char *data, size_t len)
 {
     while (len) {
         ssize_t n = write(fd, data, len);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return; /* a full disk must not stop supervision */
+        if (n <= 0) return len;
         data += n;
         len -= (size_t)n;
     }
+    return 0;
 }
 
 static int make_dir(const char *path)
@@ -231,14 +234,13 @@ static void log_write(job_log *log, const char *data, size_t len)
         log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         log->written = 0;
         if (log->fd < 0) {
-            free(log->path); /* unwritable: give up on this log, quietly */
+            free(log->path); /* unwritable: given up; what comes is counted as dropped */
             log->path = NULL;
         }
     }
-    if (log->fd >= 0) {
-        write_all(log->fd, data, len);
-        log->written += len;
-    }
+    size_t lost = log->fd >= 0 ? write_all(log->fd, data, len) : len;
+    log->written += len - lost;
+    totals.bytes_dropped += lost;
 }
 
 static void maybe_free(job_log *log);

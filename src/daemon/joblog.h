@@ -50,9 +50,10 @@ typedef void (*joblog_listener_fn)(void *ctx, const char *service, int64_t job_i
 void joblog_set_listener(joblog_listener_fn fn, void *ctx);
 
 typedef struct {
-    uint64_t bytes;        /* read from all jobs */
-    uint64_t lines_cut;    /* lines longer than JOBLOG_LINE_MAX */
-    uint64_t files_pruned; /* old logs deleted to keep within the budget */
+    uint64_t bytes;         /* read from all jobs */
+    uint64_t lines_cut;     /* lines longer than JOBLOG_LINE_MAX */
+    uint64_t files_pruned;  /* old logs deleted to keep within the budget */
+    uint64_t bytes_dropped; /* formatted log bytes no file took (a full disk, an unwritable log) */
 } joblog_stats;
 joblog_stats joblog_totals(void);
 

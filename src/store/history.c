@@ -1,4 +1,5 @@
-/* history.c — writing runs, jobs and events. store_job_create is the only
+/* history.c — writing runs, jobs and events, each row one store_write
+ * (journal.c) with the id the store hands out. store_job_create is the only
  * place a job row is inserted, and it always records provenance. */
 #include <errno.h>
 
@@ -6,71 +7,70 @@
 
 int64_t store_run_create(store *st, const char *service, double now)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_CREATE);
-    bind_text(stmt, 1, service);
-    sqlite3_bind_double(stmt, 2, now);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_last_insert_rowid(st->db);
+    int64_t id = store_next_id(st, ID_RUN);
+    store_value v[] = {sv_int(id), sv_text(service), sv_real(now)};
+    int changes;
+    return store_write_values(st, SQL_RUN_CREATE, v, &changes) < 0 ? -EIO : id;
 }
 
 int store_run_update(store *st, int64_t id, const char *status, const char *reason, double ended_at)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_RUN_UPDATE);
-    sqlite3_bind_int64(stmt, 1, id);
-    bind_text(stmt, 2, status);
-    bind_text(stmt, 3, reason);
-    bind_nonzero_double(stmt, 4, ended_at);
-    return store_step_done(st, stmt);
+    store_value v[] = {sv_int(id), sv_text(status), sv_text(reason), sv_nonzero_real(ended_at)};
+    int changes;
+    return store_write_values(st, SQL_RUN_UPDATE, v, &changes);
 }
 
-static void bind_exit(sqlite3_stmt *stmt, int col, const store_job *job)
+static store_value exit_value(const store_job *job)
 {
-    if (job->has_exit_code)
-        sqlite3_bind_int(stmt, col, job->exit_code);
-    else
-        sqlite3_bind_null(stmt, col);
+    return job->has_exit_code ? sv_int(job->exit_code) : sv_nonzero_int(0);
 }
 
 int store_job_create(store *st, store_job *job)
 {
     if (!job->action_id || !job->phase) return -EINVAL;
-    sqlite3_stmt *stmt = store_stmt(st, SQL_JOB_CREATE);
-    bind_text(stmt, 1, job->service_id);
-    bind_text(stmt, 2, job->action_id);
-    bind_nonzero_int64(stmt, 3, job->run_id);
-    bind_text(stmt, 4, job->phase);
-    sqlite3_bind_int(stmt, 5, job->attempt > 0 ? job->attempt : 1);
-    bind_nonzero_int64(stmt, 6, job->pid);
-    bind_exit(stmt, 7, job);
-    bind_nonzero_int64(stmt, 8, job->term_signal);
-    bind_text(stmt, 9, job->error);
-    sqlite3_bind_double(stmt, 10, job->created_at);
-    bind_nonzero_double(stmt, 11, job->started_at);
-    bind_nonzero_double(stmt, 12, job->ended_at);
-    bind_text(stmt, 13, job->spec_json);
-    bind_text(stmt, 14, job->log_path);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    job->id = sqlite3_last_insert_rowid(st->db);
+    int64_t id = store_next_id(st, ID_JOB);
+    store_value v[] = {
+        sv_int(id),
+        sv_text(job->service_id),
+        sv_text(job->action_id),
+        sv_nonzero_int(job->run_id),
+        sv_text(job->phase),
+        sv_int(job->attempt > 0 ? job->attempt : 1),
+        sv_nonzero_int(job->pid),
+        exit_value(job),
+        sv_nonzero_int(job->term_signal),
+        sv_text(job->error),
+        sv_real(job->created_at),
+        sv_nonzero_real(job->started_at),
+        sv_nonzero_real(job->ended_at),
+        sv_text(job->spec_json),
+        sv_text(job->log_path),
+    };
+    int changes;
+    if (store_write_values(st, SQL_JOB_CREATE, v, &changes) < 0) return -EIO;
+    job->id = id;
     return 0;
 }
 
 int store_job_update(store *st, const store_job *job)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_JOB_UPDATE);
-    sqlite3_bind_int64(stmt, 1, job->id);
-    bind_text(stmt, 2, job->phase);
-    sqlite3_bind_int(stmt, 3, job->attempt > 0 ? job->attempt : 1);
-    bind_nonzero_int64(stmt, 4, job->pid);
-    bind_exit(stmt, 5, job);
-    bind_nonzero_int64(stmt, 6, job->term_signal);
-    bind_text(stmt, 7, job->error);
-    bind_nonzero_double(stmt, 8, job->started_at);
-    bind_nonzero_double(stmt, 9, job->ended_at);
-    bind_text(stmt, 10, job->log_path);
-    bind_nonzero_int64(stmt, 11, (int64_t)job->proc_start);
-    bind_nonzero_double(stmt, 12, job->due_at);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_changes(st->db) ? 0 : -ENOENT;
+    store_value v[] = {
+        sv_int(job->id),
+        sv_text(job->phase),
+        sv_int(job->attempt > 0 ? job->attempt : 1),
+        sv_nonzero_int(job->pid),
+        exit_value(job),
+        sv_nonzero_int(job->term_signal),
+        sv_text(job->error),
+        sv_nonzero_real(job->started_at),
+        sv_nonzero_real(job->ended_at),
+        sv_text(job->log_path),
+        sv_nonzero_int((int64_t)job->proc_start),
+        sv_nonzero_real(job->due_at),
+    };
+    int changes;
+    if (store_write_values(st, SQL_JOB_UPDATE, v, &changes) < 0) return -EIO;
+    return changes ? 0 : -ENOENT;
 }
 
 static const char *column_text(sqlite3_stmt *stmt, int col)
@@ -110,51 +110,50 @@ int store_jobs_left_active(store *st, int (*fn)(void *ctx, const store_job *row)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -EIO;
 }
 
+/* A write of one value: how many rows it changed (-1 while it is held),
+ * or -EIO. */
+static int write_one(store *st, sql_id id, store_value v)
+{
+    int changes;
+    return store_write(st, id, &v, 1, &changes) < 0 ? -EIO : changes;
+}
+
 int store_job_delete(store *st, int64_t id)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_JOB_DELETE);
-    sqlite3_bind_int64(stmt, 1, id);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_changes(st->db) ? 0 : -ENOENT;
+    int changes = write_one(st, SQL_JOB_DELETE, sv_int(id));
+    return changes < -1 ? changes : changes == 0 ? -ENOENT : 0;
 }
 
 int store_jobs_delete_terminated(store *st, const char *service_id)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_JOBS_DELETE_TERMINATED);
-    bind_text(stmt, 1, service_id);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_changes(st->db);
+    int changes = write_one(st, SQL_JOBS_DELETE_TERMINATED, sv_text(service_id));
+    return changes < -1 ? changes : changes < 0 ? 0 : changes;
 }
 
 int store_jobs_mark_lost(store *st, double now)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_JOBS_MARK_LOST);
-    sqlite3_bind_double(stmt, 1, now);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_changes(st->db);
+    int changes = write_one(st, SQL_JOBS_MARK_LOST, sv_real(now));
+    return changes < -1 ? changes : changes < 0 ? 0 : changes;
 }
 
 int store_runs_close_left(store *st, double now, const char *reason)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_RUNS_CLOSE_LEFT);
-    sqlite3_bind_double(stmt, 1, now);
-    bind_text(stmt, 2, reason);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_changes(st->db);
+    store_value v[] = {sv_real(now), sv_text(reason)};
+    int changes;
+    if (store_write_values(st, SQL_RUNS_CLOSE_LEFT, v, &changes) < 0) return -EIO;
+    return changes < 0 ? 0 : changes;
 }
 
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,
                         int64_t job_id, int64_t run_id, const char *data_json)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_EVENT_ADD);
-    sqlite3_bind_double(stmt, 1, now);
-    bind_text(stmt, 2, kind);
-    bind_text(stmt, 3, service);
-    bind_nonzero_int64(stmt, 4, job_id);
-    bind_nonzero_int64(stmt, 5, run_id);
-    bind_text(stmt, 6, data_json);
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    int64_t id = sqlite3_last_insert_rowid(st->db);
+    int64_t id = store_next_id(st, ID_EVENT);
+    store_value v[] = {sv_int(id),        sv_real(now),           sv_text(kind),
+                       sv_text(service),  sv_nonzero_int(job_id), sv_nonzero_int(run_id),
+                       sv_text(data_json)};
+    int changes;
+    if (store_write_values(st, SQL_EVENT_ADD, v, &changes) < 0) return -EIO;
+    /* Live listeners hear it now, also while it is held. */
     if (st->on_event)
         st->on_event(st->on_event_ctx, id, now, kind, service, job_id, run_id, data_json);
     return id;

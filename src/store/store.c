@@ -1,5 +1,5 @@
-/* store.c — opening the database, the prepared statements, batching, and
- * the spec tables (actions, services). */
+/* store.c — opening the database, the prepared statements, and the spec
+ * tables (actions, services). Batches and writes are in journal.c. */
 #include "store/store_internal.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 static const char *const sql_text[SQL_COUNT] = {
     [SQL_BEGIN] = "BEGIN",
     [SQL_COMMIT] = "COMMIT",
+    [SQL_ROLLBACK] = "ROLLBACK",
     [SQL_ACTION_PUT] =
         "INSERT INTO actions (name, spec, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)"
         " ON CONFLICT (name) DO UPDATE SET spec = ?2, updated_at = ?3",
@@ -27,12 +28,13 @@ static const char *const sql_text[SQL_COUNT] = {
     [SQL_SETTING_PUT] = "INSERT INTO settings (key, value) VALUES (?1, ?2)"
                         " ON CONFLICT (key) DO UPDATE SET value = ?2",
     [SQL_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
-    [SQL_RUN_CREATE] = "INSERT INTO runs (service, status, started_at) VALUES (?1, 'starting', ?2)",
+    [SQL_RUN_CREATE] =
+        "INSERT INTO runs (id, service, status, started_at) VALUES (?1, ?2, 'starting', ?3)",
     [SQL_RUN_UPDATE] = "UPDATE runs SET status = ?2, reason = ?3, ended_at = ?4 WHERE id = ?1",
-    [SQL_JOB_CREATE] = "INSERT INTO jobs (service_id, action_id, run_id, phase, attempt, pid,"
+    [SQL_JOB_CREATE] = "INSERT INTO jobs (id, service_id, action_id, run_id, phase, attempt, pid,"
                        " exit_code, term_signal, error, created_at, started_at, ended_at, spec,"
                        " log_path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-                       " ?13, ?14)",
+                       " ?13, ?14, ?15)",
     [SQL_JOB_UPDATE] = "UPDATE jobs SET phase = ?2, attempt = ?3, pid = ?4, exit_code = ?5,"
                        " term_signal = ?6, error = ?7, started_at = ?8, ended_at = ?9,"
                        " log_path = ?10, proc_start = ?11, due_at = ?12 WHERE id = ?1",
@@ -53,8 +55,8 @@ static const char *const sql_text[SQL_COUNT] = {
         "UPDATE runs SET status = 'stopped', reason = ?2, ended_at = ?1"
         " WHERE status IN ('starting', 'running') AND id NOT IN (SELECT run_id FROM jobs"
         "   WHERE run_id IS NOT NULL AND phase IN ('pending', 'starting', 'running', 'stopping'))",
-    [SQL_EVENT_ADD] = "INSERT INTO events (at, kind, service, job_id, run_id, data)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQL_EVENT_ADD] = "INSERT INTO events (id, at, kind, service, job_id, run_id, data)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 #define JOB_COLUMNS                                                                                \
     "id, service_id, action_id, run_id, phase, attempt, pid, exit_code, term_signal, error,"       \
     " created_at, started_at, ended_at, log_path"
@@ -89,6 +91,7 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
     store *st = sqlite3_malloc(sizeof(*st));
     if (!st) return -ENOMEM;
     memset(st, 0, sizeof(*st));
+    st->jl.hold_max = STORE_HOLD_MAX_DEFAULT;
     int rc = 0;
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
@@ -105,6 +108,10 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
     }
     if (schema_migrate(st->db, STORE_SCHEMA_VERSION, err, errlen) < 0) {
         rc = -EIO;
+        goto bad;
+    }
+    if (store_ids_init(st) < 0) {
+        rc = fail(st->db, "reading the last ids", err, errlen);
         goto bad;
     }
     for (int i = 0; i < SQL_COUNT; i++) {
@@ -124,7 +131,11 @@ bad:
 void store_close(store *st)
 {
     if (!st) return;
-    store_flush(st);
+    /* The last chance for what is held; what still cannot be written is lost. */
+    if (st->stmt[SQL_COMMIT] && store_flush(st) < 0) store_retry(st);
+    st->on_event = NULL;
+    st->on_write = NULL;
+    journal_free(&st->jl);
     for (int i = 0; i < SQL_COUNT; i++) sqlite3_finalize(st->stmt[i]);
     sqlite3_close(st->db);
     sqlite3_free(st);
@@ -186,37 +197,22 @@ void bind_nonzero_double(sqlite3_stmt *stmt, int col, double v)
         sqlite3_bind_null(stmt, col);
 }
 
-int store_batch(store *st)
-{
-    if (st->in_batch) return 0;
-    if (store_step_done(st, store_stmt(st, SQL_BEGIN)) < 0) return -EIO;
-    st->in_batch = 1;
-    return 0;
-}
-
-int store_flush(store *st)
-{
-    if (!st->in_batch) return 0;
-    st->in_batch = 0;
-    return store_step_done(st, store_stmt(st, SQL_COMMIT));
-}
-
 /* ---- specs ---- */
 
 static int put_spec(store *st, sql_id id, const char *name, const char *spec_json, double now)
 {
-    sqlite3_stmt *stmt = store_stmt(st, id);
-    bind_text(stmt, 1, name);
-    bind_text(stmt, 2, spec_json);
-    sqlite3_bind_double(stmt, 3, now);
-    return store_step_done(st, stmt);
+    store_value v[] = {sv_text(name), sv_text(spec_json), sv_real(now)};
+    int changes;
+    return store_write_values(st, id, v, &changes);
 }
 
-/* Runs a one-name write and tells whether it touched a row (-ENOENT if not). */
-static int write_by_name(store *st, sqlite3_stmt *stmt)
+/* A one-name write, and whether it touched a row (-ENOENT if not; held
+ * writes are taken to have). */
+static int write_by_name(store *st, sql_id id, const store_value *v, int n)
 {
-    if (store_step_done(st, stmt) < 0) return -EIO;
-    return sqlite3_changes(st->db) ? 0 : -ENOENT;
+    int changes;
+    if (store_write(st, id, v, n, &changes) < 0) return -EIO;
+    return changes ? 0 : -ENOENT;
 }
 
 int store_action_put(store *st, const char *name, const char *spec_json, double now)
@@ -226,9 +222,8 @@ int store_action_put(store *st, const char *name, const char *spec_json, double 
 
 int store_action_delete(store *st, const char *name)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_ACTION_DELETE);
-    bind_text(stmt, 1, name);
-    return write_by_name(st, stmt);
+    store_value v[] = {sv_text(name)};
+    return write_by_name(st, SQL_ACTION_DELETE, v, 1);
 }
 
 int store_service_put(store *st, const char *name, const char *spec_json, double now)
@@ -238,26 +233,21 @@ int store_service_put(store *st, const char *name, const char *spec_json, double
 
 int store_service_set_wanted(store *st, const char *name, const char *wanted, double now)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_SERVICE_WANTED);
-    bind_text(stmt, 1, name);
-    bind_text(stmt, 2, wanted);
-    sqlite3_bind_double(stmt, 3, now);
-    return write_by_name(st, stmt);
+    store_value v[] = {sv_text(name), sv_text(wanted), sv_real(now)};
+    return write_by_name(st, SQL_SERVICE_WANTED, v, 3);
 }
 
 int store_service_delete(store *st, const char *name)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_SERVICE_DELETE);
-    bind_text(stmt, 1, name);
-    return write_by_name(st, stmt);
+    store_value v[] = {sv_text(name)};
+    return write_by_name(st, SQL_SERVICE_DELETE, v, 1);
 }
 
 int store_setting_put(store *st, const char *key, const char *value)
 {
-    sqlite3_stmt *stmt = store_stmt(st, SQL_SETTING_PUT);
-    bind_text(stmt, 1, key);
-    bind_text(stmt, 2, value);
-    return store_step_done(st, stmt);
+    store_value v[] = {sv_text(key), sv_text(value)};
+    int changes;
+    return store_write_values(st, SQL_SETTING_PUT, v, &changes);
 }
 
 char *store_setting_get(store *st, const char *key)

@@ -8,6 +8,12 @@
  * (store_batch / store_flush), so a job transition and its event row always
  * commit together. Jobs are created in exactly one place, store_job_create,
  * which records their provenance (service_id, action_id, run_id).
+ *
+ * A write that fails (a full disk: SQLITE_FULL, SQLITE_IOERR, ...) loses
+ * nothing: the batch is rolled back and held in memory, later writes are
+ * held after it, and store_retry writes them all, in order, with the ids
+ * already handed out (run, job and event ids come from the store, not from
+ * SQLite). While writes are held, reads see only what was committed.
  */
 #ifndef TEND_STORE_STORE_H
 #define TEND_STORE_STORE_H
@@ -31,8 +37,36 @@ const char *store_error(store *st);
 
 /* Opens the current batch transaction unless one is open. */
 int store_batch(store *st);
-/* Commits the current batch, if any. */
+/* Commits the current batch, if any. -EIO if it could not be written
+ * (it is held: see store_retry). */
 int store_flush(store *st);
+
+/* ---- when writing fails ---- */
+
+/* How writing goes: for logs, metrics and `tend why`. */
+typedef struct {
+    bool failing;            /* the last attempt failed: writes are held in memory */
+    double failing_since;    /* when writing began to fail (wall clock); 0: it does not */
+    const char *error;       /* SQLite's words for the last failure, or NULL */
+    size_t pending;          /* changes held, waiting to be written */
+    uint64_t write_errors;   /* failed writes and commits since the store was opened */
+    uint64_t events_dropped; /* held event rows given up to stay within the memory cap */
+    double retry_in;         /* seconds the next store_retry should wait */
+} store_write_state;
+
+void store_write_state_get(store *st, store_write_state *out);
+/* Told when writing begins to fail (failing true, changes: how many are
+ * held) and when held writes are written again (failing false, changes:
+ * how many were written). One listener. */
+typedef void (*store_write_fn)(void *ctx, bool failing, size_t changes, const char *error);
+void store_set_write_listener(store *st, store_write_fn fn, void *ctx);
+/* Writes what is held, in one transaction. 0 if nothing is held any more;
+ * -EIO if it failed again (the next wait, retry_in, doubles up to 30 s).
+ * The store keeps no timer: its owner calls this (the daemon, on a timer). */
+int store_retry(store *st);
+/* The memory held writes may take before the oldest held events are
+ * dropped (counted in events_dropped; job and run rows never are). */
+void store_set_hold_limit(store *st, size_t bytes);
 
 /* ---- specs ---- */
 int store_action_put(store *st, const char *name, const char *spec_json, double now);

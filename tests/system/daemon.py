@@ -127,8 +127,10 @@ class RpcError(Exception):
 
 
 class Daemon:
-    def __init__(self, home, config=None, extra_args=(), valgrind=None, env=None):
+    def __init__(self, home, config=None, extra_args=(), valgrind=None, env=None, output=None):
         self.home = Path(home)
+        # Where its stdout and stderr go (HOME/daemon.out unless told).
+        self.output_path = Path(output) if output else self.home / 'daemon.out'
         self.extra_env = dict(env or {})
         self.valgrind = list(valgrind or [])
         self.config = config
@@ -142,7 +144,7 @@ class Daemon:
 
     def start(self, timeout=10):
         args = self.valgrind + [TEND_BIN, 'daemon'] + (['-c', str(self.config)] if self.config else []) + self.extra_args
-        self.log = open(self.home / 'daemon.out', 'ab')
+        self.log = open(self.output_path, 'ab')
         self.proc = subprocess.Popen(args, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -162,7 +164,7 @@ class Daemon:
 
     def output(self):
         try:
-            return (self.home / 'daemon.out').read_text(errors='replace')
+            return self.output_path.read_text(errors='replace')
         except OSError:
             return ''
 

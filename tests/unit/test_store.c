@@ -1,5 +1,6 @@
 /* Unit tests: the SQLite store — schema, provenance, cleanup, migration
- * from the pre-provenance schema — on real database files. */
+ * from the pre-provenance schema, writes held through a full database —
+ * on real database files. */
 /* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "store/schema.h"
 #include "store/store.h"
+#include "store/store_internal.h" /* the connection, to make the database full */
 
 typedef struct {
     char dir[64];
@@ -289,6 +291,266 @@ static void test_refuses_a_newer_database(void **state)
     assert_non_null(strstr(err, "version 99, newer"));
 }
 
+/* ---- a full database ---------------------------------------------------- */
+
+/* The database may not grow (max_page_count at its size): SQLITE_FULL, as
+ * a full disk gives, for any write that needs a new page. */
+static void make_full(store *st, bool full)
+{
+    const char *sql = full ? "SELECT page_count FROM pragma_page_count" : NULL;
+    char pragma[64] = "PRAGMA max_page_count = 1000000";
+    if (sql) {
+        sqlite3_stmt *stmt = NULL;
+        assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count = %d", sqlite3_column_int(stmt, 0));
+        sqlite3_finalize(stmt);
+    }
+    assert_int_equal(sqlite3_exec(st->db, pragma, NULL, NULL, NULL), SQLITE_OK);
+}
+
+typedef struct {
+    int failed, recovered;
+    size_t held, written;
+    int64_t last_event;
+    int heard;
+} watcher;
+
+static void on_write(void *ctx, bool failing, size_t changes, const char *error)
+{
+    watcher *w = ctx;
+    if (failing) {
+        w->failed++;
+        w->held = changes;
+        assert_non_null(strstr(error, "full"));
+    } else {
+        w->recovered++;
+        w->written = changes;
+    }
+}
+
+static void on_event(void *ctx, int64_t id, double at, const char *kind, const char *service,
+                     int64_t job_id, int64_t run_id, const char *data_json)
+{
+    (void)at, (void)kind, (void)service, (void)job_id, (void)run_id, (void)data_json;
+    watcher *w = ctx;
+    assert_true(id > w->last_event); /* ids are never handed out twice */
+    w->last_event = id;
+    w->heard++;
+}
+
+/* A spec large enough that its row needs pages of its own. */
+static char *big_spec(void)
+{
+    char *spec = malloc(9000);
+    memset(spec, 'x', 8999);
+    spec[8999] = '\0';
+    return spec;
+}
+
+static int64_t count_rows(const char *path, const char *sql)
+{
+    return strtoll(query1(path, sql), NULL, 10);
+}
+
+static void test_a_full_database_holds_writes_until_there_is_room(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    watcher w = {0};
+    store_set_write_listener(st, on_write, &w);
+    store_set_event_listener(st, on_event, &w);
+    store_service_put(st, "web", "{}", 1.0);
+    char *spec = big_spec();
+    make_full(st, true);
+
+    /* One loop iteration's batch: a run, its jobs and their events. */
+    assert_int_equal(store_batch(st), 0);
+    int64_t run = store_run_create(st, "web", 2.0);
+    assert_true(run > 0);
+    store_job jobs[5];
+    for (int i = 0; i < 5; i++) {
+        jobs[i] = job_of("web", "server", run, "pending");
+        jobs[i].spec_json = spec;
+        assert_int_equal(store_job_create(st, &jobs[i]), 0);
+        assert_true(i == 0 || jobs[i].id == jobs[i - 1].id + 1);
+        assert_true(store_event_add(st, 3.0, "job.created", "web", jobs[i].id, run, NULL) > 0);
+    }
+    store_flush(st);
+    store_write_state ws;
+    store_write_state_get(st, &ws);
+    assert_true(ws.failing);
+    assert_true(ws.write_errors >= 1);
+    assert_int_equal(w.failed, 1);
+    assert_true(ws.failing_since > 0);
+    assert_non_null(strstr(ws.error, "full"));
+
+    /* Reads see what was committed: none of it yet. */
+    json_t *rows = store_jobs_list(st, &(store_job_filter){.service_id = "web"});
+    assert_int_equal(json_array_size(rows), 0);
+    json_decref(rows);
+
+    /* Supervision goes on: every job runs and ends, each update held. */
+    for (int step = 0; step < 3; step++) {
+        assert_int_equal(store_batch(st), 0);
+        for (int i = 0; i < 5; i++) {
+            jobs[i].phase = step < 2 ? "running" : "succeeded";
+            jobs[i].pid = 100 + i;
+            if (step == 2) jobs[i].has_exit_code = true, jobs[i].ended_at = 9.0;
+            assert_int_equal(store_job_update(st, &jobs[i]), 0);
+            store_event_add(st, 4.0 + step, "job.phase", "web", jobs[i].id, run, NULL);
+        }
+        assert_int_equal(store_run_update(st, run, step < 2 ? "running" : "ok", NULL, 0), 0);
+        store_flush(st);
+    }
+    store_write_state_get(st, &ws);
+    /* 1 run + 5 jobs + 5 events, 5 job rows updated (the same rows
+     * coalesced), 15 events, 3 run updates, 1 store.write_failed. */
+    assert_int_equal(ws.pending, 1 + 5 + 5 + 5 + 15 + 3 + 1);
+
+    /* Still full: the retry fails, and waits longer next time. */
+    assert_int_equal(store_retry(st), -EIO);
+    store_write_state_get(st, &ws);
+    assert_true(ws.failing);
+    assert_true(ws.retry_in >= 2.0);
+    assert_int_equal(w.failed, 1); /* said once */
+
+    make_full(st, false);
+    assert_int_equal(store_retry(st), 0);
+    store_write_state_get(st, &ws);
+    assert_false(ws.failing);
+    assert_int_equal(ws.pending, 0);
+    assert_int_equal(w.recovered, 1);
+    assert_int_equal(w.written, 1 + 5 + 5 + 5 + 15 + 3 + 1);
+    /* Written after: a new batch commits again. */
+    store_job later = job_of("web", "server", run, "succeeded");
+    assert_int_equal(store_batch(st), 0);
+    assert_int_equal(store_job_create(st, &later), 0);
+    assert_int_equal(store_flush(st), 0);
+    assert_int_equal(later.id, jobs[4].id + 1);
+    store_close(st);
+    free(spec);
+
+    assert_int_equal(count_rows(t->path, "SELECT count(DISTINCT id) FROM jobs"), 6);
+    assert_int_equal(count_rows(t->path, "SELECT count(*) FROM jobs WHERE phase = 'succeeded'"
+                                         " AND pid IS NOT NULL AND exit_code = 0"),
+                     6 - 1);
+    assert_int_equal(count_rows(t->path, "SELECT count(*) FROM jobs WHERE phase IN"
+                                         " ('pending', 'starting', 'running', 'stopping')"),
+                     0);
+    assert_string_equal(query1(t->path, "SELECT status FROM runs"), "ok");
+    assert_int_equal(count_rows(t->path, "SELECT count(*) FROM events"), 5 + 15 + 2);
+    assert_int_equal(count_rows(t->path, "SELECT max(id) FROM events"), w.last_event);
+    assert_int_equal(w.heard, 5 + 15 + 2);
+    assert_string_equal(query1(t->path, "SELECT group_concat(kind) FROM (SELECT kind FROM events"
+                                        " WHERE kind LIKE 'store.%' ORDER BY id)"),
+                        "store.write_failed,store.write_recovered");
+}
+
+static void test_a_failed_write_outside_a_batch_is_held_too(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "web", "{}", 1.0);
+    char *spec = big_spec();
+    make_full(st, true);
+    store_job j = job_of("web", "server", 0, "failed");
+    j.spec_json = spec;
+    assert_int_equal(store_job_create(st, &j), 0);
+    assert_int_equal(store_job_delete(st, j.id), 0); /* held after it */
+    store_job k = job_of("web", "server", 0, "failed");
+    k.spec_json = spec;
+    assert_int_equal(store_job_create(st, &k), 0);
+    assert_int_equal(k.id, j.id + 1);
+    make_full(st, false);
+    assert_int_equal(store_retry(st), 0);
+    assert_null(store_job_get(st, j.id));
+    json_t *row = store_job_get(st, k.id);
+    assert_non_null(row);
+    json_decref(row);
+    store_close(st);
+    free(spec);
+}
+
+static void test_a_refused_statement_does_not_stop_the_batch(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "b", "{}", 1.0);
+    assert_int_equal(store_batch(st), 0);
+    assert_int_equal(store_service_set_wanted(st, "b", "sideways", 3.0), -EIO);
+    assert_int_equal(store_service_set_wanted(st, "b", "start", 3.0), 0);
+    assert_int_equal(store_flush(st), 0);
+    store_write_state ws;
+    store_write_state_get(st, &ws);
+    assert_false(ws.failing);
+    assert_int_equal(ws.write_errors, 0);
+    store_close(st);
+    assert_string_equal(query1(t->path, "SELECT wanted FROM services"), "start");
+}
+
+/* A long outage costs the oldest events beyond the cap, never a job. */
+static void test_held_events_beyond_the_cap_are_dropped_never_jobs(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "web", "{}", 1.0);
+    char *spec = big_spec();
+    store_set_hold_limit(st, 256 * 1024);
+    make_full(st, true);
+    char data[1024];
+    memset(data, ' ', sizeof(data) - 1);
+    data[0] = '"', data[sizeof(data) - 2] = '"', data[sizeof(data) - 1] = '\0';
+    int64_t last_job = 0;
+    for (int i = 0; i < 3000; i++) {
+        store_batch(st);
+        if (i % 10 == 0) {
+            store_job j = job_of("web", "server", 0, "succeeded");
+            j.spec_json = i == 0 ? spec : NULL; /* the first write fails */
+            assert_int_equal(store_job_create(st, &j), 0);
+            last_job = j.id;
+        }
+        store_event_add(st, 5.0, "job.phase", "web", last_job, 0, data);
+        store_flush(st);
+    }
+    store_write_state ws;
+    store_write_state_get(st, &ws);
+    assert_true(ws.failing);
+    assert_true(ws.events_dropped > 2000);
+    make_full(st, false);
+    assert_int_equal(store_retry(st), 0);
+    store_close(st);
+    free(spec);
+    assert_int_equal(count_rows(t->path, "SELECT count(*) FROM jobs"), 300);
+    assert_int_equal(count_rows(t->path, "SELECT count(*) FROM events WHERE kind = 'job.phase'"),
+                     3000 - (int64_t)ws.events_dropped);
+    /* The newest events are the ones kept, and the outage's own. */
+    assert_int_equal(count_rows(t->path, "SELECT count(*) FROM events WHERE job_id = "
+                                         "(SELECT max(id) FROM jobs)"),
+                     10);
+    assert_string_equal(query1(t->path, "SELECT count(*) FROM events WHERE kind LIKE 'store.%'"),
+                        "2");
+}
+
+/* Ids come from the store: deleted rows' ids are not handed out again,
+ * also by a store opened later. */
+static void test_ids_are_never_handed_out_twice(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_service_put(st, "web", "{}", 1.0);
+    store_job a = job_of("web", "server", 0, "failed"), b = a;
+    store_job_create(st, &a);
+    store_job_create(st, &b);
+    store_job_delete(st, b.id);
+    store_close(st);
+    st = open_ok(t->path);
+    store_job c = job_of("web", "server", 0, "failed");
+    store_job_create(st, &c);
+    assert_int_equal(c.id, b.id + 1);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +564,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_specs_and_wanted_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrates_a_version_1_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_a_newer_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_full_database_holds_writes_until_there_is_room,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_failed_write_outside_a_batch_is_held_too, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_statement_does_not_stop_the_batch, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_held_events_beyond_the_cap_are_dropped_never_jobs,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_are_never_handed_out_twice, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
