@@ -4,7 +4,12 @@
  * names what it runs by a string, "service.action" or "action". Version 2
  * adds the provenance columns service_id and action_id with their indexes
  * (section 4.1), fills them in from the legacy string where it names a
- * service that exists (section 6), and drops the string.
+ * service that exists (section 6), and drops the string. Version 3 adds
+ * what adoption needs; version 4 what bounded history needs (retention.c).
+ *
+ * auto_vacuum is not set here: switching an existing file needs a VACUUM,
+ * which cannot run in a migration's transaction (retention.c does it while
+ * the database is small).
  */
 #include "store/schema.h"
 
@@ -81,6 +86,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "ALTER TABLE jobs ADD COLUMN proc_start INTEGER;"
     "ALTER TABLE jobs ADD COLUMN due_at REAL;"
     "CREATE INDEX idx_jobs_phase ON jobs(phase);",
+
+    /* 3 -> 4: bounded history (retention.c). Pruning a run's attempts keeps
+     * the newest job of each action, found by (run_id, action_id); the
+     * registry-wide retention is kept for a daemon started without a file. */
+    "CREATE INDEX idx_jobs_run_id_action_id ON jobs(run_id, action_id);"
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);",
 };
 
 static int user_version(sqlite3 *db)

@@ -19,7 +19,7 @@
 typedef struct store store;
 
 /* The schema version store_open migrates to. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Opens (creating if needed) and migrates the database. Returns 0 or a
  * negative errno with a message in err. */
