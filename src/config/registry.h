@@ -229,6 +229,7 @@ registry *registry_from_json(const json_t *doc, diag_list *diags);
 json_t *registry_to_json(const registry *r);
 json_t *service_spec_to_json(const service_spec *s);
 json_t *action_spec_to_json(const action_spec *a);
+json_t *retention_spec_to_json(const retention_spec *r);
 
 const service_spec *registry_service(const registry *r, const char *name);
 const action_spec *registry_action(const registry *r, const char *name);

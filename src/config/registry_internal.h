@@ -48,7 +48,6 @@ void registry_check(reader *rd, registry *r, const registry_sources *src);
 void read_registry_retention(reader *rd, const toml_value *root, retention_spec *out);
 void read_service_retention(reader *rd, const toml_value *svc, const char *spath,
                             run_retention *out);
-json_t *retention_to_json(const retention_spec *r);
 /* NULL when the service has no retention of its own. */
 json_t *service_retention_to_json(const run_retention *r);
 

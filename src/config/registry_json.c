@@ -192,5 +192,5 @@ json_t *registry_to_json(const registry *r)
         if (!r->actions[i]->from_service)
             json_object_set_new(actions, r->actions[i]->name, action_spec_to_json(r->actions[i]));
     return json_pack("{s:o, s:o, s:o}", "services", services, "actions", actions, "retention",
-                     retention_to_json(&r->retention));
+                     retention_spec_to_json(&r->retention));
 }

@@ -73,7 +73,7 @@ run_retention registry_service_retention(const registry *r, const service_spec *
     return keep;
 }
 
-json_t *retention_to_json(const retention_spec *r)
+json_t *retention_spec_to_json(const retention_spec *r)
 {
     return json_pack("{s:i, s:i, s:i, s:i, s:i}", "runs", r->runs.runs, "jobs_per_run",
                      r->runs.jobs_per_run, "standalone_jobs", r->standalone_jobs, "events",
