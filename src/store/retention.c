@@ -48,6 +48,8 @@ typedef enum {
     P_RUN_DELETE,
     P_EVENTS_CUT,
     P_EVENTS_DELETE,
+    P_OLDEST_EVENT,
+    P_OLD_EVENTS_DELETE,
     P_PAGES,
     P_VACUUM,
     P_COUNT
@@ -84,11 +86,16 @@ static const char *const pruner_text[P_COUNT] = {
     /* Only once its jobs are gone (the foreign key would take them all). */
     [P_RUN_DELETE] =
         "DELETE FROM runs WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = ?1)",
-    [P_EVENTS_CUT] = "SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1",
-    /* The oldest events first: those beyond the count or the age go. */
-    [P_EVENTS_DELETE] =
-        "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?3)"
-        " AND (id <= ?1 OR at < ?2)",
+    /* Event ids are handed out in order and only the oldest are deleted,
+     * so they have no gaps: the newest n are those above max(id) - n.
+     * (Were there gaps, fewer would be kept, never more.) */
+    [P_EVENTS_CUT] = "SELECT max(id) - ?1 FROM events",
+    [P_EVENTS_DELETE] = "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id <= ?1 "
+                        "ORDER BY id LIMIT ?2)",
+    /* By age: the oldest first, as long as they are old. */
+    [P_OLDEST_EVENT] = "SELECT at FROM events ORDER BY id LIMIT 1",
+    [P_OLD_EVENTS_DELETE] = "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id"
+                            " LIMIT ?2) AND at < ?1",
     [P_PAGES] = "SELECT * FROM pragma_freelist_count(), pragma_page_count(),"
                 " pragma_page_size(), pragma_auto_vacuum()",
     [P_VACUUM] = "PRAGMA incremental_vacuum(" STR(VACUUM_PAGES) ")",
@@ -379,19 +386,35 @@ static int prune_new_runs(store_pruner *p, const store_retention *r, int64_t max
     return rc;
 }
 
+/* Runs a bound delete of events; *left loses what it deleted. */
+static int delete_events(store_pruner *p, sqlite3_stmt *stmt, int *left)
+{
+    sqlite3_bind_int(stmt, 2, *left);
+    if (step_done(stmt) < 0) return -EIO;
+    *left -= sqlite3_changes(p->db);
+    return 0;
+}
+
+/* The oldest events beyond the newest r->events, then those too old. */
 static int prune_events(store_pruner *p, const store_retention *r, int *left)
 {
     sqlite3_stmt *stmt = ps(p, P_EVENTS_CUT);
     sqlite3_bind_int(stmt, 1, r->events > 0 ? r->events : 1);
     int64_t cut = first_id(stmt);
-    if (!cut && r->events_before <= 0) return 0;
-    stmt = ps(p, P_EVENTS_DELETE);
-    sqlite3_bind_int64(stmt, 1, cut);
-    sqlite3_bind_double(stmt, 2, r->events_before);
-    sqlite3_bind_int(stmt, 3, *left);
-    if (step_done(stmt) < 0) return -EIO;
-    *left -= sqlite3_changes(p->db);
-    return 0;
+    if (cut > 0) {
+        stmt = ps(p, P_EVENTS_DELETE);
+        sqlite3_bind_int64(stmt, 1, cut);
+        if (delete_events(p, stmt, left) < 0) return -EIO;
+    }
+    if (r->events_before <= 0 || *left <= 0) return 0;
+    stmt = ps(p, P_OLDEST_EVENT);
+    bool old =
+        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_double(stmt, 0) < r->events_before;
+    sqlite3_reset(stmt);
+    if (!old) return 0;
+    stmt = ps(p, P_OLD_EVENTS_DELETE);
+    sqlite3_bind_double(stmt, 1, r->events_before);
+    return delete_events(p, stmt, left);
 }
 
 static int prune_all(store_pruner *p, const store_retention *r, int64_t max_job, int64_t max_run,
