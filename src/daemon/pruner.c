@@ -21,7 +21,6 @@
 
 struct pruner {
     uv_loop_t *loop;
-    store *st;
     store_pruner *sp;
     const supervisor *sv;
     const registry *seen; /* the registry the steps so far pruned by */
@@ -127,7 +126,6 @@ pruner *pruner_start(uv_loop_t *loop, store *st, const supervisor *sv)
         return NULL;
     }
     p->loop = loop;
-    p->st = st;
     p->sv = sv;
     uv_check_init(loop, &p->check);
     uv_idle_init(loop, &p->idle);

@@ -20,9 +20,12 @@
 /* Ids of jobs (runs) looked at per step. */
 #define CHUNK 1000
 /* A database whose live data is at most this is rewritten (VACUUM) to
- * switch to incremental auto-vacuum: a rewrite this small takes a few tens
- * of milliseconds. A larger one waits until pruning has made it small. */
-#define CONVERT_MAX_BYTES (8 << 20)
+ * switch to incremental auto-vacuum: at open, before the loop serves
+ * anyone, up to 64 MiB (well under a second); on the loop, once pruning
+ * has made it small, 8 MiB (a few tens of milliseconds). A database too
+ * big for both is switched at a later start, once pruned. */
+#define CONVERT_AT_OPEN_BYTES (64 << 20)
+#define CONVERT_ON_LOOP_BYTES (8 << 20)
 /* Pages one vacuum step gives back (4 KiB each by default). */
 #define VACUUM_PAGES 512
 #define STR_(x)      #x
@@ -151,11 +154,11 @@ static page_counts pages_now(store_pruner *p)
 
 /* auto_vacuum can only change by rewriting the file; done while the live
  * data is small, so that the rewrite is short. */
-static void convert_when_small(store_pruner *p)
+static void convert_when_small(store_pruner *p, int64_t max_bytes)
 {
     page_counts c = pages_now(p);
     p->incremental = c.auto_vacuum == 2;
-    if (p->incremental || (c.pages - c.free_pages) * c.page_size > CONVERT_MAX_BYTES) return;
+    if (p->incremental || (c.pages - c.free_pages) * c.page_size > max_bytes) return;
     if (!sqlite3_get_autocommit(p->db)) return; /* VACUUM cannot run in a transaction */
     if (sqlite3_exec(p->db, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM;", NULL, NULL, NULL) ==
         SQLITE_OK)
@@ -180,7 +183,7 @@ store_pruner *store_pruner_new(store *st, char *err, size_t errlen)
         }
     }
     store_flush(st);
-    convert_when_small(p);
+    convert_when_small(p, CONVERT_AT_OPEN_BYTES);
     p->changes_seen = sqlite3_total_changes64(p->db);
     return p;
 }
@@ -450,7 +453,7 @@ int store_pruner_step(store_pruner *p, const store_retention *r, int budget)
     }
     p->changes_seen = sqlite3_total_changes64(p->db);
     bool more = left <= 0 || p->job_cursor < max_job || p->run_cursor < max_run;
-    if (!more) convert_when_small(p);
+    if (!more && !p->incremental) convert_when_small(p, CONVERT_ON_LOOP_BYTES);
     return more ? 1 : 0;
 }
 

@@ -31,8 +31,9 @@ typedef struct {
 } store_retention;
 
 /* The pruner of st, with its own prepared statements. Switches the
- * database to incremental auto-vacuum once its live data is small enough
- * to rewrite at once. Freed before st is closed. */
+ * database to incremental auto-vacuum (one VACUUM) now if its live data is
+ * under 64 MiB, else once pruning has brought it under 8 MiB, else at a
+ * later start. Freed before st is closed. */
 store_pruner *store_pruner_new(store *st, char *err, size_t errlen);
 void store_pruner_free(store_pruner *p);
 
