@@ -17,7 +17,7 @@
 /* A registry file larger than this is a mistake, not a configuration. */
 #define REGISTRY_MAX_BYTES (64u << 20)
 
-static const char *const root_keys[] = {"services", "actions", NULL};
+static const char *const root_keys[] = {"services", "actions", "retention", NULL};
 
 bool registry_name_valid(const char *name)
 {
@@ -154,6 +154,7 @@ static registry *registry_from_tree(const char *path, const toml_value *root, bo
         goto fail;
     }
     read_check_keys(&rd, root, "", root_keys);
+    read_registry_retention(&rd, root, &r->retention);
     read_actions(&rd, r, root, &src);
     read_services(&rd, r, root, &src);
     synthesize_binary_actions(&rd, r, &src);

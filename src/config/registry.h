@@ -159,6 +159,28 @@ typedef struct {
     double restart_delay_max; /* cap of the doubling delay; default 30 */
 } startup_spec;
 
+/* How much of a service's history the store keeps ([retention] and
+ * [services.NAME.retention]); a service's current run, its last run and
+ * every active job are kept whatever these say. */
+typedef struct {
+    int runs;         /* runs kept per service, the current one included */
+    int jobs_per_run; /* jobs kept per run: a crash loop's attempts */
+} run_retention;
+
+/* The registry-wide [retention]: the runs of services that say nothing,
+ * and what no service owns. */
+typedef struct {
+    run_retention runs;  /* default 20 runs, 100 jobs per run */
+    int standalone_jobs; /* jobs of no service kept; default 1000 */
+    int events;          /* events kept; default 10000 */
+    int event_days;      /* events older than this many days go too; 0 (default): no age limit */
+} retention_spec;
+
+#define RETENTION_DEFAULT_RUNS 20
+#define RETENTION_DEFAULT_JOBS_PER_RUN 100
+#define RETENTION_DEFAULT_STANDALONE_JOBS 1000
+#define RETENTION_DEFAULT_EVENTS 10000
+
 typedef struct {
     char *name;
     char *type;     /* "platform", "infrastructure" or "utility" */
@@ -172,6 +194,7 @@ typedef struct {
     health_spec health;
     startup_spec startup;
     long log_max_bytes; /* the service's job logs are kept within this; default 64 MiB */
+    run_retention retention; /* its own [retention]; a 0 field: the registry's */
     spec_pos pos;
 } service_spec;
 
@@ -183,6 +206,7 @@ typedef struct {
     size_t n_actions;
     strmap service_index; /* name -> position in services + 1, as a pointer */
     strmap action_index;  /* name -> position in actions + 1, as a pointer */
+    retention_spec retention;
 } registry;
 
 /* Loads and validates a file. Returns the registry, or NULL with every
@@ -205,6 +229,7 @@ registry *registry_from_json(const json_t *doc, diag_list *diags);
 json_t *registry_to_json(const registry *r);
 json_t *service_spec_to_json(const service_spec *s);
 json_t *action_spec_to_json(const action_spec *a);
+json_t *retention_spec_to_json(const retention_spec *r);
 
 const service_spec *registry_service(const registry *r, const char *name);
 const action_spec *registry_action(const registry *r, const char *name);
@@ -213,6 +238,9 @@ long registry_service_index(const registry *r, const char *name);
 long registry_action_index(const registry *r, const char *name);
 
 void registry_free(registry *r);
+
+/* What the store keeps of s's runs: its own retention, else the registry's. */
+run_retention registry_service_retention(const registry *r, const service_spec *s);
 
 const char *deploy_mode_name(deploy_mode mode);
 const char *health_type_name(health_type type);

@@ -43,6 +43,14 @@ void service_spec_free(service_spec *s);
  * contradictions and cycles. */
 void registry_check(reader *rd, registry *r, const registry_sources *src);
 
+/* registry_retention.c: the [retention] table of the file (defaults when
+ * absent), and a service's own retention table. */
+void read_registry_retention(reader *rd, const toml_value *root, retention_spec *out);
+void read_service_retention(reader *rd, const toml_value *svc, const char *spath,
+                            run_retention *out);
+/* NULL when the service has no retention of its own. */
+json_t *service_retention_to_json(const run_retention *r);
+
 /* Position of items[i] of the array table.key, else of table.key, else of table. */
 toml_pos source_item_pos(const toml_value *table, const char *key, size_t i);
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "base/signame.h"
-#include "config/registry.h"
+#include "config/registry_internal.h"
 
 static void set_string(json_t *obj, const char *key, const char *value)
 {
@@ -170,6 +170,8 @@ json_t *service_spec_to_json(const service_spec *s)
         json_object_set_new(o, "deployment", deployment_to_json(&s->deployment));
     json_object_set_new(o, "health_check", health_to_json(&s->health));
     json_object_set_new(o, "log_max_bytes", json_integer(s->log_max_bytes));
+    json_t *keep = service_retention_to_json(&s->retention);
+    if (keep) json_object_set_new(o, "retention", keep);
     const startup_spec *st = &s->startup;
     json_object_set_new(o, "startup",
                         json_pack("{s:b, s:f, s:i, s:s, s:i, s:f, s:f, s:f}", "auto_start",
@@ -189,5 +191,6 @@ json_t *registry_to_json(const registry *r)
     for (size_t i = 0; i < r->n_actions; i++)
         if (!r->actions[i]->from_service)
             json_object_set_new(actions, r->actions[i]->name, action_spec_to_json(r->actions[i]));
-    return json_pack("{s:o, s:o}", "services", services, "actions", actions);
+    return json_pack("{s:o, s:o, s:o}", "services", services, "actions", actions, "retention",
+                     retention_spec_to_json(&r->retention));
 }

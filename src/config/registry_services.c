@@ -11,7 +11,7 @@
 static const char *const service_keys[] = {
     "name",         "type",          "category", "description", "required_for",
     "dependencies", "conflicts",     "actions",  "deployment",  "health_check",
-    "startup",      "log_max_bytes", NULL,
+    "startup",      "log_max_bytes", "retention", NULL,
 };
 static const char *const service_types[] = {"platform", "infrastructure", "utility", NULL};
 
@@ -323,6 +323,7 @@ service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
     read_deployment(rd, table, path, &s->deployment);
     read_health(rd, table, path, &s->health);
     read_startup(rd, table, path, &s->startup);
+    read_service_retention(rd, table, path, &s->retention);
     const toml_value *lmb = toml_get(table, "log_max_bytes");
     if (lmb && lmb->type == TOML_INTEGER && lmb->u.integer >= 65536 &&
         lmb->u.integer <= (1LL << 40))

@@ -38,9 +38,11 @@
 #include "daemon/loop_lag.h"
 #include "daemon/notify.h"
 #include "daemon/process/process.h"
+#include "daemon/pruner.h"
 #include "daemon/store_watch.h"
 #include "daemon/supervisor.h"
 #include "daemon/takeover.h"
+#include "store/retention.h"
 
 static const char daemon_usage[] =
     "usage: tend daemon [-c FILE] [--http HOST:PORT|off] [--no-cgroups]\n"
@@ -67,6 +69,7 @@ typedef struct {
     httpd *http;
     sse_hub *events;
     dashboard *web;
+    pruner *history;
     uv_signal_t sigterm, sigint, sighup;
     bool stopping;
 } daemon_state;
@@ -87,6 +90,10 @@ static registry *stored_registry(store *st)
     json_t *doc = json_pack("{s:{}, s:{}}", "services", "actions");
     store_services_each(st, collect_spec, doc);
     store_actions_each(st, collect_spec, doc);
+    char *retention = store_setting_get(st, STORE_RETENTION);
+    json_t *keep = retention ? json_loads(retention, 0, NULL) : NULL;
+    if (keep) json_object_set_new(doc, "retention", keep);
+    free(retention);
     diag_list diags;
     diag_init(&diags, "(stored registry)");
     registry *r = registry_from_json(doc, &diags);
@@ -297,6 +304,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         tend_paths_free(&paths);
         return 1;
     }
+    d.history = pruner_start(d.loop, d.st, d.sv);
     d.events = sse_hub_new(d.loop, d.http, d.st);
     metrics_register(d.http, &api);
     start_dashboard(&d, http, &paths, &dispatcher, &api);
@@ -324,6 +332,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
 
     supervisor_free(d.sv);
     store_watch_stop();
+    pruner_stop(d.history);
     http_checks_close();
     loop_lag_stop();
     process_layer_close();

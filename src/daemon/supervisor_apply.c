@@ -9,6 +9,7 @@
 #include "daemon/health_monitor.h"
 #include "daemon/supervisor_internal.h"
 #include "model/deps.h"
+#include "store/retention.h"
 
 static svc *svc_new(supervisor *sv, const char *name)
 {
@@ -42,6 +43,9 @@ static bool same_spec(const service_spec *a, const service_spec *b, const regist
                       const registry *rb)
 {
     json_t *x = service_spec_to_json(a), *y = service_spec_to_json(b);
+    /* How much of its history is kept is no reason to restart it. */
+    json_object_del(x, "retention");
+    json_object_del(y, "retention");
     bool same = json_equal(x, y);
     json_decref(x);
     json_decref(y);
@@ -82,6 +86,11 @@ static void store_specs(supervisor *sv, const registry *r, const registry *old)
     for (size_t i = 0; old && i < old->n_actions; i++)
         if (!old->actions[i]->from_service && !registry_action(r, old->actions[i]->name))
             store_action_delete(sv->st, old->actions[i]->name);
+    json_t *keep = retention_spec_to_json(&r->retention);
+    char *text = json_dumps(keep, JSON_COMPACT);
+    if (text) store_setting_put(sv->st, STORE_RETENTION, text);
+    free(text);
+    json_decref(keep);
 }
 
 int supervisor_apply(supervisor *sv, registry *r, json_t **plan)

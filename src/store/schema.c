@@ -4,7 +4,12 @@
  * names what it runs by a string, "service.action" or "action". Version 2
  * adds the provenance columns service_id and action_id with their indexes
  * (section 4.1), fills them in from the legacy string where it names a
- * service that exists (section 6), and drops the string.
+ * service that exists (section 6), and drops the string. Version 3 adds
+ * what adoption needs; version 4 what bounded history needs (retention.c).
+ *
+ * auto_vacuum is not set here: switching an existing file needs a VACUUM,
+ * which cannot run in a migration's transaction (retention.c does it while
+ * the database is small).
  */
 #include "store/schema.h"
 
@@ -82,8 +87,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "ALTER TABLE jobs ADD COLUMN due_at REAL;"
     "CREATE INDEX idx_jobs_phase ON jobs(phase);",
 
-    /* 3 -> 4: the daemon's own settings that outlive it, such as the file
-     * the registry was last read from. */
+    /* 3 -> 4: bounded history (retention.c), and the daemon's own settings
+     * that outlive it (the registry-wide retention, the file the registry
+     * was last read from). Pruning a run's attempts keeps the newest job of
+     * each action, found by (run_id, action_id). */
+    "CREATE INDEX idx_jobs_run_id_action_id ON jobs(run_id, action_id);"
     "CREATE TABLE settings ("
     "  key TEXT PRIMARY KEY,"
     "  value TEXT);",

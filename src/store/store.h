@@ -79,6 +79,9 @@ int store_service_delete(store *st, const char *name);
 /* The daemon's settings: value NULL clears one; get returns a copy to
  * free, or NULL when unset. */
 #define STORE_REGISTRY_FILE "registry_file" /* the absolute path it was read from */
+/* The registry-wide [retention] as JSON, for a daemon that starts with no
+ * registry file (a service's own retention is in its spec). */
+#define STORE_RETENTION "retention"
 int store_setting_put(store *st, const char *key, const char *value);
 char *store_setting_get(store *st, const char *key);
 

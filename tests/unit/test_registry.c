@@ -178,6 +178,107 @@ static void test_bad_file_gives_every_error_and_no_registry(void **state)
     diag_free(&d);
 }
 
+static void test_retention_defaults_bound_every_service(void **state)
+{
+    (void)state;
+    registry *r =
+        load_ok("[services.web]\n"
+                "deployment = { mode = \"binary\", binary = { binary_path = \"/bin/true\" } }\n");
+    assert_int_equal(r->retention.runs.runs, 20);
+    assert_int_equal(r->retention.runs.jobs_per_run, 100);
+    assert_int_equal(r->retention.standalone_jobs, 1000);
+    assert_int_equal(r->retention.events, 10000);
+    assert_int_equal(r->retention.event_days, 0);
+    run_retention keep = registry_service_retention(r, registry_service(r, "web"));
+    assert_int_equal(keep.runs, 20);
+    assert_int_equal(keep.jobs_per_run, 100);
+    registry_free(r);
+}
+
+static void test_service_retention_overrides_the_registry_wide_one(void **state)
+{
+    (void)state;
+    registry *r =
+        load_ok("[retention]\n"
+                "runs = 7\n"
+                "jobs_per_run = 30\n"
+                "events = 500\n"
+                "event_days = 14\n"
+                "standalone_jobs = 50\n"
+                "[services.web]\n"
+                "deployment = { mode = \"binary\", binary = { binary_path = \"/bin/true\" } }\n"
+                "retention = { runs = 3 }\n"
+                "[services.db]\n"
+                "deployment = { mode = \"binary\", binary = { binary_path = \"/bin/true\" } }\n");
+    assert_int_equal(r->retention.events, 500);
+    assert_int_equal(r->retention.event_days, 14);
+    assert_int_equal(r->retention.standalone_jobs, 50);
+    run_retention web = registry_service_retention(r, registry_service(r, "web"));
+    assert_int_equal(web.runs, 3);
+    assert_int_equal(web.jobs_per_run, 30); /* not given: the registry's */
+    run_retention db = registry_service_retention(r, registry_service(r, "db"));
+    assert_int_equal(db.runs, 7);
+    /* The JSON form keeps what the service said, and only that. */
+    json_t *doc = registry_to_json(r);
+    json_t *web_keep =
+        json_object_get(json_object_get(json_object_get(doc, "services"), "web"), "retention");
+    assert_int_equal(json_integer_value(json_object_get(web_keep, "runs")), 3);
+    assert_null(json_object_get(web_keep, "jobs_per_run"));
+    assert_null(
+        json_object_get(json_object_get(json_object_get(doc, "services"), "db"), "retention"));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(doc, "retention"), "events")), 500);
+    diag_list d;
+    diag_init(&d, "(api)");
+    registry *again = registry_from_json(doc, &d);
+    assert_non_null(again);
+    assert_int_equal(registry_service_retention(again, registry_service(again, "web")).runs, 3);
+    assert_int_equal(registry_service_retention(again, registry_service(again, "db")).runs, 7);
+    assert_int_equal(again->retention.event_days, 14);
+    registry_free(again);
+    diag_free(&d);
+    json_decref(doc);
+    registry_free(r);
+}
+
+static void test_bad_retention_values_are_errors_at_their_place(void **state)
+{
+    (void)state;
+    diag_list d;
+    registry *r =
+        load("[retention]\n"
+             "runs = 0\n"    /* the current run is always kept */
+             "events = 10\n" /* too few for why and live views */
+             "event_days = -1\n"
+             "jobs_per_run = \"many\"\n"
+             "keep = 3\n" /* unknown */
+             "[services.web]\n"
+             "deployment = { mode = \"binary\", binary = { binary_path = \"/bin/true\" } }\n"
+             "retention = { runs = 5, events = 100, jobs_per_rum = 2 }\n",
+             &d);
+    assert_null(r);
+    diag_sort(&d);
+    assert_int_equal(d.len, 7);
+    assert_int_equal(d.items[0].line, 2);
+    assert_int_equal(d.items[0].col, 8);
+    assert_non_null(strstr(d.items[0].message, "'retention.runs': expected an integer from 1"));
+    assert_int_equal(d.items[1].line, 3);
+    assert_non_null(strstr(d.items[1].message, "'retention.events': expected an integer from 100"));
+    assert_int_equal(d.items[2].line, 4);
+    assert_non_null(strstr(d.items[2].message, "'retention.event_days'"));
+    assert_int_equal(d.items[3].line, 5);
+    assert_non_null(strstr(d.items[3].message, "found string \"many\""));
+    assert_int_equal(d.items[4].line, 6);
+    assert_non_null(strstr(d.items[4].message, "unknown key 'retention.keep'"));
+    assert_int_equal(d.items[5].line, 9);
+    assert_int_equal(d.items[5].col, 25);
+    assert_non_null(
+        strstr(d.items[5].message, "'services.web.retention.events': bounded daemon-wide only"));
+    assert_int_equal(d.items[6].line, 9);
+    assert_non_null(strstr(d.items[6].message, "did you mean 'jobs_per_run'"));
+    diag_free(&d);
+}
+
 static void test_unset_variable_is_an_error_at_the_value(void **state)
 {
     (void)state;
@@ -290,6 +391,9 @@ int main(void)
         cmocka_unit_test(test_multi_action_service_keeps_depends_on),
         cmocka_unit_test(test_health_command_string_becomes_argv),
         cmocka_unit_test(test_bad_file_gives_every_error_and_no_registry),
+        cmocka_unit_test(test_retention_defaults_bound_every_service),
+        cmocka_unit_test(test_service_retention_overrides_the_registry_wide_one),
+        cmocka_unit_test(test_bad_retention_values_are_errors_at_their_place),
         cmocka_unit_test(test_unset_variable_is_an_error_at_the_value),
         cmocka_unit_test(test_empty_file_is_an_empty_registry),
         cmocka_unit_test(test_json_form_round_trips),
