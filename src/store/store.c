@@ -99,9 +99,12 @@ int store_open(const char *path, store **out, char *err, size_t errlen)
         goto bad;
     }
     sqlite3_busy_timeout(st->db, 5000);
+    /* journal_size_limit: a WAL a storm of writes grew is cut back to 4 MiB
+     * at the next checkpoint, so bounded history means a bounded disk. */
     if (sqlite3_exec(st->db,
                      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                     " PRAGMA foreign_keys = ON; PRAGMA cache_size = -512;",
+                     " PRAGMA foreign_keys = ON; PRAGMA cache_size = -512;"
+                     " PRAGMA journal_size_limit = 4194304;",
                      NULL, NULL, NULL) != SQLITE_OK) {
         rc = fail(st->db, "configuring the database", err, errlen);
         goto bad;
