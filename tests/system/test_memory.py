@@ -42,6 +42,8 @@ def test_a_minute_of_restarts_does_not_grow_the_daemon(daemon):
     the minute). Measured after a warm-up long enough for SQLite's page
     cache (512 KB) and the allocator's arenas to fill; before the fix each
     restart kept its job (and the registry) for good: ~0.43 kB each."""
+    if 'asan' in os.environ.get('TEND_BIN', ''):
+        pytest.skip("ASan's quarantine holds freed memory: RSS says nothing there")
     d = daemon(churn_registry(150))
     main = d.wait_for(d.main_pid, what='the main process')
     d.wait_for(lambda: restarts(d) > 1500, timeout=60, what='the warm-up restarts')
@@ -49,13 +51,18 @@ def test_a_minute_of_restarts_does_not_grow_the_daemon(daemon):
     end = time.monotonic() + 60
     d.wait_for(lambda: time.monotonic() > end, timeout=70, what='a minute of churn')
     after, done = rss_kb(main), restarts(d)
+    print(f'RSS {before} -> {after} kB over {done - counted} restarts')
     assert d.main_pid() == main, 'the main process was restarted: ' + d.output()
     assert done - counted > 5000, f'only {done - counted} restarts'
     assert after - before < 1024, (f'RSS grew {after - before} kB over {done - counted} '
                                    f'restarts ({before} -> {after} kB)')
 
 
-def test_churn_apply_and_removal_are_valgrind_clean(home, tmp_path, marks):
+def test_churn_apply_and_removal_are_valgrind_clean(home, marks):
+    """Churn, an apply that replaces the registry (churners changed,
+    removed, added; a running service with a health check and its
+    dependent removed), service.delete of a running one, shutdown: no
+    invalid access, nothing definitely or possibly lost."""
     valgrind = shutil.which('valgrind')
     if not valgrind or 'asan' in os.environ.get('TEND_BIN', ''):
         pytest.skip('needs valgrind and a build without sanitizers')
@@ -91,5 +98,8 @@ def test_churn_apply_and_removal_are_valgrind_clean(home, tmp_path, marks):
                    timeout=30, what='stay removed')
     finally:
         code = d.stop(timeout=120)
-    assert code == 0, d.output()
-    assert '==' not in d.output(), d.output()
+    out = d.output()
+    assert 'Invalid' not in out, out
+    assert 'definitely lost' not in out and 'possibly lost' not in out, out
+    assert code == 0, out
+    assert '==' not in out, out
