@@ -146,6 +146,7 @@ void svc_stop_removed(supervisor *sv, svc *s)
     svc_explain(s, "removed from the registry");
     s->stop_queued = s->stop_kill = false;
     svc_stop_now(sv, s, false);
+    sv->follow(sv, s); /* its checks and start_timeout end now, not when it is freed */
     svc_remove_jobs_when_idle(sv, s);
 }
 
