@@ -6,7 +6,9 @@ At the start (every service up once), the middle and the end, prints one
 JSON line:
   t_s               seconds since the start sample
   restarts          restarts so far (sum of the services' `restarts`)
-  rss_kb            RSS of the daemon's main process (not the keeper)
+  rss_kb            RSS of the daemon's main process (not the keeper), and
+                    its parts: rss_anon_kb (heap) and rss_file_kb (mapped
+                    files and shared memory: SQLite's WAL index among them)
   db_kb             tend.db plus its -wal, on disk
   status_p50_ms / status_p99_ms
                     service.status latency over 200 calls, round-robin
@@ -27,11 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tests' / 'system')
 from daemon import Daemon  # noqa: E402
 
 
-def rss_kb(pid):
+def status_kb(pid, key):
     for line in open(f'/proc/{pid}/status'):
-        if line.startswith('VmRSS:'):
+        if line.startswith(key + ':'):
             return int(line.split()[1])
     return 0
+
+
+def rss_kb(pid):
+    return status_kb(pid, 'VmRSS')
 
 
 def db_kb(home):
@@ -64,7 +70,9 @@ def sample(d, main, home, names, t0):
         latencies.append((time.perf_counter() - t) * 1000)
     restarts = sum(s['restarts'] for s in d.call('service.status_all'))
     return {'t_s': round(time.monotonic() - t0, 1), 'restarts': restarts,
-            'rss_kb': rss_kb(main), 'db_kb': db_kb(home),
+            'rss_kb': rss_kb(main), 'rss_anon_kb': status_kb(main, 'RssAnon'),
+            'rss_file_kb': status_kb(main, 'RssFile') + status_kb(main, 'RssShmem'),
+            'db_kb': db_kb(home),
             'status_p50_ms': round(percentile(latencies, 50), 3),
             'status_p99_ms': round(percentile(latencies, 99), 3)}
 
