@@ -55,6 +55,7 @@ static void live_link(job_rt *j)
     if (sv->live) sv->live->prev_live = j;
     sv->live = j;
     sv->n_live++;
+    if (j->service) j->service->n_live++;
 }
 
 static void live_unlink(job_rt *j)
@@ -67,19 +68,20 @@ static void live_unlink(job_rt *j)
     if (j->next_live) j->next_live->prev_live = j->prev_live;
     j->next_live = j->prev_live = NULL;
     sv->n_live--;
+    if (j->service) j->service->n_live--;
 }
 
-/* A job_rt with its provenance (it holds its registry); then job_settle. */
-static job_rt *job_alloc(supervisor *sv, svc *service, run_rt *run, const action_spec *spec,
-                         job_phase phase, int attempt)
+/* A job_rt with its provenance; it holds reg, the registry spec is in.
+ * Then job_settle. */
+static job_rt *job_alloc(supervisor *sv, reg_ref *reg, svc *service, run_rt *run,
+                         const action_spec *spec, job_phase phase, int attempt)
 {
     job_rt *j = calloc(1, sizeof(*j));
     if (!j) return NULL;
     j->sv = sv;
     j->service = service;
     j->run = run;
-    j->reg = sv->reg;
-    j->reg->refs++;
+    j->reg = reg_ref_get(reg);
     j->spec = spec;
     j->phase = phase;
     j->attempt = attempt;
@@ -94,9 +96,10 @@ static void job_settle(job_rt *j)
     if (!job_phase_is_terminal(j->phase)) live_link(j);
 }
 
-job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt)
+static job_rt *job_create_in(supervisor *sv, reg_ref *reg, svc *service, run_rt *run,
+                             const action_spec *spec, int attempt)
 {
-    job_rt *j = job_alloc(sv, service, run, spec, JOB_PENDING, attempt);
+    job_rt *j = job_alloc(sv, reg, service, run, spec, JOB_PENDING, attempt);
     if (!j) return NULL;
     j->created_at = wall_now();
     json_t *spec_json = action_spec_to_json(spec);
@@ -126,6 +129,11 @@ job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec 
     store_event_add(sv->st, j->created_at, "job.created", service ? service->name : NULL, j->id,
                     run ? run->id : 0, data);
     return j;
+}
+
+job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt)
+{
+    return job_create_in(sv, sv->reg, service, run, spec, attempt);
 }
 
 void job_transition(job_rt *j, job_phase to, const char *reason)
@@ -212,11 +220,19 @@ static void job_process_exited(void *data, proc *p, int exit_code, int term_sign
 
 job_rt *job_replace(job_rt *old, double delay)
 {
-    job_rt *next = job_create(old->sv, old->service, old->run, old->spec, old->attempt + 1);
+    /* The current registry's copy, so that an older registry is not held
+     * by a service that keeps restarting; one whose action went keeps its
+     * own (a removed service is never restarted, but its runs end). */
+    supervisor *sv = old->sv;
+    const action_spec *now = registry_action(sv->reg->r, old->spec->name);
+    job_rt *next = now ? job_create_in(sv, sv->reg, old->service, old->run, now, old->attempt + 1)
+                       : job_create_in(sv, old->reg, old->service, old->run, old->spec,
+                                       old->attempt + 1);
     if (!next) return NULL;
     if (old->run) {
         next->slot = old->slot;
         old->run->jobs[old->slot] = next;
+        if (job_phase_is_terminal(old->phase)) job_release(old);
     }
     job_arm(next, TIMER_RETRY, delay);
     /* When it is due, for a daemon that takes over before then. */
@@ -393,6 +409,7 @@ static void job_timer_fired(uv_timer_t *timer)
 static void job_timer_closed(uv_handle_t *handle)
 {
     job_rt *j = handle->data;
+    reg_ref_put(j->reg);
     free(j->error);
     free(j->log_path);
     free(j->status_text);
@@ -402,10 +419,12 @@ static void job_timer_closed(uv_handle_t *handle)
 /* Frees a terminal job's runtime part; its history stays in the store. */
 void job_release(job_rt *j)
 {
-    reg_ref_put(j->reg);
     proc_release(j->proc);
+    j->proc = NULL;
     if (j->log) joblog_release(j->log);
+    j->log = NULL;
     notify_close(j->notify);
+    j->notify = NULL;
     uv_close((uv_handle_t *)&j->timer, job_timer_closed);
 }
 
@@ -415,7 +434,9 @@ job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec
                     const store_job *row)
 {
     int phase = job_phase_from_name(row->phase);
-    job_rt *j = phase < 0 ? NULL : job_alloc(sv, service, run, spec, (job_phase)phase, row->attempt);
+    job_rt *j = phase < 0 ? NULL
+                          : job_alloc(sv, sv->reg, service, run, spec, (job_phase)phase,
+                                      row->attempt);
     if (!j) return NULL;
     j->id = row->id;
     j->pid = row->pid;

@@ -30,7 +30,8 @@ static bool run_finished(const run_rt *run);
 static bool svc_ready(const svc *s);
 
 /* The end of every loop iteration: commit the batch, and free the old runs
- * whose jobs have all ended (never freed while a callback may hold them). */
+ * whose jobs have all ended and the removed services none of whose jobs
+ * live (never freed while a callback may hold them). */
 static void end_of_iteration(uv_check_t *check)
 {
     supervisor *sv = check->data;
@@ -43,6 +44,7 @@ static void end_of_iteration(uv_check_t *check)
             sv->retired[keep++] = sv->retired[i];
     }
     sv->n_retired = keep;
+    supervisor_free_idle_buried(sv);
 }
 
 svc *svc_find(supervisor *sv, const char *name)
@@ -146,8 +148,8 @@ static service_state target_state(const svc *s)
     if (!s->run || s->run->status == RUN_STOPPED) return SERVICE_INACTIVE;
     const supervisor *sv = s->sv;
     service_state worst = SERVICE_RUNNING;
-    for (size_t i = 0; !s->removed && i < sv->deps.n_deps[s->index]; i++) {
-        const svc *d = sv->svcs[sv->deps.deps[s->index][i]];
+    for (size_t i = 0; i < svc_n_deps(sv, s); i++) {
+        const svc *d = svc_dep(sv, s, i);
         if (svc_ready(d)) continue;
         service_state st = svc_state(d);
         if (st == SERVICE_FAILED || st == SERVICE_EXITED) return SERVICE_FAILED;
@@ -226,8 +228,8 @@ static void run_retire(supervisor *sv, run_rt *run)
 /* A service waits for every dependency to be ready before its jobs start. */
 static svc *unready_dependency(supervisor *sv, svc *s)
 {
-    for (size_t i = 0; i < sv->deps.n_deps[s->index]; i++) {
-        svc *d = sv->svcs[sv->deps.deps[s->index][i]];
+    for (size_t i = 0; i < svc_n_deps(sv, s); i++) {
+        svc *d = svc_dep(sv, s, i);
         if (!svc_ready(d)) return d;
     }
     return NULL;
@@ -317,7 +319,7 @@ void run_advance(supervisor *sv, run_rt *run)
                          run->jobs[culprit]->spec->name);
                 job_transition(j, JOB_CANCELLED, why);
             } else if (r == WF_READY && !waiting_on && s->stopping_jobs == 0 &&
-                       !sv->shutting_down) {
+                       !sv->shutting_down && !s->removed) {
                 job_launch(j);
             } else {
                 continue;
@@ -350,9 +352,8 @@ out:
 
 void dependents_advance(supervisor *sv, svc *s)
 {
-    if (s->removed) return;
-    for (size_t i = 0; i < sv->rdeps.n_deps[s->index]; i++) {
-        svc *d = sv->svcs[sv->rdeps.deps[s->index][i]];
+    for (size_t i = 0; i < svc_n_rdeps(sv, s); i++) {
+        svc *d = svc_rdep(sv, s, i);
         if (d->run && d->run->status == RUN_STARTING) run_advance(sv, d->run);
     }
 }
@@ -440,7 +441,7 @@ static void run_job_changed(supervisor *sv, job_rt *j)
     if (job_phase_is_terminal(j->phase)) sv->stop_advance(sv, s);
     if (!current) {
         if (job_phase_is_terminal(j->phase)) job_release(j);
-    } else if (run == s->run && svc_supervised(s) && !sv->shutting_down &&
+    } else if (run == s->run && svc_supervised(s) && !sv->shutting_down && !s->removed &&
                j->spec->kind == ACTION_PROCESS && !j->failed_by_tend &&
                (j->phase == JOB_SUCCEEDED || j->phase == JOB_FAILED)) {
         svc_process_ended(sv, s, j);
@@ -768,8 +769,11 @@ json_t *supervisor_status_all(supervisor *sv)
 
 void svc_bury(supervisor *sv, svc *s)
 {
+    s->removed = true;
+    s->index = SIZE_MAX; /* into no graph: svc_n_deps/svc_n_rdeps give it none */
+    s->stop_queued = false;
     svc **grown = realloc(sv->buried, (sv->n_buried + 1) * sizeof(*grown));
-    if (!grown) return;
+    if (!grown) return; /* leaked rather than freed while its jobs end */
     sv->buried = grown;
     sv->buried[sv->n_buried++] = s;
 }

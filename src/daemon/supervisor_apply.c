@@ -1,6 +1,11 @@
 /* supervisor_apply.c — the supervisor's life and its registry: creating it,
  * taking a new registry (the plan of added, changed, removed and unchanged
- * services, and acting on it), restoring wanted states, shutting down. */
+ * services, and acting on it), restoring wanted states, shutting down;
+ * and the removed (buried) services, freed once none of their jobs lives.
+ *
+ * An apply decides first (plan_make: nothing changes), swaps registry,
+ * graph, table, indices and specs in one step (plan_swap), and only then
+ * acts (plan_act): whatever reacts to a stop or start sees one registry. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,7 @@ static void free_timer(uv_handle_t *handle)
 
 static void svc_free(svc *s)
 {
+    reg_ref_put(s->reg);
     health_monitor_stop(s->health);
     if (s->start_timer) uv_close((uv_handle_t *)s->start_timer, free_timer);
     free(s->restarts);
@@ -93,96 +99,157 @@ static void store_specs(supervisor *sv, const registry *r, const registry *old)
     json_decref(keep);
 }
 
+/* What an apply will do, decided before anything changes. */
+typedef struct {
+    svc **svcs;    /* index-parallel to the new registry's services */
+    strmap by_name;
+    bool *restart; /* changed and running: a new run */
+    bool *fresh;   /* added */
+    svc **gone;    /* removed */
+    size_t n_gone;
+    dep_graph deps, rdeps;
+} apply_plan;
+
+static void plan_free(apply_plan *p)
+{
+    free(p->svcs);
+    strmap_free(&p->by_name);
+    free(p->restart);
+    free(p->fresh);
+    free(p->gone);
+}
+
+/* Which service is which in r, and what becomes of each: reads the
+ * supervisor, changes nothing in it (a failure leaves it as it was). */
+static int plan_make(supervisor *sv, registry *r, apply_plan *p, json_t *lists[4])
+{
+    const registry *old = sv->reg->r;
+    size_t n = r->n_services;
+    p->svcs = calloc(n + 1, sizeof(*p->svcs));
+    p->restart = calloc(n + 1, sizeof(*p->restart));
+    p->fresh = calloc(n + 1, sizeof(*p->fresh));
+    p->gone = calloc(old->n_services + 1, sizeof(*p->gone));
+    if (!p->svcs || !p->restart || !p->fresh || !p->gone) return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const service_spec *spec = r->services[i];
+        svc *s = svc_find(sv, spec->name);
+        if (s) {
+            bool same = same_spec(s->spec, spec, old, r);
+            json_array_append_new(same ? lists[3] : lists[1], json_string(spec->name));
+            /* One the user is stopping stays stopped. */
+            p->restart[i] = !same && svc_is_active(s) && s->wanted != WANTED_STOP;
+        } else {
+            if (!(s = svc_new(sv, spec->name))) return -ENOMEM;
+            json_array_append_new(lists[0], json_string(spec->name));
+            p->fresh[i] = true;
+        }
+        p->svcs[i] = s;
+        strmap_put(&p->by_name, s->name, s, NULL);
+    }
+    for (size_t i = 0; i < old->n_services; i++) {
+        svc *s = sv->svcs[i];
+        if (strmap_get(&p->by_name, s->name) == s) continue;
+        json_array_append_new(lists[2], json_string(s->name));
+        p->gone[p->n_gone++] = s;
+    }
+    if (deps_graph(r, &p->deps) < 0) return -ENOMEM;
+    if (graph_reverse(&p->deps, &p->rdeps) < 0) {
+        graph_free(&p->deps);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* The services plan_make created, freed again after a failure. */
+static void plan_undo(apply_plan *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p->fresh && p->fresh[i] && p->svcs && p->svcs[i]) svc_free(p->svcs[i]);
+}
+
+static void svc_take_spec(svc *s, reg_ref *ref, const service_spec *spec, size_t index)
+{
+    reg_ref *was = s->reg;
+    s->reg = reg_ref_get(ref);
+    s->spec = spec;
+    s->index = index;
+    reg_ref_put(was);
+}
+
+/* One step: registry, graph, table, every index and spec; removed
+ * services leave the graph. Nothing reacts until it is done. */
+static void plan_swap(supervisor *sv, reg_ref *ref, apply_plan *p)
+{
+    for (size_t i = 0; i < ref->r->n_services; i++)
+        svc_take_spec(p->svcs[i], ref, ref->r->services[i], i);
+    for (size_t k = 0; k < p->n_gone; k++) svc_bury(sv, p->gone[k]);
+    free(sv->svcs);
+    sv->svcs = p->svcs;
+    p->svcs = NULL;
+    strmap_free(&sv->svc_by_name);
+    sv->svc_by_name = p->by_name;
+    p->by_name = (strmap){0};
+    graph_free(&sv->deps);
+    graph_free(&sv->rdeps);
+    sv->deps = p->deps;
+    sv->rdeps = p->rdeps;
+    sv->reg = ref;
+}
+
+/* Then the supervisor acts on it: removed services stop, changed running
+ * ones restart, new ones come up as they would at boot. */
+static void plan_act(supervisor *sv, const apply_plan *p, bool had_services)
+{
+    const registry *r = sv->reg->r;
+    for (size_t k = 0; k < p->n_gone; k++) {
+        svc_stop_removed(sv, p->gone[k]);
+        store_batch(sv->st);
+        store_service_delete(sv->st, p->gone[k]->name);
+    }
+    supervisor_stops_recheck(sv);
+    for (size_t i = 0; i < r->n_services; i++) {
+        char err[512];
+        if (!p->restart[i] || supervisor_service_restart(sv, r->services[i]->name, false, err,
+                                                         sizeof(err)) == 0)
+            continue;
+        /* Its processes of the spec before go on: better than none at all. */
+        for (char *nl = strchr(err, '\n'); nl; nl = strchr(nl, '\n')) *nl = ' ';
+        svc_explain(sv->svcs[i], "still runs as before the registry changed: %s", err);
+    }
+    /* New services that declare auto_start come up as they would at boot,
+     * but not on the daemon's own first apply (it starts what is wanted). */
+    for (size_t i = 0; had_services && i < r->n_services; i++)
+        if (p->fresh[i] && r->services[i]->startup.auto_start) svc_auto_start(sv, sv->svcs[i]);
+}
+
 int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
 {
     reg_ref *ref = calloc(1, sizeof(*ref));
-    svc **svcs = calloc(r->n_services + 1, sizeof(*svcs));
-    dep_graph deps, rdeps;
-    if (!ref || !svcs || deps_graph(r, &deps) < 0) {
+    apply_plan p = {0};
+    json_t *lists[4] = {json_array(), json_array(), json_array(), json_array()};
+    if (!ref || plan_make(sv, r, &p, lists) < 0) {
+        plan_undo(&p, r->n_services);
+        plan_free(&p);
+        for (int i = 0; i < 4; i++) json_decref(lists[i]);
         free(ref);
-        free(svcs);
-        return -ENOMEM;
-    }
-    if (graph_reverse(&deps, &rdeps) < 0) {
-        graph_free(&deps);
-        free(ref);
-        free(svcs);
         return -ENOMEM;
     }
     ref->r = r;
     ref->refs = 1;
-    const registry *old = sv->reg->r;
     bool had_services = sv->applied;
     sv->applied = true;
-    json_t *added = json_array(), *changed = json_array(), *removed = json_array(),
-           *unchanged = json_array();
-    strmap by_name = {0};
-    bool *restart = calloc(r->n_services + 1, sizeof(*restart));
-    bool *fresh = calloc(r->n_services + 1, sizeof(*fresh));
-    for (size_t i = 0; i < r->n_services; i++) {
-        const service_spec *spec = r->services[i];
-        svc *s = svc_find(sv, spec->name);
-        if (s && !s->removed) {
-            bool same = same_spec(s->spec, spec, old, r);
-            json_array_append_new(same ? unchanged : changed, json_string(spec->name));
-            if (!same && restart) restart[i] = svc_is_active(s);
-        } else {
-            s = svc_new(sv, spec->name);
-            if (!s) continue;
-            json_array_append_new(added, json_string(spec->name));
-            if (fresh) fresh[i] = true;
-        }
-        s->spec = spec;
-        s->index = i;
-        svcs[i] = s;
-        strmap_put(&by_name, s->name, s, NULL);
-    }
-    /* Services no longer declared: stopped, forgotten with their history. */
-    for (size_t i = 0; i < old->n_services; i++) {
-        svc *s = sv->svcs[i];
-        if (strmap_get(&by_name, s->name) == s) continue;
-        json_array_append_new(removed, json_string(s->name));
-        char err[128];
-        supervisor_service_stop(sv, s->name, true, true, err, sizeof(err));
-        s->removed = true;
-        store_batch(sv->st);
-        store_service_delete(sv->st, s->name);
-        svc_bury(sv, s);
-    }
-    free(sv->svcs);
-    sv->svcs = svcs;
-    strmap_free(&sv->svc_by_name);
-    sv->svc_by_name = by_name;
-    graph_free(&sv->deps);
-    graph_free(&sv->rdeps);
-    sv->deps = deps;
-    sv->rdeps = rdeps;
     reg_ref *old_ref = sv->reg;
-    sv->reg = ref;
-    store_specs(sv, r, old);
+    plan_swap(sv, ref, &p);
+    store_specs(sv, r, old_ref->r);
+    plan_act(sv, &p, had_services);
     reg_ref_put(old_ref);
-    supervisor_stops_recheck(sv);
-    for (size_t i = 0; restart && i < r->n_services; i++) {
-        char err[512];
-        if (!restart[i] || supervisor_service_restart(sv, r->services[i]->name, false, err,
-                                                      sizeof(err)) == 0)
-            continue;
-        /* Its processes of the spec before go on: better than none at all. */
-        for (char *nl = strchr(err, '\n'); nl; nl = strchr(nl, '\n')) *nl = ' ';
-        svc_explain(svcs[i], "still runs as before the registry changed: %s", err);
-    }
-    free(restart);
-    /* New services that declare auto_start come up as they would at boot,
-     * but not on the daemon's own first apply (it starts what is wanted). */
-    for (size_t i = 0; fresh && had_services && i < r->n_services; i++)
-        if (fresh[i] && r->services[i]->startup.auto_start) svc_auto_start(sv, svcs[i]);
-    free(fresh);
-    json_t *p = json_pack("{s:o, s:o, s:o, s:o}", "added", added, "changed", changed, "removed",
-                          removed, "unchanged", unchanged);
+    plan_free(&p);
+    json_t *out = json_pack("{s:o, s:o, s:o, s:o}", "added", lists[0], "changed", lists[1],
+                            "removed", lists[2], "unchanged", lists[3]);
     if (plan)
-        *plan = p;
+        *plan = out;
     else
-        json_decref(p);
+        json_decref(out);
     return 0;
 }
 
@@ -190,6 +257,28 @@ int supervisor_apply_at_boot(supervisor *sv, registry *r, json_t **plan)
 {
     sv->applied = false;
     return supervisor_apply(sv, r, plan);
+}
+
+static bool svc_has_retired_run(const supervisor *sv, const svc *s)
+{
+    for (size_t i = 0; i < sv->n_retired; i++)
+        if (sv->retired[i]->service == s) return true;
+    return false;
+}
+
+void supervisor_free_idle_buried(supervisor *sv)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < sv->n_buried; i++) {
+        svc *s = sv->buried[i];
+        if (s->n_live == 0 && !svc_has_retired_run(sv, s)) {
+            svc_drop_run(sv, s);
+            svc_free(s);
+        } else {
+            sv->buried[keep++] = s;
+        }
+    }
+    sv->n_buried = keep;
 }
 
 static int restore_one(void *ctx, const char *name, const char *spec_json, const char *wanted)

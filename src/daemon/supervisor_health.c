@@ -140,7 +140,8 @@ static bool svc_launched(const svc *s)
 void svc_follow(supervisor *sv, svc *s)
 {
     service_state base = svc_process_state(s);
-    bool check = svc_has_health_check(s) && s->run && !sv->shutting_down &&
+    /* A removed service is only ending: nothing new is watched or timed. */
+    bool check = svc_has_health_check(s) && s->run && !sv->shutting_down && !s->removed &&
                  (base == SERVICE_RUNNING || base == SERVICE_SUCCESS);
     if (check && !s->health) {
         s->health = health_monitor_start(sv->loop, &s->spec->health, svc_health_changed, s);
@@ -149,7 +150,8 @@ void svc_follow(supervisor *sv, svc *s)
         s->health = NULL;
     }
     double limit = s->spec->startup.start_timeout;
-    bool coming_up = limit > 0 && !sv->shutting_down && svc_state(s) == SERVICE_STARTING &&
+    bool coming_up = limit > 0 && !sv->shutting_down && !s->removed &&
+                     svc_state(s) == SERVICE_STARTING &&
                      svc_launched(s) && svc_signals_readiness(s);
     if (coming_up && !s->start_timer) {
         if (!(s->start_timer = malloc(sizeof(*s->start_timer)))) return;

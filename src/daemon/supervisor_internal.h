@@ -1,11 +1,19 @@
 /* supervisor_internal.h — the supervisor's runtime structures (private to
  * src/daemon/supervisor*.c and jobs.c).
  *
- * A svc lives as long as its service is in the registry; a run_rt as long
- * as it is the service's current run or has live jobs; a job_rt while it is
- * not terminal (history lives in the store). Registries are shared by
- * reference count, because a job keeps using the action spec it was
- * created from after a newer registry replaced it.
+ * A svc lives as long as its service is in the registry; once removed it
+ * is buried, and freed at the end of the first loop iteration in which no
+ * job of it is live. A run_rt lives as long as it is the service's current
+ * run or has live jobs; a job_rt while it is not terminal or sits in its
+ * run's slot (history lives in the store). Registries are shared by
+ * reference count: a job keeps using the action spec it was created from,
+ * and a svc the service spec it was given, after a newer registry came.
+ *
+ * Invariant: a service's rows of the dependency graph (sv->deps, sv->rdeps
+ * into sv->svcs) are only read through svc_n_deps/svc_dep and
+ * svc_n_rdeps/svc_rdep, which give a buried service none: its index was
+ * into a graph that is gone. An apply swaps registry, graph, table and
+ * every index and spec in one step before anything reacts to it.
  */
 #ifndef TEND_DAEMON_SUPERVISOR_INTERNAL_H
 #define TEND_DAEMON_SUPERVISOR_INTERNAL_H
@@ -71,7 +79,9 @@ struct svc {
     supervisor *sv;
     char *name;
     const service_spec *spec;
-    size_t index; /* in the current registry */
+    reg_ref *reg; /* holds spec's registry */
+    size_t index; /* in the current registry; SIZE_MAX once buried */
+    int n_live;   /* its jobs not terminal, in any run */
     wanted_status wanted;
     run_rt *run;               /* the current run, or NULL */
     restart_history *restarts; /* allocated at the first restart decision */
@@ -121,7 +131,9 @@ job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec 
 void job_transition(job_rt *j, job_phase to, const char *reason);
 void job_launch(job_rt *j);
 /* The next attempt of old's action in old's place, launched after delay
- * seconds (old itself is left to end as it does). */
+ * seconds, with the action as the current registry has it (old itself is
+ * left to end as it does; if it has ended, it is released: no slot holds
+ * it any more). */
 job_rt *job_replace(job_rt *old, double delay);
 void job_stop(job_rt *j, bool kill_now);
 /* sig to its main process's group: 0, or -ESRCH when none runs. */
@@ -136,6 +148,8 @@ bool job_resume(job_rt *j);
 /* Ends a job as failed with reason, whatever its phase: stopped if it
  * runs, and not restarted (the restart policy is for what ends by itself). */
 void job_fail(job_rt *j, const char *reason);
+/* Frees j's runtime part once the loop closes its timer: until then (the
+ * rest of the callback that released it) j and its spec may still be read. */
 void job_release(job_rt *j);
 
 /* supervisor.c: what the supervisor does whenever a job changed phase.
@@ -149,6 +163,34 @@ static inline void reg_ref_put(reg_ref *ref)
         registry_free(ref->r);
         free(ref);
     }
+}
+
+static inline reg_ref *reg_ref_get(reg_ref *ref)
+{
+    ref->refs++;
+    return ref;
+}
+
+/* The graph rows of s in the current registry: what it depends on
+ * (deps) and what depends on it (rdeps). A buried service has none. */
+static inline size_t svc_n_deps(const supervisor *sv, const svc *s)
+{
+    return s->removed ? 0 : sv->deps.n_deps[s->index];
+}
+
+static inline svc *svc_dep(const supervisor *sv, const svc *s, size_t i)
+{
+    return sv->svcs[sv->deps.deps[s->index][i]];
+}
+
+static inline size_t svc_n_rdeps(const supervisor *sv, const svc *s)
+{
+    return s->removed ? 0 : sv->rdeps.n_deps[s->index];
+}
+
+static inline svc *svc_rdep(const supervisor *sv, const svc *s, size_t i)
+{
+    return sv->svcs[sv->rdeps.deps[s->index][i]];
 }
 
 /* supervisor.c, for supervisor_apply.c, supervisor_ops.c and
@@ -189,6 +231,9 @@ void svc_follow(supervisor *sv, svc *s);
 void svc_stop_advance(supervisor *sv, svc *s);
 /* After a registry change: every waiting stop looks again. */
 void supervisor_stops_recheck(supervisor *sv);
+/* A buried service's processes go (its dependents, if any, went with it
+ * or no longer depend on it: nothing to wait for). */
+void svc_stop_removed(supervisor *sv, svc *s);
 
 /* supervisor.c, for supervisor_stop.c */
 void svc_set_wanted(supervisor *sv, svc *s, wanted_status w);
@@ -198,7 +243,11 @@ void svc_remove_jobs_when_idle(supervisor *sv, svc *s);
 /* supervisor.c, for supervisor_apply.c */
 svc *svc_find(supervisor *sv, const char *name);
 bool svc_is_active(const svc *s);
+/* Takes s out of the graph: it stops, and is freed once idle. */
 void svc_bury(supervisor *sv, svc *s);
+/* supervisor_apply.c: frees the buried services none of whose jobs live
+ * (at the end of a loop iteration, never under a callback's feet). */
+void supervisor_free_idle_buried(supervisor *sv);
 /* Starts a service as the daemon does at boot: its wanted status stays. */
 void svc_auto_start(supervisor *sv, svc *s);
 void svc_drop_run(supervisor *sv, svc *s);

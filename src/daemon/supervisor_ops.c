@@ -169,16 +169,15 @@ json_t *supervisor_why(supervisor *sv, const char *name)
     return out;
 }
 
-static json_t *tree_node(supervisor *sv, size_t i, int depth)
+static json_t *tree_node(supervisor *sv, svc *s, int depth)
 {
-    svc *s = sv->svcs[i];
     json_t *st = supervisor_service_status(sv, s->name);
     json_t *node = json_pack("{s:s, s:O}", "name", s->name, "state", json_object_get(st, "state"));
     json_decref(st);
     json_t *deps = json_array();
     /* The graph is acyclic; the depth bound only guards the stack. */
-    for (size_t k = 0; depth < 64 && k < sv->deps.n_deps[i]; k++)
-        json_array_append_new(deps, tree_node(sv, sv->deps.deps[i][k], depth + 1));
+    for (size_t k = 0; depth < 64 && k < svc_n_deps(sv, s); k++)
+        json_array_append_new(deps, tree_node(sv, svc_dep(sv, s, k), depth + 1));
     json_object_set_new(node, "dependencies", deps);
     return node;
 }
@@ -187,11 +186,12 @@ json_t *supervisor_tree(supervisor *sv, const char *name)
 {
     if (name) {
         svc *s = svc_find(sv, name);
-        return s ? tree_node(sv, s->index, 0) : NULL;
+        return s ? tree_node(sv, s, 0) : NULL;
     }
     json_t *roots = json_array();
     for (size_t i = 0; i < sv->reg->r->n_services; i++)
-        if (sv->rdeps.n_deps[i] == 0) json_array_append_new(roots, tree_node(sv, i, 0));
+        if (svc_n_rdeps(sv, sv->svcs[i]) == 0)
+            json_array_append_new(roots, tree_node(sv, sv->svcs[i], 0));
     return roots;
 }
 

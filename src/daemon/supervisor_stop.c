@@ -32,9 +32,8 @@ static bool svc_has_live_jobs(const svc *s)
  * reason to wait. */
 static svc *stop_blocker(supervisor *sv, svc *s)
 {
-    if (s->removed) return NULL;
-    for (size_t i = 0; i < sv->rdeps.n_deps[s->index]; i++) {
-        svc *d = sv->svcs[sv->rdeps.deps[s->index][i]];
+    for (size_t i = 0; i < svc_n_rdeps(sv, s); i++) {
+        svc *d = svc_rdep(sv, s, i);
         if ((d->stop_queued || d->stopping_jobs > 0) && svc_has_live_jobs(d)) return d;
     }
     return NULL;
@@ -79,9 +78,9 @@ static void svc_stop_when_free(supervisor *sv, svc *s)
 /* sv->stop_advance: a job of s ended, so what s depends on may stop now. */
 void svc_stop_advance(supervisor *sv, svc *s)
 {
-    if (s->removed || svc_has_live_jobs(s)) return;
-    for (size_t i = 0; i < sv->deps.n_deps[s->index]; i++) {
-        svc *x = sv->svcs[sv->deps.deps[s->index][i]];
+    if (svc_has_live_jobs(s)) return;
+    for (size_t i = 0; i < svc_n_deps(sv, s); i++) {
+        svc *x = svc_dep(sv, s, i);
         if (x->stop_queued) svc_stop_when_free(sv, x);
     }
 }
@@ -98,10 +97,9 @@ static size_t running_dependents(supervisor *sv, svc *s, const bool *in_set, cha
 {
     size_t len = 0;
     list[0] = '\0';
-    for (size_t i = 0; i < sv->rdeps.n_deps[s->index]; i++) {
-        size_t k = sv->rdeps.deps[s->index][i];
-        svc *d = sv->svcs[k];
-        if ((in_set && in_set[k]) || !svc_is_active(d) || d->stopping_jobs > 0) continue;
+    for (size_t i = 0; i < svc_n_rdeps(sv, s); i++) {
+        svc *d = svc_rdep(sv, s, i);
+        if ((in_set && in_set[d->index]) || !svc_is_active(d) || d->stopping_jobs > 0) continue;
         if (d->stop_queued) continue;
         len += (size_t)snprintf(list + len, len < size ? size - len : 0, "%s%s", len ? ", " : "",
                                 d->name);
@@ -140,6 +138,16 @@ int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, 
     }
     if (remove_jobs) svc_remove_jobs_when_idle(sv, s);
     return 0;
+}
+
+void svc_stop_removed(supervisor *sv, svc *s)
+{
+    svc_set_wanted(sv, s, WANTED_STOP);
+    svc_explain(s, "removed from the registry");
+    s->stop_queued = s->stop_kill = false;
+    svc_stop_now(sv, s, false);
+    sv->follow(sv, s); /* its checks and start_timeout end now, not when it is freed */
+    svc_remove_jobs_when_idle(sv, s);
 }
 
 /* Checks every name first: an unknown one, or one whose dependents
