@@ -355,7 +355,7 @@ static int prune_new_jobs(store_pruner *p, const store_retention *r, int64_t max
     size_t n = 0;
     int rc = collect_touched(stmt, true, &runs, &n);
     bool standalone_done = false;
-    for (size_t i = 0; rc == 0 && i<n && * left> 0; i++) {
+    for (size_t i = 0; rc == 0 && i < n && *left > 0; i++) {
         int keep_runs, keep_jobs;
         keep_of(r, runs[i].service, &keep_runs, &keep_jobs);
         if (runs[i].run)
@@ -379,7 +379,7 @@ static int prune_new_runs(store_pruner *p, const store_retention *r, int64_t max
     touched *services = NULL;
     size_t n = 0;
     int rc = collect_touched(stmt, false, &services, &n);
-    for (size_t i = 0; rc == 0 && i<n && * left> 0; i++) {
+    for (size_t i = 0; rc == 0 && i < n && *left > 0; i++) {
         int keep_runs, keep_jobs;
         keep_of(r, services[i].service, &keep_runs, &keep_jobs);
         if (services[i].service) rc = prune_runs(p, r, services[i].service, keep_runs, left);

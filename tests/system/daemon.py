@@ -96,6 +96,17 @@ def main_pid_of(keeper):
     return None
 
 
+def crash(d):
+    """kill -9 of both tend processes (keeper and main), by pid; what they
+    started stays."""
+    main = main_pid_of(d.proc.pid)
+    os.kill(d.proc.pid, signal.SIGKILL)
+    d.proc.wait()
+    os.kill(main, signal.SIGKILL)
+    while alive(main):
+        time.sleep(0.01)
+
+
 class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout=30):
         super().__init__('localhost', timeout=timeout)

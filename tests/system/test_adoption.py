@@ -17,19 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from daemon import Daemon, TEND_BIN, alive, main_pid_of as main_pid, sleeping, tend_env, with_marker
+from daemon import (Daemon, TEND_BIN, alive, crash, main_pid_of as main_pid, sleeping, tend_env,
+                    with_marker)
 
 SLEEPERS = 48
-
-
-def crash(d):
-    """kill -9 of both tend processes, by pid; what they started stays."""
-    main = main_pid(d.proc.pid)
-    os.kill(d.proc.pid, signal.SIGKILL)
-    d.proc.wait()
-    os.kill(main, signal.SIGKILL)
-    while alive(main):
-        time.sleep(0.01)
 
 
 def free_port():

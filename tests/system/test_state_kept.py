@@ -6,25 +6,14 @@ no run left open by a daemon that crashed. Processes are found by markers
 this test alone uses, killed by pid."""
 import os
 import signal
-import time
 
-from daemon import Daemon, alive, main_pid_of, with_marker
+from daemon import Daemon, alive, crash, with_marker
 
 
 def sleeper(mark, auto_start=True):
     return f'''deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["{mark}"] }} }}
 startup = {{ auto_start = {"true" if auto_start else "false"} }}
 '''
-
-
-def crash_both(d):
-    """kill -9 of the keeper and the main process."""
-    main = main_pid_of(d.proc.pid)
-    os.kill(d.proc.pid, signal.SIGKILL)
-    d.proc.wait()
-    os.kill(main, signal.SIGKILL)
-    while alive(main):
-        time.sleep(0.01)
 
 
 def wanted(d, name):
@@ -65,7 +54,7 @@ def test_wanted_stop_and_ignore_survive_a_crash_of_both_processes(home, marks):
     d.wait_for(lambda: not with_marker(stopped) and not with_marker(ignored),
                what='stopped and ignored to end')
     kept_pid = with_marker(kept)
-    crash_both(d)
+    crash(d)
 
     d = Daemon(home).start()
     try:
@@ -120,7 +109,7 @@ def test_config_file_stops_a_dropped_service_a_crashed_daemon_left_running(home,
     d.wait_state('old', 'running')
     d.wait_state('new', 'running')
     old_pid, new_pid = with_marker(old), with_marker(new)
-    crash_both(d)
+    crash(d)
 
     second = _write(home, '[services.new]\n' + sleeper(new), 'second.toml')
     d = Daemon(home, second).start()
@@ -171,7 +160,7 @@ def test_no_run_stays_open_after_a_crash(home, marks):
     d = Daemon(home, _write(home, text, 'services.toml')).start()
     d.wait_state('all', 'running')
     target_run = d.call('service.status', {'name': 'all'})['run_id']
-    crash_both(d)
+    crash(d)
     # app's process ends while no daemon runs.
     for pid in with_marker(mark):
         os.kill(pid, signal.SIGKILL)
