@@ -47,6 +47,12 @@ def job_log(d, job):
     return Path(d.call('job.get', {'id': job['id']})['log_path']).read_text(errors='replace')
 
 
+def log_saying(d, job, words):
+    """The job's log once it has words in it, else None."""
+    log = job_log(d, job)
+    return log if words in log else None
+
+
 def pg_jobs(d):
     return sorted(d.call('job.list', {'service_id': 'pg'}), key=lambda j: j['id'])
 
@@ -93,8 +99,9 @@ stop_timeout = 60
         d.wait_state('pg', 'running', timeout=60)
         second = pg_jobs(d)[-1]
         assert second['id'] != first['id']
-        log = job_log(d, second)
-        assert 'database system is ready to accept connections' in log, log
+        # Its port answers a moment before its log says so, through a pipe.
+        log = d.wait_for(lambda: log_saying(d, second, 'ready to accept connections'),
+                         what='postgres to log that it is ready')
         assert 'database system was not properly shut down' not in log, log
         assert 'automatic recovery' not in log, log
         assert 'database system was shut down at' in log, log
