@@ -147,7 +147,10 @@ void svc_stop_removed(supervisor *sv, svc *s)
     s->stop_queued = s->stop_kill = false;
     svc_stop_now(sv, s, false);
     sv->follow(sv, s); /* its checks and start_timeout end now, not when it is freed */
-    svc_remove_jobs_when_idle(sv, s);
+    /* Its history goes with its row (the store's foreign keys): nothing is
+     * deleted by its name later, which a service added again under that
+     * name may own by then. */
+    s->remove_jobs_when_idle = false;
 }
 
 /* Checks every name first: an unknown one, or one whose dependents

@@ -184,6 +184,33 @@ def test_removing_a_service_while_it_stops_with_a_long_stop_timeout(daemon, tmp_
     d.call('service.status_all')
 
 
+def test_a_service_added_again_while_its_old_self_stops_keeps_its_history(daemon, tmp_path, marks):
+    """n is removed while its stop waits, and a new n (one that exits at
+    once) is added and run: when the old n ends at last, the new one's
+    finished jobs are still in the history."""
+    pids, rest, _ = four_services(tmp_path, marks)
+    mark = marks()
+    stubborn = (f'[services.n]\ndeployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", '
+                f'args = ["-c", "trap \\"\\" TERM; echo n $$ >> {pids}; exec sleep {mark}"], '
+                'stop_timeout = 2 } }\n')
+    d = begun(daemon(rest + stubborn))
+    pid = start_and_pid(d, 'n', pids)
+    (d.home / 'services.toml').write_text(rest)
+    assert d.tend('apply').returncode == 0
+    quick = ('[services.n]\ndeployment = { mode = "binary", binary = { binary_path = "/bin/true" } }\n'
+             'startup = { restart = "never" }\n')
+    (d.home / 'services.toml').write_text(rest + quick)
+    assert d.tend('apply').returncode == 0
+    d.call('service.start', {'name': 'n'})
+    d.wait_state('n', 'exited')
+    assert alive(pid), 'the old n is still in its stop_timeout'
+    [job] = d.call('job.list', {'service_id': 'n'})
+    wait_gone(d, [pid])
+    d.call('service.status_all')  # a loop iteration after its end
+    assert [j['id'] for j in d.call('job.list', {'service_id': 'n'})] == [job['id']]
+    assert_lives(d)
+
+
 def test_removing_a_service_with_a_running_dependent(daemon, tmp_path, marks):
     """n goes and its dependent, rewired, restarts without it; a service
     that is neither is untouched."""
