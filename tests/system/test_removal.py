@@ -211,6 +211,32 @@ def test_a_service_added_again_while_its_old_self_stops_keeps_its_history(daemon
     assert_lives(d)
 
 
+def test_removing_a_service_mid_workflow(daemon, tmp_path, marks):
+    """n's first action (a oneshot) runs and its second waits on it: n is
+    removed then. The oneshot's process goes, the second never starts."""
+    pids, rest, _ = four_services(tmp_path, marks)
+    first, second = marks(), marks()
+    workflow = f'''
+[actions.prepare]
+kind = "oneshot"
+exec = ["/bin/sh", "-c", "echo prepare $$ >> {pids}; exec sleep {first}"]
+[actions.serve]
+exec = ["/bin/sh", "-c", "echo serve $$ >> {pids}; exec sleep {second}"]
+depends_on = {{ requires = ["prepare"] }}
+[services.n]
+actions = ["prepare", "serve"]
+'''
+    d = begun(daemon(rest + workflow))
+    d.call('service.start', {'name': 'n'})
+    [pid] = d.wait_for(lambda: started_pids(pids, 'prepare'), what='prepare to run')
+    (d.home / 'services.toml').write_text(rest + workflow.split('[services.n]')[0])
+    assert d.tend('apply').returncode == 0
+    wait_gone(d, [pid])
+    d.call('service.status_all')
+    assert not started_pids(pids, 'serve'), 'the second action started after the removal'
+    assert_lives(d)
+
+
 def test_removing_a_service_with_a_running_dependent(daemon, tmp_path, marks):
     """n goes and its dependent, rewired, restarts without it; a service
     that is neither is untouched."""
