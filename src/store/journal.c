@@ -31,6 +31,8 @@ struct journal_entry {
 #define RETRY_MAX_S   30.0
 /* After an outage, arrays this large are given back rather than kept. */
 #define KEEP_ENTRIES 4096
+/* Bytes a batch holds before the next store_batch commits it. */
+#define BATCH_MAX_BYTES (256u << 10)
 
 /* Failures of the storage, not of the statement: the same write can work
  * once the disk has room (or the lock is free) again. */
@@ -340,6 +342,10 @@ void store_fail(store *st, int rc)
 
 int store_batch(store *st)
 {
+    /* A batch grown large is committed where a new one may begin (between
+     * two changes, never inside one): what is held for a retry stays small
+     * when thousands of services start in one loop iteration. */
+    if (st->in_batch && !st->failing && st->jl.bytes > BATCH_MAX_BYTES) store_flush(st);
     if (st->failing || st->in_batch) return 0;
     int rc = execute(st, SQL_BEGIN, NULL, 0);
     if (rc == SQLITE_DONE) {

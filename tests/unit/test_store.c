@@ -551,6 +551,28 @@ static void test_ids_are_never_handed_out_twice(void **state)
     store_close(st);
 }
 
+/* Thousands of changes in one loop iteration (a thousand services
+ * started at once) are committed in parts, each at the start of a change:
+ * what the batch holds in memory for a retry stays small. */
+static void test_a_large_batch_is_committed_in_parts(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    char data[1024];
+    memset(data, 'x', sizeof(data) - 1);
+    data[sizeof(data) - 1] = 0;
+    int n = 0;
+    for (; n < 1000 && atoi(query1(t->path, "SELECT COUNT(*) FROM events")) == 0; n++) {
+        assert_int_equal(store_batch(st), 0);
+        assert_true(store_event_add(st, 1.0, "test.big", "svc", 0, 0, data) > 0);
+    }
+    assert_true(n > 1 && n < 1000);
+    assert_true(st->jl.bytes < 2 * sizeof(data));
+    assert_int_equal(store_flush(st), 0);
+    store_close(st);
+    assert_int_equal(atoi(query1(t->path, "SELECT COUNT(*) FROM events")), n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_held_events_beyond_the_cap_are_dropped_never_jobs,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_are_never_handed_out_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_large_batch_is_committed_in_parts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
