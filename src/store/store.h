@@ -5,8 +5,9 @@
  * One connection, used from the daemon's loop thread only; WAL,
  * synchronous=NORMAL, foreign keys on; every statement prepared once.
  * Writes of one loop iteration are batched into one transaction
- * (store_batch / store_flush), so a job transition and its event row always
- * commit together. Jobs are created in exactly one place, store_job_create,
+ * (store_batch / store_flush; a batch past 256 KiB is committed at the next
+ * store_batch, where a new change begins), so a job transition and its
+ * event row always commit together. Jobs are created in exactly one place, store_job_create,
  * which records their provenance (service_id, action_id, run_id).
  *
  * A write that fails (a full disk: SQLITE_FULL, SQLITE_IOERR, ...) loses
