@@ -111,6 +111,11 @@ struct store_pruner {
     int64_t job_cursor, run_cursor; /* ids up to these have been looked at */
     int64_t changes_seen;           /* sqlite3_total_changes64 after the last step */
     bool incremental;               /* auto_vacuum = INCREMENTAL */
+    /* Services with an old run that had to stay (its jobs were still
+     * stopping): looked at again at every step until it has gone, since no
+     * new id would bring them back under a cursor. */
+    char **deferred;
+    size_t n_deferred, cap_deferred;
 };
 
 static sqlite3_stmt *ps(store_pruner *p, pruner_sql id)
@@ -192,6 +197,8 @@ void store_pruner_free(store_pruner *p)
 {
     if (!p) return;
     for (int i = 0; i < P_COUNT; i++) sqlite3_finalize(p->stmt[i]);
+    for (size_t i = 0; i < p->n_deferred; i++) free(p->deferred[i]);
+    free(p->deferred);
     free(p);
 }
 
@@ -271,15 +278,25 @@ static int delete_run(store_pruner *p, const store_retention *r, int64_t run, in
     return 1;
 }
 
+/* What a service keeps: its own limits, else the registry's. */
+static void keep_of(const store_retention *r, const char *service, int *runs, int *jobs)
+{
+    *runs = *jobs = 0;
+    if (r->service_keep) r->service_keep(r->ctx, service, runs, jobs);
+    if (*runs < 1) *runs = 1;
+    if (*jobs < 1) *jobs = 1;
+}
+
 /* A service's oldest runs beyond its newest keep, with their jobs; a run
- * with an active job stays (its jobs are still stopping). */
+ * with an active job stays (its jobs are still stopping): then *stayed. */
 static int prune_runs(store_pruner *p, const store_retention *r, const char *service, int keep,
-                      int *left)
+                      int *left, bool *stayed)
 {
     sqlite3_stmt *stmt = ps(p, P_RUNS_CUT);
     bind_text(stmt, 1, service);
     sqlite3_bind_int(stmt, 2, keep);
     int64_t cut = first_id(stmt), after = 0;
+    *stayed = false;
     while (cut && *left > 0) {
         stmt = ps(p, P_OLD_RUN);
         bind_text(stmt, 1, service);
@@ -292,7 +309,50 @@ static int prune_runs(store_pruner *p, const store_retention *r, const char *ser
         /* A run that stays (a job in a phase no one ends) is stepped over. */
         if (rc == 0 && *left > 0) after = run;
     }
+    if (cut && *left > 0) {
+        /* More than keep are left: runs whose jobs are still active. */
+        stmt = ps(p, P_RUNS_CUT);
+        bind_text(stmt, 1, service);
+        sqlite3_bind_int(stmt, 2, keep);
+        *stayed = first_id(stmt) != 0;
+    }
     return 0;
+}
+
+static void defer(store_pruner *p, const char *service)
+{
+    for (size_t i = 0; i < p->n_deferred; i++)
+        if (strcmp(p->deferred[i], service) == 0) return;
+    if (p->n_deferred == p->cap_deferred) {
+        size_t cap = p->cap_deferred ? p->cap_deferred * 2 : 8;
+        char **grown = realloc(p->deferred, cap * sizeof(*grown));
+        if (!grown) return;
+        p->deferred = grown;
+        p->cap_deferred = cap;
+    }
+    char *copy = strdup(service);
+    if (copy) p->deferred[p->n_deferred++] = copy;
+}
+
+/* The services whose old runs had to stay, again; those done leave. */
+static int prune_deferred(store_pruner *p, const store_retention *r, int *left)
+{
+    size_t kept = 0;
+    int rc = 0;
+    for (size_t i = 0; i < p->n_deferred; i++) {
+        bool stayed = true;
+        if (rc == 0 && *left > 0) {
+            int keep_runs, keep_jobs;
+            keep_of(r, p->deferred[i], &keep_runs, &keep_jobs);
+            rc = prune_runs(p, r, p->deferred[i], keep_runs, left, &stayed);
+        }
+        if (stayed || *left <= 0 || rc < 0)
+            p->deferred[kept++] = p->deferred[i];
+        else
+            free(p->deferred[i]);
+    }
+    p->n_deferred = kept;
+    return rc;
 }
 
 typedef struct {
@@ -335,14 +395,6 @@ static int collect_touched(sqlite3_stmt *stmt, bool with_run, touched **out, siz
     return 0;
 }
 
-static void keep_of(const store_retention *r, const char *service, int *runs, int *jobs)
-{
-    *runs = *jobs = 0;
-    if (r->service_keep) r->service_keep(r->ctx, service, runs, jobs);
-    if (*runs < 1) *runs = 1;
-    if (*jobs < 1) *jobs = 1;
-}
-
 /* The runs that gained jobs in the next chunk after the job cursor. */
 static int prune_new_jobs(store_pruner *p, const store_retention *r, int64_t max_id, int *left)
 {
@@ -382,7 +434,10 @@ static int prune_new_runs(store_pruner *p, const store_retention *r, int64_t max
     for (size_t i = 0; rc == 0 && i < n && *left > 0; i++) {
         int keep_runs, keep_jobs;
         keep_of(r, services[i].service, &keep_runs, &keep_jobs);
-        if (services[i].service) rc = prune_runs(p, r, services[i].service, keep_runs, left);
+        bool stayed = false;
+        if (services[i].service)
+            rc = prune_runs(p, r, services[i].service, keep_runs, left, &stayed);
+        if (stayed) defer(p, services[i].service);
     }
     touched_free(services, n);
     if (rc == 0 && *left > 0) p->run_cursor = hi;
@@ -424,6 +479,7 @@ static int prune_all(store_pruner *p, const store_retention *r, int64_t max_job,
                      int *left)
 {
     int rc = prune_new_jobs(p, r, max_job, left);
+    if (rc == 0 && *left > 0) rc = prune_deferred(p, r, left);
     if (rc == 0 && *left > 0) rc = prune_new_runs(p, r, max_run, left);
     if (rc == 0 && *left > 0) rc = prune_events(p, r, left);
     return rc;

@@ -163,10 +163,11 @@ static void test_old_runs_go_with_their_jobs_but_not_the_current_one_or_a_stoppi
     fixture *f = *state;
     store_service_put(f->st, "web", "{}", 1.0);
     store_service_put(f->st, "db", "{}", 1.0);
-    int64_t runs[30], stopping = 0;
+    int64_t runs[30], stopping = 0, stopping_job = 0;
     for (int i = 0; i < 30; i++) {
         runs[i] = store_run_create(f->st, "web", 1.0 + i);
-        add_job(f, "web", "server", runs[i], i == 4 ? "stopping" : "cancelled");
+        int64_t job = add_job(f, "web", "server", runs[i], i == 4 ? "stopping" : "cancelled");
+        if (i == 4) stopping_job = job;
         add_job(f, "web", "setup", runs[i], "succeeded");
         if (i == 4) stopping = runs[i];
         if (i < 25) store_run_create(f->st, "db", 1.0 + i);
@@ -185,6 +186,12 @@ static void test_old_runs_go_with_their_jobs_but_not_the_current_one_or_a_stoppi
         count(f, "SELECT count(*) FROM jobs WHERE run_id NOT IN (SELECT id FROM runs)"), 0);
     assert_int_equal(count(f, "SELECT count(*) FROM jobs"), 8);
     assert_int_equal(f->logs_told, 26 * 2);
+
+    /* Its job ends; no new run or job comes: the next step still sees it. */
+    store_job ended = {.id = stopping_job, .phase = "cancelled", .attempt = 1, .ended_at = 2.0};
+    assert_int_equal(store_job_update(f->st, &ended), 0);
+    prune_all(f, &r, 500);
+    assert_int_equal(count(f, "SELECT count(*) FROM runs WHERE service = 'web'"), 3);
 }
 
 static void test_a_new_run_lets_the_old_ones_go(void **state)
