@@ -270,7 +270,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         fprintf(stderr, "tend daemon: the keeper does not answer; going on without it\n");
     if (keeper_sock >= 0) notify_set_daemon_pid(getppid());
     d.sv = supervisor_new(d.loop, d.st, paths.logs);
-    supervisor_apply(d.sv, stored_registry(d.st), NULL);
+    supervisor_apply_stored(d.sv, stored_registry(d.st));
     supervisor_restore_wanted(d.sv);
     double adopt_t0 = wall_now();
     int ended = 0, adopted = supervisor_adopt(d.sv, &ended);

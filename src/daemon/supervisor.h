@@ -31,6 +31,9 @@ void supervisor_free(supervisor *sv);
  * services are stopped and forgotten; changed running ones restarted;
  * unchanged ones untouched. */
 int supervisor_apply(supervisor *sv, registry *r, json_t **plan);
+/* At start-up: the registry the store kept (r, made from it), applied
+ * without writing it back. */
+int supervisor_apply_stored(supervisor *sv, registry *r);
 /* At start-up, after the stored registry was applied and its jobs
  * adopted: r (-c FILE) replaces it as supervisor_apply does, except that
  * new services wait for supervisor_start_wanted like every other. */

@@ -222,7 +222,9 @@ static void plan_act(supervisor *sv, const apply_plan *p, bool had_services)
         if (p->fresh[i] && r->services[i]->startup.auto_start) svc_auto_start(sv, sv->svcs[i]);
 }
 
-int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
+/* persist: the specs are written to the store (not when they came from
+ * it). */
+static int apply(supervisor *sv, registry *r, json_t **plan, bool persist)
 {
     reg_ref *ref = calloc(1, sizeof(*ref));
     apply_plan p = {0};
@@ -240,7 +242,7 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
     sv->applied = true;
     reg_ref *old_ref = sv->reg;
     plan_swap(sv, ref, &p);
-    store_specs(sv, r, old_ref->r);
+    if (persist) store_specs(sv, r, old_ref->r);
     plan_act(sv, &p, had_services);
     reg_ref_put(old_ref);
     plan_free(&p);
@@ -253,10 +255,20 @@ int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
     return 0;
 }
 
+int supervisor_apply(supervisor *sv, registry *r, json_t **plan)
+{
+    return apply(sv, r, plan, true);
+}
+
+int supervisor_apply_stored(supervisor *sv, registry *r)
+{
+    return apply(sv, r, NULL, false);
+}
+
 int supervisor_apply_at_boot(supervisor *sv, registry *r, json_t **plan)
 {
     sv->applied = false;
-    return supervisor_apply(sv, r, plan);
+    return apply(sv, r, plan, true);
 }
 
 static bool svc_has_retired_run(const supervisor *sv, const svc *s)

@@ -10,6 +10,8 @@
  */
 #include "store/retention.h"
 
+#include "base/strv.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,8 +116,7 @@ struct store_pruner {
     /* Services with an old run that had to stay (its jobs were still
      * stopping): looked at again at every step until it has gone, since no
      * new id would bring them back under a cursor. */
-    char **deferred;
-    size_t n_deferred, cap_deferred;
+    char **deferred; /* a strv */
 };
 
 static sqlite3_stmt *ps(store_pruner *p, pruner_sql id)
@@ -197,8 +198,7 @@ void store_pruner_free(store_pruner *p)
 {
     if (!p) return;
     for (int i = 0; i < P_COUNT; i++) sqlite3_finalize(p->stmt[i]);
-    for (size_t i = 0; i < p->n_deferred; i++) free(p->deferred[i]);
-    free(p->deferred);
+    strv_free(p->deferred);
     free(p);
 }
 
@@ -319,27 +319,12 @@ static int prune_runs(store_pruner *p, const store_retention *r, const char *ser
     return 0;
 }
 
-static void defer(store_pruner *p, const char *service)
-{
-    for (size_t i = 0; i < p->n_deferred; i++)
-        if (strcmp(p->deferred[i], service) == 0) return;
-    if (p->n_deferred == p->cap_deferred) {
-        size_t cap = p->cap_deferred ? p->cap_deferred * 2 : 8;
-        char **grown = realloc(p->deferred, cap * sizeof(*grown));
-        if (!grown) return;
-        p->deferred = grown;
-        p->cap_deferred = cap;
-    }
-    char *copy = strdup(service);
-    if (copy) p->deferred[p->n_deferred++] = copy;
-}
-
 /* The services whose old runs had to stay, again; those done leave. */
 static int prune_deferred(store_pruner *p, const store_retention *r, int *left)
 {
     size_t kept = 0;
     int rc = 0;
-    for (size_t i = 0; i < p->n_deferred; i++) {
+    for (size_t i = 0; p->deferred && p->deferred[i]; i++) {
         bool stayed = true;
         if (rc == 0 && *left > 0) {
             int keep_runs, keep_jobs;
@@ -351,7 +336,7 @@ static int prune_deferred(store_pruner *p, const store_retention *r, int *left)
         else
             free(p->deferred[i]);
     }
-    p->n_deferred = kept;
+    if (p->deferred) p->deferred[kept] = NULL;
     return rc;
 }
 
@@ -395,17 +380,31 @@ static int collect_touched(sqlite3_stmt *stmt, bool with_run, touched **out, siz
     return 0;
 }
 
+/* The end of the next chunk of ids after cursor. */
+static int64_t chunk_end(int64_t cursor, int64_t max_id)
+{
+    return cursor + CHUNK < max_id ? cursor + CHUNK : max_id;
+}
+
+/* What the ids in (from, to] of a chunk touched: runs with their service
+ * (P_NEW_JOB_RUNS), or services (P_NEW_RUN_SERVICES). */
+static int collect_chunk(store_pruner *p, pruner_sql id, int64_t from, int64_t to, touched **out,
+                         size_t *n)
+{
+    sqlite3_stmt *stmt = ps(p, id);
+    sqlite3_bind_int64(stmt, 1, from);
+    sqlite3_bind_int64(stmt, 2, to);
+    return collect_touched(stmt, id == P_NEW_JOB_RUNS, out, n);
+}
+
 /* The runs that gained jobs in the next chunk after the job cursor. */
 static int prune_new_jobs(store_pruner *p, const store_retention *r, int64_t max_id, int *left)
 {
-    int64_t hi = p->job_cursor + CHUNK < max_id ? p->job_cursor + CHUNK : max_id;
+    int64_t hi = chunk_end(p->job_cursor, max_id);
     if (hi <= p->job_cursor) return 0;
-    sqlite3_stmt *stmt = ps(p, P_NEW_JOB_RUNS);
-    sqlite3_bind_int64(stmt, 1, p->job_cursor);
-    sqlite3_bind_int64(stmt, 2, hi);
     touched *runs = NULL;
     size_t n = 0;
-    int rc = collect_touched(stmt, true, &runs, &n);
+    int rc = collect_chunk(p, P_NEW_JOB_RUNS, p->job_cursor, hi, &runs, &n);
     bool standalone_done = false;
     for (size_t i = 0; rc == 0 && i < n && *left > 0; i++) {
         int keep_runs, keep_jobs;
@@ -423,21 +422,19 @@ static int prune_new_jobs(store_pruner *p, const store_retention *r, int64_t max
 /* The services that gained runs in the next chunk after the run cursor. */
 static int prune_new_runs(store_pruner *p, const store_retention *r, int64_t max_id, int *left)
 {
-    int64_t hi = p->run_cursor + CHUNK < max_id ? p->run_cursor + CHUNK : max_id;
+    int64_t hi = chunk_end(p->run_cursor, max_id);
     if (hi <= p->run_cursor) return 0;
-    sqlite3_stmt *stmt = ps(p, P_NEW_RUN_SERVICES);
-    sqlite3_bind_int64(stmt, 1, p->run_cursor);
-    sqlite3_bind_int64(stmt, 2, hi);
     touched *services = NULL;
     size_t n = 0;
-    int rc = collect_touched(stmt, false, &services, &n);
+    int rc = collect_chunk(p, P_NEW_RUN_SERVICES, p->run_cursor, hi, &services, &n);
     for (size_t i = 0; rc == 0 && i < n && *left > 0; i++) {
         int keep_runs, keep_jobs;
         keep_of(r, services[i].service, &keep_runs, &keep_jobs);
         bool stayed = false;
         if (services[i].service)
             rc = prune_runs(p, r, services[i].service, keep_runs, left, &stayed);
-        if (stayed) defer(p, services[i].service);
+        if (stayed && !strv_contains(p->deferred, services[i].service))
+            strv_push(&p->deferred, services[i].service);
     }
     touched_free(services, n);
     if (rc == 0 && *left > 0) p->run_cursor = hi;

@@ -71,6 +71,13 @@ def four_services(tmp_path, marks, n_extra='', n_more=''):
     return pids, rest, n
 
 
+def deaf_to_sigterm(pids, mark, stop_timeout):
+    """Service n, which ignores SIGTERM: its stop waits for stop_timeout."""
+    return (f'[services.n]\ndeployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", '
+            f'args = ["-c", "trap \\"\\" TERM; echo n $$ >> {pids}; exec sleep {mark}"], '
+            f'stop_timeout = {stop_timeout} }} }}\n')
+
+
 def start_and_pid(d, name, pids, state='running'):
     d.call('service.start', {'name': name, 'force': True})
     d.wait_state(name, state)
@@ -169,10 +176,7 @@ def test_removing_a_service_while_it_stops_with_a_long_stop_timeout(daemon, tmp_
     the SIGKILL still comes, and the daemon lives through the exit."""
     pids, rest, n = four_services(tmp_path, marks)
     mark = marks()
-    stubborn = (f'[services.n]\ndeployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", '
-                f'args = ["-c", "trap \\"\\" TERM; echo n $$ >> {pids}; exec sleep {mark}"], '
-                'stop_timeout = 1.5 } }\n')
-    d = begun(daemon(rest + stubborn))
+    d = begun(daemon(rest + deaf_to_sigterm(pids, mark, stop_timeout=1.5)))
     pid = start_and_pid(d, 'n', pids)
     d.call('service.stop', {'name': 'n'})
     d.wait_state('n', 'stopping')
@@ -190,10 +194,7 @@ def test_a_service_added_again_while_its_old_self_stops_keeps_its_history(daemon
     finished jobs are still in the history."""
     pids, rest, _ = four_services(tmp_path, marks)
     mark = marks()
-    stubborn = (f'[services.n]\ndeployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sh", '
-                f'args = ["-c", "trap \\"\\" TERM; echo n $$ >> {pids}; exec sleep {mark}"], '
-                'stop_timeout = 2 } }\n')
-    d = begun(daemon(rest + stubborn))
+    d = begun(daemon(rest + deaf_to_sigterm(pids, mark, stop_timeout=2)))
     pid = start_and_pid(d, 'n', pids)
     (d.home / 'services.toml').write_text(rest)
     assert d.tend('apply').returncode == 0
