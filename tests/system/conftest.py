@@ -97,3 +97,55 @@ def marks():
                 os.kill(pid, 9)
             except ProcessLookupError:
                 pass
+
+
+class OtherUser:
+    """A local user made for this test session alone (the hostile neighbour
+    of the hardening tests): its name, uid and gid, and run(argv) to run a
+    program as that user, with no supplementary groups and a bare
+    environment."""
+
+    def __init__(self, name):
+        import pwd
+        entry = pwd.getpwnam(name)
+        self.name, self.uid, self.gid = name, entry.pw_uid, entry.pw_gid
+
+    def _become(self):
+        os.setgroups([])
+        os.setgid(self.gid)
+        os.setuid(self.uid)
+
+    def env(self, **extra):
+        return {'PATH': '/usr/bin:/bin', 'HOME': '/nonexistent', 'LANG': 'C.UTF-8',
+                'USER': self.name, **extra}
+
+    def popen(self, argv, env=None, **kw):
+        return subprocess.Popen(list(map(str, argv)), preexec_fn=self._become,
+                                env=env if env is not None else self.env(), **kw)
+
+    def run(self, argv, env=None, timeout=30, **kw):
+        kw.setdefault('capture_output', True)
+        kw.setdefault('text', True)
+        return subprocess.run(list(map(str, argv)), preexec_fn=self._become,
+                              env=env if env is not None else self.env(), timeout=timeout, **kw)
+
+
+@pytest.fixture(scope='session')
+def other_user():
+    """A second local user, created for this session and deleted after it
+    (root only: skipped with the reason otherwise)."""
+    import shutil
+    if os.geteuid() != 0:
+        pytest.skip('needs root: the test creates a second local user')
+    if not shutil.which('useradd'):
+        pytest.skip('needs useradd (passwd) to create a second local user')
+    name = f'tendx{os.getpid() % 10**8}'
+    made = subprocess.run(['useradd', '--no-create-home', '--home-dir', '/nonexistent',
+                           '--shell', '/usr/sbin/nologin', '--user-group', name],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f'cannot create a second user: {made.stderr.strip()}')
+    try:
+        yield OtherUser(name)
+    finally:
+        subprocess.run(['userdel', name], capture_output=True)
