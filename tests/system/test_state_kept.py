@@ -168,7 +168,9 @@ def test_no_run_stays_open_after_a_crash(home, marks):
     d = Daemon(home).start()
     try:
         d.call('service.stop_all')
-        d.wait_for(lambda: d.state('app') != 'running' and d.state('all') != 'running',
+        # Stopped means no job left: 'stopping' and 'starting' still have one.
+        busy = ('running', 'starting', 'stopping')
+        d.wait_for(lambda: d.state('app') not in busy and d.state('all') not in busy,
                    what='everything stopped')
         runs = d.call('run.list', {'service': 'all'}) + d.call('run.list', {'service': 'app'})
         open_runs = [r for r in runs if r['status'] in ('starting', 'running')]
