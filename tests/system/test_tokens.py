@@ -171,6 +171,7 @@ def test_a_read_only_token_reads_but_does_not_act(served):
     assert dash.get(viewer, 'metrics').status_code == 200
     assert dash.events_open(viewer)[0] == 200
     assert dash.rpc(viewer, 'logs.tail', {'name': 'web'}).status_code == 200
+    assert dash.get(viewer, 'logs/web?lines=5').status_code == 200
     stop = dash.rpc(viewer, 'service.stop', {'name': 'web'}).json()
     assert stop['error']['code'] == -32001, stop
     assert "service.stop changes things and token 'viewer' is read-only" in stop['error']['message']
