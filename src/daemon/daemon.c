@@ -60,7 +60,8 @@ static const char daemon_usage[] =
     "                     the subreaper, even where a cgroup v2 per job is possible\n"
     "  -h, --help         this text\n"
     "\n"
-    "Files: $TEND_HOME/tend.sock, tend.db, logs/ and dashboard.url (see tend --help).\n";
+    "Files: $TEND_HOME/tend.sock, tend.db, logs/, dashboard.url and dashboard.token (the\n"
+    "dashboard's access token, mode 0600; see tend token --help).\n";
 
 typedef struct {
     uv_loop_t *loop;
@@ -73,7 +74,6 @@ typedef struct {
     uv_signal_t sigterm, sigint, sighup;
     bool stopping;
 } daemon_state;
-
 
 static int collect_spec(void *ctx, const char *name, const char *spec_json, const char *wanted)
 {
@@ -285,7 +285,15 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         report_dropped(config, plan);
         json_decref(plan);
     }
-    api_ctx api = {.sv = d.sv, .st = d.st};
+    /* The API's tokens, the dashboard's among them (its text in a file of
+     * its own, for a Prometheus bearer_token_file). */
+    char *token_file = NULL;
+    if (asprintf(&token_file, "%s/dashboard.token", paths.state_dir) < 0) token_file = NULL;
+    if (!token_file) snprintf(err, sizeof(err), "out of memory");
+    token_set *tokens = token_file ? token_set_load(d.st, token_file, err, sizeof(err)) : NULL;
+    free(token_file);
+    if (!tokens) fprintf(stderr, "tend daemon: no access tokens, no dashboard: %s\n", err);
+    api_ctx api = {.sv = d.sv, .st = d.st, .tokens = tokens};
     rpc_dispatcher dispatcher;
     api_dispatcher_init(&dispatcher, &api);
     /* The API's socket outlives a main process: the keeper holds it, and
@@ -307,7 +315,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     d.history = pruner_start(d.loop, d.st, d.sv);
     d.events = sse_hub_new(d.loop, d.http, d.st);
     metrics_register(d.http, &api);
-    start_dashboard(&d, http, &paths, &dispatcher, &api);
+    if (tokens) start_dashboard(&d, http, &paths, &dispatcher, &api);
     loop_lag_start(d.loop);
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);
@@ -338,6 +346,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     process_layer_close();
     uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */
     uv_loop_close(d.loop);
+    token_set_free(tokens);
     store_close(d.st);
     if (lock_fd >= 0) close(lock_fd);
     tend_paths_free(&paths);
@@ -348,14 +357,10 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
 int daemon_main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {"ready-fd", required_argument, NULL, 'r'},
-        {"http", required_argument, NULL, 'H'},
-        {"no-cgroups", no_argument, NULL, 'G'},
-        {"main-fd", required_argument, NULL, 'M'},
-        {"resumed", no_argument, NULL, 'R'},
-        {0},
+        {"config", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
+        {"ready-fd", required_argument, NULL, 'r'}, {"http", required_argument, NULL, 'H'},
+        {"no-cgroups", no_argument, NULL, 'G'},     {"main-fd", required_argument, NULL, 'M'},
+        {"resumed", no_argument, NULL, 'R'},        {0},
     };
     const char *config = NULL, *http = "127.0.0.1:9120";
     int ready_fd = -1, main_fd = -1;
