@@ -35,8 +35,7 @@ static bool is_key(const char *entry, const char *key)
 /* What another user's job takes from the daemon's environment. */
 static bool passed_to_others(const char *entry)
 {
-    return is_key(entry, "PATH") || is_key(entry, "LANG") || is_key(entry, "TZ") ||
-           strncmp(entry, "TEND_", 5) == 0;
+    return is_key(entry, "PATH") || is_key(entry, "LANG") || is_key(entry, "TZ");
 }
 
 /* The user's identity, replacing the daemon's. */

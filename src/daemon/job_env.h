@@ -8,8 +8,8 @@
  * A job that runs as another user never sees the daemon's environment
  * (root's secrets): it starts clean, with PATH (the daemon's, else a
  * standard one), LANG and TZ from the daemon, HOME, USER, LOGNAME and
- * SHELL of its user, the daemon's TEND_* variables, then its declared
- * entries and tend's own. */
+ * SHELL of its user, then its declared entries and tend's own for the job
+ * (extra here; TEND_UNIT, added by the process layer). */
 #ifndef TEND_DAEMON_JOB_ENV_H
 #define TEND_DAEMON_JOB_ENV_H
 

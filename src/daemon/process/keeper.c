@@ -18,6 +18,7 @@
  */
 #include "daemon/process/keeper.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -334,6 +335,33 @@ static void hold_handed_over(const char *held)
     }
 }
 
+static bool is_held(int fd)
+{
+    for (size_t i = 0; i < k.n_held; i++)
+        if (k.held[i].fds[0] == fd || k.held[i].fds[1] == fd) return true;
+    return false;
+}
+
+/* What `tend daemon` inherited without close-on-exec from whoever started
+ * it (a shell's pipe, say) is closed: held for the daemon's whole life, it
+ * would keep that pipe open (and its reader waiting) forever. */
+static void close_inherited(int lock_fd, int main_only_fd)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) return;
+    int own = dirfd(dir);
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end || end == e->d_name || fd < 3 || fd == own || fd == lock_fd ||
+            fd == main_only_fd || fd == k.epoll || fd == k.signals || is_held((int)fd))
+            continue;
+        close((int)fd);
+    }
+    closedir(dir);
+}
+
 int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link, bool *again)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -350,6 +378,7 @@ int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link, bool 
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SIGNAL_TAG};
     epoll_ctl(k.epoll, EPOLL_CTL_ADD, k.signals, &ev);
     hold_handed_over(held);
+    close_inherited(lock_fd, main_only_fd);
     double restart_in = 0; /* the first start, at once */
     for (;;) {
         if (!k.main && restart_in == 0) {
