@@ -4,15 +4,14 @@
 #include <string.h>
 
 static const int resources[] = {
-    RLIMIT_AS,      RLIMIT_CORE,   RLIMIT_CPU,        RLIMIT_DATA,  RLIMIT_FSIZE,  RLIMIT_LOCKS,
-    RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NICE,     RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_RSS,
-    RLIMIT_RTPRIO,  RLIMIT_RTTIME, RLIMIT_SIGPENDING, RLIMIT_STACK,
+    RLIMIT_AS,      RLIMIT_CORE,     RLIMIT_CPU,        RLIMIT_DATA,   RLIMIT_FSIZE, RLIMIT_LOCKS,
+    RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, RLIMIT_NICE,       RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_RSS,
+    RLIMIT_RTPRIO,  RLIMIT_RTTIME,   RLIMIT_SIGPENDING, RLIMIT_STACK,
 };
 
 const char *const rlimit_names[] = {
-    "as",      "core",     "cpu",  "data",   "fsize", "locks",  "memlock",    "msgqueue",
-    "nice",    "nofile",   "nproc", "rss",   "rtprio", "rttime", "sigpending", "stack",
-    NULL,
+    "as",     "core",  "cpu", "data",   "fsize",  "locks",      "memlock", "msgqueue", "nice",
+    "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack",   NULL,
 };
 
 int rlimit_from_name(const char *name)

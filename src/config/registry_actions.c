@@ -11,10 +11,26 @@
 #include "config/registry_confine.h"
 
 static const char *const action_keys[] = {
-    "description", "interpreter",  "exec",       "script", "args",    "env",
-    "env_file",    "cwd",          "user",       "kind",   "timeout", "retry",
-    "stop_signal", "stop_timeout", "depends_on", "ready",  "no_new_privileges",
-    "umask",       "limits",       NULL,
+    "description",
+    "interpreter",
+    "exec",
+    "script",
+    "args",
+    "env",
+    "env_file",
+    "cwd",
+    "user",
+    "kind",
+    "timeout",
+    "retry",
+    "stop_signal",
+    "stop_timeout",
+    "depends_on",
+    "ready",
+    "no_new_privileges",
+    "umask",
+    "limits",
+    NULL,
 };
 static const char *const retry_keys[] = {"max_attempts", "delay", "backoff", NULL};
 static const char *const depends_keys[] = {"requires", "after", NULL};

@@ -22,10 +22,9 @@ static void read_umask(reader *rd, const toml_value *t, const char *path, proces
     char *end = NULL;
     unsigned long mask = s && *s && strspn(s, "01234567") == strlen(s) ? strtoul(s, &end, 8) : 0;
     if (!s || !end || *end || strlen(s) > 4 || mask > 0777) {
-        read_error(rd, v->pos,
-                   "'%s': expected an octal umask as a string, such as \"0027\" or \"077\"%s",
-                   where,
-                   v->type == TOML_INTEGER ? " (a number would be read as decimal: quote it)" : "");
+        read_error(
+            rd, v->pos, "'%s': expected an octal umask as a string, such as \"0027\" or \"077\"%s",
+            where, v->type == TOML_INTEGER ? " (a number would be read as decimal: quote it)" : "");
         return;
     }
     k->umask = (int)mask;
@@ -58,8 +57,7 @@ static bool read_limit(reader *rd, const toml_entry *e, const char *where, rlimi
     read_check_keys(rd, v, where, limit_forms);
     const toml_value *soft = toml_get(v, "soft"), *hard = toml_get(v, "hard");
     if (!soft || !hard) {
-        read_error(rd, v->pos, "'%s': give both 'soft' and 'hard' (or one number for both)",
-                   where);
+        read_error(rd, v->pos, "'%s': give both 'soft' and 'hard' (or one number for both)", where);
         return false;
     }
     char sub[640];

@@ -61,7 +61,9 @@ static const char daemon_usage[] =
     "                     the subreaper, even where a cgroup v2 per job is possible\n"
     "  -h, --help         this text\n"
     "\n"
-    "Files: $TEND_HOME/tend.sock, tend.db, logs/ and dashboard.url (see tend --help).\n";
+    "Files: $TEND_HOME/tend.sock, tend.db, logs/ and dashboard.url (see tend --help),\n"
+    "0600 in folders of yours alone (0700; others refused): umask 077; jobs get the\n"
+    "umask the daemon was started with, or their action's `umask`.\n";
 
 typedef struct {
     uv_loop_t *loop;

@@ -76,8 +76,8 @@ typedef struct {
     int stdout_fd, stderr_fd; /* -1: /dev/null; the caller closes its copy */
     /* Confinement, applied in the child before exec; a step that fails
      * is the start's error. */
-    bool no_new_privs;    /* PR_SET_NO_NEW_PRIVS */
-    bool has_umask;       /* else the umask the daemon was started with */
+    bool no_new_privs; /* PR_SET_NO_NEW_PRIVS */
+    bool has_umask;    /* else the umask the daemon was started with */
     mode_t umask;
     rlimit_entry *limits; /* setrlimit, n_limits of them (taken) */
     size_t n_limits;

@@ -3,8 +3,8 @@
 #ifndef TEND_DAEMON_PROCESS_SPAWN_H
 #define TEND_DAEMON_PROCESS_SPAWN_H
 
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "base/rlimits.h"
