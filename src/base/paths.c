@@ -81,6 +81,11 @@ int tend_paths_check_socket(const tend_paths *p, char *err, size_t errlen)
     return rc < 0 ? rc : trust_check_socket(p->socket, err, errlen);
 }
 
+int tend_paths_check_state(const tend_paths *p, char *err, size_t errlen)
+{
+    return trust_check_dir(p->state_dir, TRUST_OWN, err, errlen);
+}
+
 void tend_paths_tighten(const tend_paths *p)
 {
     static const char *const files[] = {"tend.db",       "tend.db-wal", "tend.db-shm",

@@ -35,6 +35,9 @@ int tend_paths_create(const tend_paths *p, char *err, size_t errlen);
  * socket is a socket of yours (or root's). 0; -ENOENT when either is not
  * there (no daemon yet); -EPERM etc. with the reason in err. */
 int tend_paths_check_socket(const tend_paths *p, char *err, size_t errlen);
+/* For a client, before it believes a file there (dashboard.url): the
+ * state_dir passes the checks. 0, or -errno with the reason in err. */
+int tend_paths_check_state(const tend_paths *p, char *err, size_t errlen);
 /* The files an older tend left 0644 in state_dir (the database, its WAL
  * and shared memory, dashboard.url, ...) become 0600. */
 void tend_paths_tighten(const tend_paths *p);

@@ -43,11 +43,12 @@ def open_dir():
 
 def user_env(user, state, **extra):
     """A user's environment with no TEND_HOME and no XDG_RUNTIME_DIR (so
-    the runtime folder is /tmp/tend-UID), its state and config in state."""
-    env = user.env(XDG_STATE_HOME=str(state), XDG_CONFIG_HOME=str(state), NO_COLOR='1',
-                   **extra)
+    the runtime folder is /tmp/tend-UID, unless extra names one), its
+    state and config in state."""
+    env = user.env(XDG_STATE_HOME=str(state), XDG_CONFIG_HOME=str(state), NO_COLOR='1')
     env.pop('XDG_RUNTIME_DIR', None)
-    return env
+    env.pop('TEND_HOME', None)
+    return {**env, **extra}
 
 
 def own_dir(path, user):
@@ -164,6 +165,31 @@ def deadline_wait(predicate, timeout=20):
             return True
         time.sleep(0.02)
     raise AssertionError('timed out')
+
+
+def test_the_dashboard_url_is_read_only_from_a_folder_of_ones_own(other_user, open_dir):
+    """dashboard.url carries the token: once the state folder is open to
+    others (someone could have put their URL there), `tend dashboard`
+    refuses it, in words; the socket's folder still passes."""
+    run = own_dir(open_dir / 'run', other_user)
+    state = own_dir(open_dir / 'state', other_user)
+    env = user_env(other_user, state, XDG_RUNTIME_DIR=str(run))
+    daemon = other_user.popen([TEND_BIN, 'daemon', '--http', '127.0.0.1:0'], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url_file = state / 'tend' / 'dashboard.url'
+        deadline_wait(lambda: url_file.exists() and (run / 'tend' / 'tend.sock').exists())
+        r = other_user.run([TEND_BIN, 'dashboard', '--no-open'], env=env)
+        assert r.returncode == 0 and r.stdout.startswith('http://127.0.0.1:'), r.stderr
+        (state / 'tend').chmod(0o777)
+        r = other_user.run([TEND_BIN, 'dashboard', '--no-open'], env=env)
+        assert r.returncode == 1 and r.stdout == ''
+        assert (f'tend dashboard: {state}/tend is writable by group or others (mode 0777)'
+                in r.stderr), r.stderr
+    finally:
+        (state / 'tend').chmod(0o700)
+        daemon.terminate()
+        daemon.wait(20)
 
 
 # ---- TEND_HOME and its parents -----------------------------------------------
