@@ -37,6 +37,8 @@ static bool open_browser(const char *url)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    /* The browser gets nothing else the CLI has open. */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     char *argv[] = {"xdg-open", (char *)url, NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ);
