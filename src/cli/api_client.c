@@ -102,7 +102,7 @@ static int start_daemon(const tend_paths *paths, call_error *err)
         if (out < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(1);
         /* The daemon gets the ready pipe as fd 3 and nothing else this
          * shell had open. */
-        if (dup2(ready[1], 3) < 0) _exit(1);
+        if (dup2(ready[1], 3) < 0 || fcntl(3, F_SETFD, 0) < 0) _exit(1);
         syscall(SYS_close_range, 4u, ~0u, 0u);
         execl("/proc/self/exe", "tend", "daemon", "--ready-fd", "3", (char *)NULL);
         _exit(127);

@@ -13,6 +13,12 @@
  * glibc's setuid() would try to change the credentials of every thread of
  * what it takes for its own process: the daemon's.
  *
+ * Before exec the child also closes every fd but 0-2 (close-on-exec or
+ * not), sets the job's limits (while still root, who alone may raise a
+ * hard limit), its umask (never the daemon's 077) and, after the switch
+ * of user, no_new_privs: each one system call, each failure reported as
+ * the step it was, like an exec that fails.
+ *
  * Joining a cgroup: on x86-64 the child is made with clone3 and
  * CLONE_INTO_CGROUP, so it is born in its cgroup. Moving a process in
  * afterwards (writing to cgroup.procs) takes the kernel's cgroup
