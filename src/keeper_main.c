@@ -39,7 +39,16 @@ int main(int argc, char **argv)
     args[n++] = "--main-fd";
     args[n++] = fd_arg;
     if (again) args[n++] = "--resumed";
-    for (int i = 5; i < argc; i++) args[n++] = argv[i];
+    for (int i = 5; i < argc; i++) {
+        /* The ready pipe was the first main process's: its number may be
+         * anything in a later one. */
+        if (again && strcmp(argv[i], "--ready-fd") == 0 && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        if (again && strncmp(argv[i], "--ready-fd=", 11) == 0) continue;
+        args[n++] = argv[i];
+    }
     execv(argv[3], args);
     fprintf(stderr, "tend daemon: cannot run %s: %m\n", argv[3]);
     _exit(127);

@@ -56,6 +56,7 @@ static const char main_usage[] =
     "\n"
     "Environment:\n"
     "  TEND_HOME       keep socket, database, logs and services.toml under this folder\n"
+    "                  (yours alone: one others may write to is refused; docs/cli.md)\n"
     "  NO_COLOR        no colours or symbols, even on a terminal\n"
     "  TEND_SPAWN_THREADS  threads the daemon spawns processes on (0-4; default: one\n"
     "                  per CPU, none on one CPU)\n"

@@ -114,7 +114,7 @@ static void store_metrics(buf *b, store *st)
 static long resident_bytes(void)
 {
     long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
+    FILE *f = fopen("/proc/self/statm", "re");
     if (!f) return 0;
     if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
     fclose(f);

@@ -1,11 +1,13 @@
 /* paths.c — tend's file locations from the environment (see paths.h). */
 #include "base/paths.h"
 
+#include "base/trust.h"
+
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static char *join(const char *dir, const char *name)
@@ -42,8 +44,10 @@ int tend_paths_init(tend_paths *p)
         const char *run = getenv("XDG_RUNTIME_DIR");
         if (run && *run)
             p->runtime_dir = join(run, "tend");
-        else if (asprintf(&p->runtime_dir, "/tmp/tend-%u", (unsigned)getuid()) < 0)
+        else if (asprintf(&p->runtime_dir, "/tmp/tend-%u", (unsigned)geteuid()) < 0)
             p->runtime_dir = NULL;
+        else
+            p->runtime_private = true; /* under /tmp: anybody could have made it */
         p->state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
         config_dir = xdg_dir("XDG_CONFIG_HOME", ".config");
     }
@@ -61,31 +65,36 @@ int tend_paths_init(tend_paths *p)
     return 0;
 }
 
-static int make_dir(const char *path)
+int tend_paths_create(const tend_paths *p, char *err, size_t errlen)
 {
-    /* Parents first: XDG state dirs may not exist yet on a fresh account. */
-    char *copy = strdup(path);
-    if (!copy) return -ENOMEM;
-    for (char *s = copy + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = '\0';
-        if (mkdir(copy, 0700) < 0 && errno != EEXIST) {
-            int e = -errno;
-            free(copy);
-            return e;
-        }
-        *s = '/';
-    }
-    free(copy);
-    return mkdir(path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+    trust_rule runtime = p->runtime_private ? TRUST_PRIVATE : TRUST_OWN;
+    int rc = trust_make_dir(p->runtime_dir, runtime, err, errlen);
+    if (rc == 0) rc = trust_make_dir(p->state_dir, TRUST_OWN, err, errlen);
+    if (rc == 0) rc = trust_make_dir(p->logs, TRUST_OWN, err, errlen);
+    return rc;
 }
 
-int tend_paths_create(const tend_paths *p)
+int tend_paths_check_socket(const tend_paths *p, char *err, size_t errlen)
 {
-    int rc = make_dir(p->runtime_dir);
-    if (rc == 0) rc = make_dir(p->state_dir);
-    if (rc == 0) rc = make_dir(p->logs);
-    return rc;
+    int rc = trust_check_dir(p->runtime_dir, p->runtime_private ? TRUST_PRIVATE : TRUST_OWN, err,
+                             errlen);
+    return rc < 0 ? rc : trust_check_socket(p->socket, err, errlen);
+}
+
+int tend_paths_check_state(const tend_paths *p, char *err, size_t errlen)
+{
+    return trust_check_dir(p->state_dir, TRUST_OWN, err, errlen);
+}
+
+void tend_paths_tighten(const tend_paths *p)
+{
+    static const char *const files[] = {"tend.db",       "tend.db-wal", "tend.db-shm",
+                                        "dashboard.url", "daemon.log",  "daemon.lock"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char *path = join(p->state_dir, files[i]);
+        if (path) trust_tighten_file(path);
+        free(path);
+    }
 }
 
 void tend_paths_free(tend_paths *p)

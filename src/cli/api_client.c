@@ -1,7 +1,10 @@
 /* api_client.c — JSON-RPC calls to the daemon with libcurl over its unix
  * socket. When nothing answers and autostart is allowed, `tend daemon` is
  * started in its own session, and the call waits for it on a readiness
- * pipe (the daemon writes one byte once it listens) instead of polling. */
+ * pipe (the daemon writes one byte once it listens) instead of polling.
+ * Nothing is sent to a socket, nor a daemon started, before the socket's
+ * directory and the socket pass paths.h's checks: another user must not
+ * be able to stand in for the daemon. */
 #include "cli/api_client.h"
 
 #include <errno.h>
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,26 +63,48 @@ static CURLcode post(const char *socket_path, const char *body, buf *out, long *
     return rc;
 }
 
+/* Whether the socket may be talked to: 1 yes, 0 nothing is there yet (no
+ * daemon: one may be started), -1 no (another user's socket or folder;
+ * the reason in err). */
+static int socket_trusted(const tend_paths *paths, call_error *err)
+{
+    char why[sizeof(err->message)];
+    int rc = tend_paths_check_socket(paths, why, sizeof(why));
+    if (rc == 0) return 1;
+    if (rc == -ENOENT) return 0;
+    snprintf(err->message, sizeof(err->message), "%s", why);
+    return -1;
+}
+
 /* Starts `tend daemon` detached and waits until it listens (or dies);
  * says so on stderr, with how many running processes it took over from a
- * daemon before it (one that crashed leaves them running). */
-static bool start_daemon(const tend_paths *paths)
+ * daemon before it (one that crashed leaves them running). 1: started; 0:
+ * it did not come up; -1: its folders are not to be trusted (err says
+ * why; nothing was started). */
+static int start_daemon(const tend_paths *paths, call_error *err)
 {
     int ready[2];
-    if (tend_paths_create(paths) < 0 || pipe2(ready, O_CLOEXEC) < 0) return false;
+    char why[sizeof(err->message)];
+    if (tend_paths_create(paths, why, sizeof(why)) < 0) {
+        snprintf(err->message, sizeof(err->message), "%s", why);
+        return -1;
+    }
+    if (pipe2(ready, O_CLOEXEC) < 0) return 0;
     pid_t pid = fork();
-    if (pid < 0) return false;
+    if (pid < 0) return 0;
     if (pid == 0) {
         /* Double fork: the daemon is nobody's child but init's (or a subreaper's). */
         if (setsid() < 0 || fork() != 0) _exit(0);
-        char *log = NULL, fd_arg[16];
+        char *log = NULL;
         if (asprintf(&log, "%s/daemon.log", paths->state_dir) < 0) _exit(1);
-        int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        int in = open("/dev/null", O_RDONLY);
+        int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (out < 0 || in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0) _exit(1);
-        snprintf(fd_arg, sizeof(fd_arg), "%d", ready[1]);
-        fcntl(ready[1], F_SETFD, 0); /* the daemon keeps this one */
-        execl("/proc/self/exe", "tend", "daemon", "--ready-fd", fd_arg, (char *)NULL);
+        /* The daemon gets the ready pipe as fd 3 and nothing else this
+         * shell had open. */
+        if (dup2(ready[1], 3) < 0 || fcntl(3, F_SETFD, 0) < 0) _exit(1);
+        syscall(SYS_close_range, 4u, ~0u, 0u);
+        execl("/proc/self/exe", "tend", "daemon", "--ready-fd", "3", (char *)NULL);
         _exit(127);
     }
     close(ready[1]);
@@ -93,13 +119,13 @@ static bool start_daemon(const tend_paths *paths)
     close(ready[0]);
     line[got] = 0;
     int adopted = 0;
-    if (got == 0 || sscanf(line, "1 %d", &adopted) < 0 || line[0] != '1') return false;
+    if (got == 0 || sscanf(line, "1 %d", &adopted) < 0 || line[0] != '1') return 0;
     fprintf(stderr, "tend: started a daemon (log: %s/daemon.log)", paths->state_dir);
     if (adopted > 0)
         fprintf(stderr, "; it took over %d running process(es) left by the daemon before it",
                 adopted);
     fputs("\n", stderr);
-    return true;
+    return 1;
 }
 
 static void describe_error(json_t *error, call_error *err)
@@ -128,16 +154,23 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     json_decref(req);
     buf out = {0};
     long status = 0;
-    CURLcode rc = post(paths.socket, body, &out, &status);
+    int trusted = socket_trusted(&paths, err);
+    CURLcode rc = trusted > 0 ? post(paths.socket, body, &out, &status) : CURLE_COULDNT_CONNECT;
     const char *no = getenv("TEND_NO_AUTOSTART");
     bool may_start = autostart && !(no && strcmp(no, "1") == 0);
-    if (rc == CURLE_COULDNT_CONNECT && may_start && start_daemon(&paths)) {
-        buf_free(&out);
-        rc = post(paths.socket, body, &out, &status);
+    if (trusted >= 0 && rc == CURLE_COULDNT_CONNECT && may_start) {
+        int started = start_daemon(&paths, err);
+        if (started < 0) trusted = -1;
+        if (started > 0 && (trusted = socket_trusted(&paths, err)) > 0) {
+            buf_free(&out);
+            rc = post(paths.socket, body, &out, &status);
+        }
     }
     free(body);
     call_status result_status = CALL_FAILED;
-    if (rc == CURLE_COULDNT_CONNECT) {
+    if (trusted < 0) {
+        /* err says whose socket it is: nothing was sent. */
+    } else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s%s", paths.socket,
                  may_start ? " and none could be started" : " (start one with 'tend daemon')");
         result_status = CALL_UNREACHABLE;
@@ -245,8 +278,9 @@ static call_status follow(const char *path, double seconds, int (*on_event)(json
         return CALL_FAILED;
     }
     event_reader r = {.on_event = on_event, .ctx = ctx};
-    CURL *curl = lib->easy_init();
-    CURLcode rc = CURLE_FAILED_INIT;
+    int trusted = socket_trusted(&paths, err);
+    CURL *curl = trusted > 0 ? lib->easy_init() : NULL;
+    CURLcode rc = trusted > 0 ? CURLE_FAILED_INIT : CURLE_COULDNT_CONNECT;
     if (curl) {
         lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
         lib->easy_setopt(curl, CURLOPT_URL, url);
@@ -261,7 +295,9 @@ static call_status follow(const char *path, double seconds, int (*on_event)(json
     buf_free(&r.pending);
     call_status st = CALL_FAILED;
     /* CURLE_OK: the daemon ended the stream; a timeout is the time given. */
-    if (r.ended_by_caller || rc == CURLE_OK || (seconds > 0 && rc == CURLE_OPERATION_TIMEDOUT))
+    if (trusted < 0)
+        st = CALL_FAILED; /* err says why: nothing was asked */
+    else if (r.ended_by_caller || rc == CURLE_OK || (seconds > 0 && rc == CURLE_OPERATION_TIMEDOUT))
         st = CALL_OK;
     else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s", paths.socket);

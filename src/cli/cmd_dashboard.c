@@ -38,6 +38,8 @@ static bool open_browser(const char *url)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    /* The browser gets nothing else the CLI has open. */
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     char *argv[] = {"xdg-open", (char *)url, NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ);
@@ -88,6 +90,14 @@ int cmd_dashboard(int argc, char **argv)
     size_t len = 0;
     if (tend_paths_init(&paths) < 0 || asprintf(&path, "%s/dashboard.url", paths.state_dir) < 0)
         path = NULL;
+    /* The URL carries the token: read only from a folder nobody else may write. */
+    char why[1024];
+    if (path && tend_paths_check_state(&paths, why, sizeof(why)) < 0) {
+        fprintf(stderr, "tend dashboard: %s\n", why);
+        free(path);
+        tend_paths_free(&paths);
+        return EXIT_FAILED;
+    }
     tend_paths_free(&paths);
     if (!path || file_read_all(path, 4096, &url, &len) < 0 || len == 0) {
         fprintf(stderr,

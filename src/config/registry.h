@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "base/diag.h"
+#include "base/rlimits.h"
 #include "base/strmap.h"
 
 /* Where a spec was written in its file (1-based; 0 for synthesized parts). */
@@ -33,6 +34,10 @@ typedef struct {
     double timeout;      /* seconds; 0 = no limit */
     int stop_signal;     /* signal number, default SIGTERM */
     double stop_timeout; /* seconds between stop_signal and SIGKILL */
+    bool no_new_privileges; /* PR_SET_NO_NEW_PRIVS before exec */
+    int umask;              /* 0..0777; -1: the umask the daemon was started with */
+    rlimit_entry *limits;   /* setrlimit before exec, n_limits of them */
+    size_t n_limits;
 } process_keys;
 
 typedef struct {
@@ -60,6 +65,10 @@ typedef struct {
     retry_policy retry;
     int stop_signal;     /* signal number, default SIGTERM */
     double stop_timeout; /* seconds between stop_signal and SIGKILL */
+    bool no_new_privileges; /* as process_keys */
+    int umask;
+    rlimit_entry *limits;
+    size_t n_limits;
     char **requires;     /* actions that must be running (or have succeeded) first */
     char **after;        /* actions that start first, without waiting for success */
     char *from_service;  /* set when synthesized from a service's deployment.binary */

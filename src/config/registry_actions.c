@@ -8,11 +8,29 @@
 
 #include "base/signame.h"
 #include "base/strv.h"
+#include "config/registry_confine.h"
 
 static const char *const action_keys[] = {
-    "description", "interpreter",  "exec",       "script", "args",    "env",
-    "env_file",    "cwd",          "user",       "kind",   "timeout", "retry",
-    "stop_signal", "stop_timeout", "depends_on", "ready",  NULL,
+    "description",
+    "interpreter",
+    "exec",
+    "script",
+    "args",
+    "env",
+    "env_file",
+    "cwd",
+    "user",
+    "kind",
+    "timeout",
+    "retry",
+    "stop_signal",
+    "stop_timeout",
+    "depends_on",
+    "ready",
+    "no_new_privileges",
+    "umask",
+    "limits",
+    NULL,
 };
 static const char *const retry_keys[] = {"max_attempts", "delay", "backoff", NULL};
 static const char *const depends_keys[] = {"requires", "after", NULL};
@@ -28,13 +46,14 @@ static const char *const interpreters[] = {"exec", "sh",   "bash", "python3", "l
 
 process_keys process_keys_default(void)
 {
-    return (process_keys){.stop_signal = SIGTERM, .stop_timeout = 10.0};
+    return (process_keys){.stop_signal = SIGTERM, .stop_timeout = 10.0, .umask = -1};
 }
 
 void process_keys_clear(process_keys *k)
 {
     free(k->user);
     strv_free(k->env_files);
+    free(k->limits);
     *k = process_keys_default();
 }
 
@@ -48,6 +67,7 @@ static action_spec *action_new(const char *name)
     process_keys k = process_keys_default();
     a->stop_signal = k.stop_signal;
     a->stop_timeout = k.stop_timeout;
+    a->umask = k.umask;
     if (!a->name) {
         free(a);
         return NULL;
@@ -197,6 +217,7 @@ void read_process_keys(reader *rd, const toml_value *t, const char *path, proces
     read_seconds(rd, t, path, "timeout", 365 * DAY, &k->timeout);
     read_stop_signal(rd, t, path, k);
     read_seconds(rd, t, path, "stop_timeout", DAY, &k->stop_timeout);
+    read_confinement(rd, t, path, k);
 }
 
 /* exec argv or script + interpreter: exactly one way to run. */
@@ -244,6 +265,10 @@ static void take_process_keys(action_spec *a, process_keys *k)
     a->timeout = k->timeout;
     a->stop_signal = k->stop_signal;
     a->stop_timeout = k->stop_timeout;
+    a->no_new_privileges = k->no_new_privileges;
+    a->umask = k->umask;
+    a->limits = k->limits;
+    a->n_limits = k->n_limits;
     *k = process_keys_default();
 }
 
@@ -290,6 +315,12 @@ action_spec *action_from_binary(const service_spec *svc)
     a->timeout = k->timeout;
     a->stop_signal = k->stop_signal;
     a->stop_timeout = k->stop_timeout;
+    a->no_new_privileges = k->no_new_privileges;
+    a->umask = k->umask;
+    if (k->n_limits) {
+        a->limits = limits_copy(k->limits, k->n_limits);
+        a->n_limits = a->limits ? k->n_limits : 0;
+    }
     return a;
 }
 
@@ -309,5 +340,6 @@ void action_spec_free(action_spec *a)
     strv_free(a->requires);
     strv_free(a->after);
     free(a->from_service);
+    free(a->limits);
     free(a);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/signame.h"
+#include "config/registry_confine.h"
 #include "config/registry_internal.h"
 
 static void set_string(json_t *obj, const char *key, const char *value)
@@ -41,6 +42,7 @@ static void set_process_keys(json_t *o, const process_keys *k)
     json_object_set_new(o, "timeout", json_real(k->timeout));
     json_object_set_new(o, "stop_signal", json_string(signal_name(k->stop_signal)));
     json_object_set_new(o, "stop_timeout", json_real(k->stop_timeout));
+    confinement_to_json(o, k->no_new_privileges, k->umask, k->limits, k->n_limits);
 }
 
 json_t *action_spec_to_json(const action_spec *a)
@@ -61,6 +63,10 @@ json_t *action_spec_to_json(const action_spec *a)
         .timeout = a->timeout,
         .stop_signal = a->stop_signal,
         .stop_timeout = a->stop_timeout,
+        .no_new_privileges = a->no_new_privileges,
+        .umask = a->umask,
+        .limits = a->limits,
+        .n_limits = a->n_limits,
     };
     set_process_keys(o, &k);
     json_object_set_new(o, "retry",

@@ -24,8 +24,9 @@ static const char *const mode_tables[] = {"binary",     "docker", "docker_compos
 static const char *const deployment_keys[] = {"mode",       "binary", "docker", "docker_compose",
                                               "kubernetes", "remote", NULL};
 static const char *const binary_keys[] = {
-    "binary_path", "args",        "working_dir",  "env",     "env_file", "user",
-    "ready",       "stop_signal", "stop_timeout", "timeout", NULL,
+    "binary_path", "args",        "working_dir",  "env",     "env_file",          "user",
+    "ready",       "stop_signal", "stop_timeout", "timeout", "no_new_privileges", "umask",
+    "limits",      NULL,
 };
 static const char *const docker_keys[] = {
     "image", "container_name", "ports", "volumes", "restart_policy", "env", "args", NULL};

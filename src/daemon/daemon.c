@@ -33,6 +33,7 @@
 #include "api/methods.h"
 #include "api/metrics.h"
 #include "api/sse.h"
+#include "base/job_umask.h"
 #include "base/paths.h"
 #include "daemon/http_check.h"
 #include "daemon/loop_lag.h"
@@ -61,7 +62,9 @@ static const char daemon_usage[] =
     "  -h, --help         this text\n"
     "\n"
     "Files: $TEND_HOME/tend.sock, tend.db, logs/, dashboard.url and dashboard.token (the\n"
-    "dashboard's access token, mode 0600; see tend token --help).\n";
+    "dashboard's access token; see tend token --help), 0600 in folders of yours alone\n"
+    "(0700; others refused): umask 077; jobs get the umask the daemon was started\n"
+    "with, or their action's `umask`.\n";
 
 typedef struct {
     uv_loop_t *loop;
@@ -205,14 +208,17 @@ static void report_dropped(const char *config, json_t *plan)
 static int run_daemon(const char *config, int ready_fd, const char *http, bool cgroups, int main_fd,
                       bool resumed, int argc, char **argv)
 {
+    /* Before the first file: everything the daemon writes is its user's alone. */
+    job_umask_enter_daemon();
     tend_paths paths;
     if (tend_paths_init(&paths) < 0) return 1;
-    int rc = tend_paths_create(&paths);
-    if (rc < 0) {
-        fprintf(stderr, "tend daemon: cannot create %s: %s\n", paths.state_dir, strerror(-rc));
+    char path_err[1024];
+    if (tend_paths_create(&paths, path_err, sizeof(path_err)) < 0) {
+        fprintf(stderr, "tend daemon: %s\n", path_err);
         tend_paths_free(&paths);
         return 1;
     }
+    tend_paths_tighten(&paths);
     /* The main process under a keeper: the keeper holds the lock. */
     int lock_fd = -1, keeper_sock = main_fd;
     if (main_fd >= 0) fcntl(main_fd, F_SETFD, FD_CLOEXEC);

@@ -7,6 +7,7 @@
  */
 #include "daemon/http_check.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,13 @@ static int multi_open(uv_loop_t *loop, char *err, size_t errlen)
     return 0;
 }
 
+/* libcurl before 8.17 opens its sockets without close-on-exec. */
+static int cloexec_socket(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)ctx, (void)purpose;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
+}
+
 http_check *http_check_start(uv_loop_t *loop, const char *method, const char *url, double timeout,
                              http_check_fn done, void *ctx, char *err, size_t errlen)
 {
@@ -173,6 +181,7 @@ http_check *http_check_start(uv_loop_t *loop, const char *method, const char *ur
     curl->easy_setopt(e, CURLOPT_USERAGENT, "tend-health-check");
     /* A health check asks the service itself, never a proxy in between. */
     curl->easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl->easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, cloexec_socket);
     if (curl->multi_add_handle(multi, e) != CURLM_OK) {
         curl->easy_cleanup(e);
         free(c);

@@ -1,8 +1,9 @@
 /* launch.c — an action spec as a process request: argv by interpreter (never a
  * string handed to a shell unless the action's own interpreter is one),
- * the daemon's environment with the action's env and then its env files
- * on top (read now, at each start), its user and cwd. The environment may
- * hold secrets: it is wiped when freed, here and in the process layer. */
+ * its environment (job_env.h: the action's env and then its env files on
+ * top, read now, at each start), its user and cwd, and how it is confined
+ * (no_new_privileges, umask, limits). The environment may hold secrets:
+ * it is wiped when freed, here and in the process layer. */
 #include "daemon/launch.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "base/strv.h"
 #include "config/envfile.h"
 #include "daemon/env_files.h"
+#include "daemon/job_env.h"
 
 extern char **environ;
 
@@ -52,42 +54,6 @@ char **action_argv(const action_spec *a)
     return argv;
 }
 
-static bool sets_key(char *const *entries, const char *key, size_t klen)
-{
-    for (size_t k = 0; entries && entries[k]; k++)
-        if (strncmp(entries[k], key, klen) == 0 && entries[k][klen] == '=') return true;
-    return false;
-}
-
-/* environ, then the action's entries (declared: its env with its env
- * files' over it) and tend's own (extra) replacing same-named ones. */
-static char **action_env(char *const *declared, const struct passwd *user, char *const *extra)
-{
-    char **env = NULL;
-    for (size_t i = 0; environ && environ[i]; i++) {
-        const char *eq = strchr(environ[i], '=');
-        size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-        bool replaced = sets_key(declared, environ[i], klen) || sets_key(extra, environ[i], klen);
-        if (user && (strncmp(environ[i], "HOME=", 5) == 0 || strncmp(environ[i], "USER=", 5) == 0 ||
-                     strncmp(environ[i], "LOGNAME=", 8) == 0))
-            replaced = true;
-        if (!replaced) strv_push(&env, environ[i]);
-    }
-    for (size_t k = 0; declared && declared[k]; k++) {
-        const char *eq = strchr(declared[k], '=');
-        if (!sets_key(extra, declared[k], eq ? (size_t)(eq - declared[k]) : strlen(declared[k])))
-            strv_push(&env, declared[k]);
-    }
-    for (size_t k = 0; extra && extra[k]; k++) strv_push(&env, extra[k]);
-    if (user) {
-        char *entry = NULL;
-        if (asprintf(&entry, "HOME=%s", user->pw_dir) >= 0) strv_push_take(&env, entry);
-        if (asprintf(&entry, "USER=%s", user->pw_name) >= 0) strv_push_take(&env, entry);
-        if (asprintf(&entry, "LOGNAME=%s", user->pw_name) >= 0) strv_push_take(&env, entry);
-    }
-    return env;
-}
-
 /* Who name is: req's uid, gid and supplementary groups, and *user (whose
  * strings live in buf). */
 static int identity(const char *name, struct passwd *pw, char *buf, size_t size,
@@ -112,7 +78,17 @@ int launch_user(const char *name, proc_request *req, char *err, size_t errlen)
 {
     struct passwd pw, *user = NULL;
     char buf[4096];
-    return identity(name, &pw, buf, sizeof(buf), &user, req, err, errlen);
+    int rc = identity(name, &pw, buf, sizeof(buf), &user, req, err, errlen);
+    if (rc < 0) return rc;
+    /* The environment follows the user, as a job's does. */
+    char **env = job_env(user, NULL, NULL);
+    if (!env) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    strv_free_wiped(req->env);
+    req->env = env;
+    return 0;
 }
 
 /* The action's env with its env files' entries over it. */
@@ -150,10 +126,18 @@ int launch_request(const action_spec *a, char *const *extra_env, proc_request *r
         return rc;
     }
     req->argv = action_argv(a);
-    req->env = action_env(declared, user, extra_env);
+    req->env = job_env(user, declared, extra_env);
     strv_free_wiped(declared);
     req->cwd = a->cwd ? strdup(a->cwd) : NULL;
-    if (!req->argv || !req->env || (a->cwd && !req->cwd)) {
+    req->no_new_privs = a->no_new_privileges;
+    req->has_umask = a->umask >= 0;
+    req->umask = a->umask >= 0 ? (mode_t)a->umask : 0;
+    if (a->n_limits) {
+        req->limits = malloc(a->n_limits * sizeof(*req->limits));
+        if (req->limits) memcpy(req->limits, a->limits, a->n_limits * sizeof(*req->limits));
+        req->n_limits = req->limits ? a->n_limits : 0;
+    }
+    if (!req->argv || !req->env || (a->cwd && !req->cwd) || (a->n_limits && !req->limits)) {
         launch_request_free(req);
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
@@ -167,5 +151,6 @@ void launch_request_free(proc_request *req)
     strv_free_wiped(req->env);
     free(req->cwd);
     free(req->groups);
+    free(req->limits);
     *req = (proc_request){0};
 }

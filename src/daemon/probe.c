@@ -16,10 +16,9 @@
 #include "base/signame.h"
 #include "base/strv.h"
 #include "daemon/http_check.h"
+#include "daemon/job_env.h"
 #include "daemon/launch.h"
 #include "daemon/process/process.h"
-
-extern char **environ;
 
 #define MAX_ADDRS 8
 
@@ -235,7 +234,7 @@ static void command_begin(probe *p)
     snprintf(unit, sizeof(unit), "check-%lu", ++checks);
     proc_request req = {
         .argv = strv_copy(p->spec->command.argv),
-        .env = strv_copy(environ),
+        .env = job_env(NULL, NULL, NULL), /* the daemon's, as a job of its user gets */
         .uid = (uid_t)-1,
         .gid = (gid_t)-1,
         .stdout_fd = -1,

@@ -130,6 +130,34 @@ class OtherUser:
                               env=env if env is not None else self.env(), timeout=timeout, **kw)
 
 
+def _session_user(prefix):
+    """Creates a local user PREFIX<pid> (root only) and yields its OtherUser;
+    deleted after. Skips with the reason when it cannot be made."""
+    import shutil
+    if os.geteuid() != 0:
+        pytest.skip('needs root: the test creates a second local user')
+    if not shutil.which('useradd'):
+        pytest.skip('needs useradd (passwd) to create a second local user')
+    name = f'{prefix}{os.getpid() % 10**8}'
+    made = subprocess.run(['useradd', '--no-create-home', '--home-dir', '/nonexistent',
+                           '--shell', '/usr/sbin/nologin', '--user-group', name],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f'cannot create a second user: {made.stderr.strip()}')
+    try:
+        yield OtherUser(name)
+    finally:
+        subprocess.run(['userdel', name], capture_output=True)
+
+
+@pytest.fixture(scope='session')
+def neighbour_user():
+    """A third local user, besides root and other_user, for tests where the
+    victim must not be root (the /tmp/tend-UID fallback is for users) and
+    the attacker is someone else again."""
+    yield from _session_user('tendy')
+
+
 @pytest.fixture(scope='session')
 def other_user():
     """A second local user, created for this session and deleted after it

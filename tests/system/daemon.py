@@ -138,8 +138,10 @@ class RpcError(Exception):
 
 
 class Daemon:
-    def __init__(self, home, config=None, extra_args=(), valgrind=None, env=None, output=None):
+    def __init__(self, home, config=None, extra_args=(), valgrind=None, env=None, output=None,
+                 pass_fds=()):
         self.home = Path(home)
+        self.pass_fds = tuple(pass_fds)  # inherited by `tend daemon`, as from a careless parent
         # Where its stdout and stderr go (HOME/daemon.out unless told).
         self.output_path = Path(output) if output else self.home / 'daemon.out'
         self.extra_env = dict(env or {})
@@ -157,7 +159,7 @@ class Daemon:
         args = self.valgrind + [TEND_BIN, 'daemon'] + (['-c', str(self.config)] if self.config else []) + self.extra_args
         self.log = open(self.output_path, 'ab')
         self.proc = subprocess.Popen(args, env=self.env(), stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, pass_fds=self.pass_fds)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

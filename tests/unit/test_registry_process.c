@@ -226,6 +226,57 @@ static void test_command_check_user(void **state)
     diag_free(&d);
 }
 
+static const char confined[] = "[actions.a]\n"
+                               "exec = [\"/bin/true\"]\n"
+                               "no_new_privileges = true\n"
+                               "umask = \"027\"\n"
+                               "limits = { nofile = 1024, nproc = { soft = 10, hard = 20 }, "
+                               "core = \"infinity\" }\n"
+                               "[services.b.deployment]\n"
+                               "mode = \"binary\"\n"
+                               "binary = { binary_path = \"/bin/true\", umask = \"0077\", "
+                               "limits = { fsize = 4096 } }\n";
+
+/* no_new_privileges, umask and limits: read on both, kept through JSON. */
+static void test_confinement_keys_reach_the_action_and_round_trip(void **state)
+{
+    (void)state;
+    registry *r = load_ok("/etc/tend/services.toml", confined);
+    const action_spec *a = registry_action(r, "a"), *b = registry_action(r, "b");
+    assert_true(a->no_new_privileges);
+    assert_int_equal(a->umask, 027);
+    assert_int_equal(a->n_limits, 3);
+    assert_int_equal(a->limits[0].resource, RLIMIT_NOFILE);
+    assert_true(a->limits[0].soft == 1024 && a->limits[0].hard == 1024);
+    assert_int_equal(a->limits[1].resource, RLIMIT_NPROC);
+    assert_true(a->limits[1].soft == 10 && a->limits[1].hard == 20);
+    assert_true(a->limits[2].soft == RLIM_INFINITY && a->limits[2].hard == RLIM_INFINITY);
+    assert_false(b->no_new_privileges);
+    assert_int_equal(b->umask, 077);
+    assert_int_equal(b->n_limits, 1);
+    assert_int_equal(b->limits[0].resource, RLIMIT_FSIZE);
+    json_t *doc = registry_to_json(r);
+    diag_list d;
+    diag_init(&d, "(api)");
+    registry *again = registry_from_json(doc, &d);
+    assert_non_null(again);
+    json_t *second = registry_to_json(again);
+    assert_true(json_equal(doc, second));
+    assert_int_equal(registry_action(again, "a")->limits[1].hard, 20);
+    /* No umask given: none written, the daemon's applies. */
+    registry *plain = load_ok("/x.toml", "[actions.p]\nexec = [\"/bin/true\"]\n");
+    assert_int_equal(registry_action(plain, "p")->umask, -1);
+    json_t *pdoc = registry_to_json(plain);
+    assert_null(json_object_get(json_object_get(json_object_get(pdoc, "actions"), "p"), "umask"));
+    json_decref(pdoc);
+    registry_free(plain);
+    json_decref(second);
+    json_decref(doc);
+    diag_free(&d);
+    registry_free(again);
+    registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_env_file_problems),
         cmocka_unit_test(test_process_keys_round_trip_through_json),
         cmocka_unit_test(test_command_check_user),
+        cmocka_unit_test(test_confinement_keys_reach_the_action_and_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
  */
 #include "daemon/process/keeper.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,9 +192,26 @@ static void from_main(void)
     }
 }
 
+/* Closes every fd from 3 up but keep and also (-1: none). */
+static void close_all_but(int keep, int also)
+{
+    int lo = keep < also ? keep : also, hi = keep < also ? also : keep;
+    if (lo < 0) lo = hi; /* one fd to keep */
+    unsigned from = 3;
+    for (int fd = lo;; fd = hi) {
+        if (fd >= 3) {
+            if ((unsigned)fd > from) syscall(SYS_close_range, from, (unsigned)fd - 1, 0u);
+            from = (unsigned)fd + 1;
+        }
+        if (fd == hi) break;
+    }
+    syscall(SYS_close_range, from, ~0u, 0u);
+}
+
 /* Forks the main process; 0 in it (with *link and *again set), 1 in the
- * keeper. */
-static int start_main(int lock_fd, int *link, bool *again)
+ * keeper. It gets exactly its end of the link and pass_fd (the first
+ * one's ready pipe, or -1): nothing else the keeper holds or inherited. */
+static int start_main(int lock_fd, int pass_fd, int *link, bool *again)
 {
     int pair[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) return -1;
@@ -217,6 +236,9 @@ static int start_main(int lock_fd, int *link, bool *again)
         free(k.held);
         free(k.free_slots);
         free(k.exits);
+        /* And whatever tend daemon's own parent left open without
+         * close-on-exec (a shell's pipe): none of the main's business. */
+        close_all_but(pair[1], pass_fd);
         sigset_t mask;
         sigemptyset(&mask);
         sigprocmask(SIG_SETMASK, &mask, NULL);
@@ -313,6 +335,33 @@ static void hold_handed_over(const char *held)
     }
 }
 
+static bool is_held(int fd)
+{
+    for (size_t i = 0; i < k.n_held; i++)
+        if (k.held[i].fds[0] == fd || k.held[i].fds[1] == fd) return true;
+    return false;
+}
+
+/* What `tend daemon` inherited without close-on-exec from whoever started
+ * it (a shell's pipe, say) is closed: held for the daemon's whole life, it
+ * would keep that pipe open (and its reader waiting) forever. */
+static void close_inherited(int lock_fd, int main_only_fd)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) return;
+    int own = dirfd(dir);
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (*end || end == e->d_name || fd < 3 || fd == own || fd == lock_fd ||
+            fd == main_only_fd || fd == k.epoll || fd == k.signals || is_held((int)fd))
+            continue;
+        close((int)fd);
+    }
+    closedir(dir);
+}
+
 int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link, bool *again)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -329,10 +378,11 @@ int keeper_run(int lock_fd, int main_only_fd, const char *held, int *link, bool 
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = SIGNAL_TAG};
     epoll_ctl(k.epoll, EPOLL_CTL_ADD, k.signals, &ev);
     hold_handed_over(held);
+    close_inherited(lock_fd, main_only_fd);
     double restart_in = 0; /* the first start, at once */
     for (;;) {
         if (!k.main && restart_in == 0) {
-            int rc = start_main(lock_fd, link, again);
+            int rc = start_main(lock_fd, main_only_fd, link, again);
             if (rc == 0) return -1; /* in the main process */
             /* The first main process has it now (autostart's ready pipe:
              * the keeper must not keep it open past the main's death). */

@@ -222,6 +222,7 @@ void proc_spawn(proc *p, proc_request *req)
         strv_free_wiped(req->env);
         free(req->cwd);
         free(req->groups);
+        free(req->limits);
         *req = (proc_request){0};
         tell_started(p, 0, -ENOMEM, "out of memory");
         maybe_free(p);

@@ -32,6 +32,8 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "base/rlimits.h"
+
 /* The layer's state for the daemon on state_dir; cgroups false forces the
  * fallback. Returns 0, or -errno when the loop's handles cannot be made. */
 int process_layer_init(uv_loop_t *loop, const char *state_dir, bool cgroups);
@@ -72,6 +74,13 @@ typedef struct {
     gid_t *groups; /* supplementary groups, with uid */
     size_t n_groups;
     int stdout_fd, stderr_fd; /* -1: /dev/null; the caller closes its copy */
+    /* Confinement, applied in the child before exec; a step that fails
+     * is the start's error. */
+    bool no_new_privs; /* PR_SET_NO_NEW_PRIVS */
+    bool has_umask;    /* else the umask the daemon was started with */
+    mode_t umask;
+    rlimit_entry *limits; /* setrlimit, n_limits of them (taken) */
+    size_t n_limits;
 } proc_request;
 
 /* rc 0: the main process runs as pid; else -errno and the reason in err. */

@@ -13,6 +13,12 @@
  * glibc's setuid() would try to change the credentials of every thread of
  * what it takes for its own process: the daemon's.
  *
+ * Before exec the child also closes every fd but 0-2 (close-on-exec or
+ * not), sets the job's limits (while still root, who alone may raise a
+ * hard limit), its umask (never the daemon's 077) and, after the switch
+ * of user, no_new_privs: each one system call, each failure reported as
+ * the step it was, like an exec that fails.
+ *
  * Joining a cgroup: on x86-64 the child is made with clone3 and
  * CLONE_INTO_CGROUP, so it is born in its cgroup. Moving a process in
  * afterwards (writing to cgroup.procs) takes the kernel's cgroup
@@ -32,6 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,14 +60,25 @@ typedef struct {
         set_tid_size, cgroup;
 } clone3_args;
 
-enum { STEP_CGROUP, STEP_SETSID, STEP_REDIRECT, STEP_CHDIR, STEP_USER, STEP_EXEC };
+enum {
+    STEP_CGROUP,
+    STEP_SETSID,
+    STEP_REDIRECT,
+    STEP_CHDIR,
+    STEP_LIMITS,
+    STEP_USER,
+    STEP_NO_NEW_PRIVS,
+    STEP_EXEC
+};
 
 typedef struct {
     const spawn_plan *plan;
     const char *program;
     int devnull;
     int cgroup_procs_fd; /* to join by writing, when not born in the cgroup */
+    int max_fd;          /* above every open fd, should close_range be missing */
     volatile int step;  /* the step the child is at */
+    volatile int limit; /* at STEP_LIMITS: the index of the limit refused */
     volatile int error; /* its errno, when a step failed */
 } child_args;
 
@@ -86,16 +106,28 @@ __attribute__((no_sanitize_address)) static int child_main(void *arg)
     if (dup2(c->devnull, 0) < 0 || dup2(p->stdout_fd >= 0 ? p->stdout_fd : c->devnull, 1) < 0 ||
         dup2(p->stderr_fd >= 0 ? p->stderr_fd : c->devnull, 2) < 0)
         goto failed;
-    /* Everything else the daemon has open stays behind. */
-    syscall(SYS_close_range, 3u, ~0u, 0u);
+    /* Everything else the daemon has open stays behind, close-on-exec
+     * or not (what it inherited from whoever started it, above all). */
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) < 0)
+        for (int fd = 3; fd < c->max_fd; fd++) close(fd);
     c->step = STEP_CHDIR;
     if (p->cwd && chdir(p->cwd) < 0) goto failed;
+    /* Limits while still root (only root may raise a hard limit). */
+    c->step = STEP_LIMITS;
+    for (size_t i = 0; i < p->n_limits; i++) {
+        c->limit = (int)i;
+        struct rlimit rl = {.rlim_cur = p->limits[i].soft, .rlim_max = p->limits[i].hard};
+        if (setrlimit(p->limits[i].resource, &rl) < 0) goto failed;
+    }
+    umask(p->umask); /* the daemon's own 077 is not the job's */
     c->step = STEP_USER;
     if (p->uid != (uid_t)-1 &&
         (syscall(SYS_setgroups, p->n_groups, p->groups) < 0 ||
          syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0 ||
          syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0))
         goto failed;
+    c->step = STEP_NO_NEW_PRIVS;
+    if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) goto failed;
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -202,6 +234,18 @@ static int spawn_failed(int rc, const char *what, const char *arg, char *err, si
     return -rc;
 }
 
+/* "setrlimit nofile 1024:4096: Operation not permitted". */
+static int limit_failed(const spawn_plan *plan, int i, int rc, char *err, size_t errlen)
+{
+    const rlimit_entry *l = &plan->limits[i];
+    char soft[24] = "infinity", hard[24] = "infinity";
+    if (l->soft != RLIM_INFINITY) snprintf(soft, sizeof(soft), "%llu", (unsigned long long)l->soft);
+    if (l->hard != RLIM_INFINITY) snprintf(hard, sizeof(hard), "%llu", (unsigned long long)l->hard);
+    snprintf(err, errlen, "setrlimit %s %s:%s: %s", rlimit_name(l->resource), soft, hard,
+             strerror(rc));
+    return -rc;
+}
+
 static int devnull_fd = -1;
 static void open_devnull(void)
 {
@@ -220,8 +264,14 @@ int spawn_process(const spawn_plan *plan, pid_t *pid, char *err, size_t errlen)
     if (devnull_fd < 0) return spawn_failed(EBADF, "open", "/dev/null", err, errlen);
     char *stack = malloc(CHILD_STACK);
     if (!stack) return spawn_failed(ENOMEM, "clone", "", err, errlen);
-    child_args args = {
-        .plan = plan, .program = program, .devnull = devnull_fd, .cgroup_procs_fd = -1};
+    struct rlimit files;
+    child_args args = {.plan = plan,
+                       .program = program,
+                       .devnull = devnull_fd,
+                       .cgroup_procs_fd = -1,
+                       .max_fd = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 65536
+                                     ? (int)files.rlim_cur
+                                     : 65536};
     /* No handler of the daemon may run in the child before it has reset
      * them: block everything across the clone. */
     sigset_t all, old;
@@ -240,7 +290,10 @@ int spawn_process(const spawn_plan *plan, pid_t *pid, char *err, size_t errlen)
         case STEP_SETSID: return spawn_failed(args.error, "setsid", "", err, errlen);
         case STEP_REDIRECT: return spawn_failed(args.error, "redirect output", "", err, errlen);
         case STEP_CHDIR: return spawn_failed(args.error, "chdir", plan->cwd, err, errlen);
+        case STEP_LIMITS: return limit_failed(plan, args.limit, args.error, err, errlen);
         case STEP_USER: return spawn_failed(args.error, "switch user", "", err, errlen);
+        case STEP_NO_NEW_PRIVS:
+            return spawn_failed(args.error, "prctl", "PR_SET_NO_NEW_PRIVS", err, errlen);
         default: return spawn_failed(args.error, "exec", program, err, errlen);
         }
     }

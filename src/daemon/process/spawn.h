@@ -3,8 +3,11 @@
 #ifndef TEND_DAEMON_PROCESS_SPAWN_H
 #define TEND_DAEMON_PROCESS_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "base/rlimits.h"
 
 typedef struct {
     char *const *argv;
@@ -16,6 +19,10 @@ typedef struct {
     size_t n_groups;
     int stdout_fd, stderr_fd; /* -1: /dev/null */
     int cgroup_fd;            /* the cgroup folder the child joins, or -1 */
+    mode_t umask;
+    bool no_new_privs;
+    const rlimit_entry *limits;
+    size_t n_limits;
 } spawn_plan;
 
 /* Starts plan's program in a new session (its pid is its process group).

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/job_umask.h"
 #include "base/strv.h"
 #include "daemon/process/containment.h"
 #include "daemon/process/reaper.h"
@@ -48,6 +49,7 @@ static void task_free(spawn_task *t)
     strv_free_wiped(t->req.env);
     free(t->req.cwd);
     free(t->req.groups);
+    free(t->req.limits);
     free(t);
 }
 
@@ -70,6 +72,10 @@ static void task_run(spawn_task *t)
         .stdout_fd = t->req.stdout_fd,
         .stderr_fd = t->req.stderr_fd,
         .cgroup_fd = cgroup_fd,
+        .umask = t->req.has_umask ? t->req.umask : job_umask(),
+        .no_new_privs = t->req.no_new_privs,
+        .limits = t->req.limits,
+        .n_limits = t->req.n_limits,
     };
     t->rc = spawn_process(&plan, &t->pid, t->err, sizeof(t->err));
     if (cgroup_fd >= 0) close(cgroup_fd);
@@ -183,6 +189,7 @@ void spawner_submit(proc_request *req, const char *unit, spawn_done_fn done, voi
         strv_free_wiped(req->env);
         free(req->cwd);
         free(req->groups);
+        free(req->limits);
         done(data, 0, 0, -12 /* ENOMEM */, "out of memory");
         return;
     }
