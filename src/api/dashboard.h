@@ -10,6 +10,8 @@
 #ifndef TEND_API_DASHBOARD_H
 #define TEND_API_DASHBOARD_H
 
+#include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -33,6 +35,10 @@ dashboard *dashboard_start(uv_loop_t *loop, const char *host, int port, const rp
 const char *dashboard_address(const dashboard *d);
 /* The same with ?token=TOKEN. */
 const char *dashboard_url(const dashboard *d);
+/* The token check alone (an httpd_guard_fn, ctx the dashboard): the
+ * remote API's listeners take the same token. */
+bool dashboard_token_guard(void *ctx, struct MHD_Connection *c, const char *url,
+                           const char *method, unsigned *status, const char **why);
 /* Stops serving and removes the URL file. */
 void dashboard_stop(dashboard *d);
 
