@@ -1,7 +1,10 @@
 /* api_client.c — JSON-RPC calls to the daemon with libcurl over its unix
  * socket. When nothing answers and autostart is allowed, `tend daemon` is
  * started in its own session, and the call waits for it on a readiness
- * pipe (the daemon writes one byte once it listens) instead of polling. */
+ * pipe (the daemon writes one byte once it listens) instead of polling.
+ * With --host the same calls go to a daemon on another host
+ * (api_remote.c: TLS, the token, the words for what failed); none is
+ * ever started there. */
 #include "cli/api_client.h"
 
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include "base/buf.h"
 #include "base/curl_lazy.h"
 #include "base/paths.h"
+#include "cli/api_remote.h"
 
 static bool autostart = true;
 static const curl_api *lib; /* libcurl, loaded by the first call */
@@ -38,14 +42,19 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
-/* One POST; returns CURLE_* and the body. */
-static CURLcode post(const char *socket_path, const char *body, buf *out, long *status)
+/* One POST; returns CURLE_* and the body (errbuf: CURL_ERROR_SIZE). */
+static CURLcode post(const char *socket_path, const char *body, buf *out, long *status,
+                     char *errbuf)
 {
     CURL *curl = lib->easy_init();
     if (!curl) return CURLE_FAILED_INIT;
     struct curl_slist *headers = lib->slist_append(NULL, "Content-Type: application/json");
-    lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
-    lib->easy_setopt(curl, CURLOPT_URL, "http://localhost/rpc");
+    if (api_remote_active()) {
+        headers = api_remote_setup(lib, curl, "/rpc", headers, errbuf);
+    } else {
+        lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+        lib->easy_setopt(curl, CURLOPT_URL, "http://localhost/rpc");
+    }
     lib->easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     lib->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -87,8 +96,9 @@ static bool start_daemon(const tend_paths *paths)
     size_t got = 0;
     ssize_t n;
     /* "1 ADOPTED\n", written at once by the daemon when it listens. */
-    while (got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
-           ((n = read(ready[0], line + got, sizeof(line) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+    while (
+        got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
+        ((n = read(ready[0], line + got, sizeof(line) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
         if (n > 0) got += (size_t)n;
     close(ready[0]);
     line[got] = 0;
@@ -128,16 +138,22 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     json_decref(req);
     buf out = {0};
     long status = 0;
-    CURLcode rc = post(paths.socket, body, &out, &status);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    CURLcode rc = post(paths.socket, body, &out, &status, errbuf);
     const char *no = getenv("TEND_NO_AUTOSTART");
-    bool may_start = autostart && !(no && strcmp(no, "1") == 0);
+    bool may_start = autostart && !api_remote_active() && !(no && strcmp(no, "1") == 0);
     if (rc == CURLE_COULDNT_CONNECT && may_start && start_daemon(&paths)) {
         buf_free(&out);
-        rc = post(paths.socket, body, &out, &status);
+        rc = post(paths.socket, body, &out, &status, errbuf);
     }
     free(body);
     call_status result_status = CALL_FAILED;
-    if (rc == CURLE_COULDNT_CONNECT) {
+    if (api_remote_active() && (rc != CURLE_OK || (status != 200 && status != 204))) {
+        buf_append(&out, "", 1); /* the server's words, as a string */
+        bool unreachable = api_remote_explain(lib, rc, status, out.data, errbuf, err->message,
+                                              sizeof(err->message));
+        result_status = unreachable ? CALL_UNREACHABLE : CALL_FAILED;
+    } else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s%s", paths.socket,
                  may_start ? " and none could be started" : " (start one with 'tend daemon')");
         result_status = CALL_UNREACHABLE;
@@ -163,8 +179,7 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     return result_status;
 }
 
-call_status api_call_running(const char *method, json_t *params, json_t **result,
-                             call_error *err)
+call_status api_call_running(const char *method, json_t *params, json_t **result, call_error *err)
 {
     bool allowed = autostart;
     autostart = false;
@@ -247,29 +262,47 @@ static call_status follow(const char *path, double seconds, int (*on_event)(json
     event_reader r = {.on_event = on_event, .ctx = ctx};
     CURL *curl = lib->easy_init();
     CURLcode rc = CURLE_FAILED_INIT;
+    long status = 0;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = NULL;
     if (curl) {
-        lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
-        lib->easy_setopt(curl, CURLOPT_URL, url);
+        if (api_remote_active()) {
+            headers = api_remote_setup(lib, curl, path, NULL, errbuf);
+            lib->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        } else {
+            lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
+            lib->easy_setopt(curl, CURLOPT_URL, url);
+        }
         lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
         lib->easy_setopt(curl, CURLOPT_WRITEDATA, &r);
         lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         if (seconds > 0) lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(seconds * 1000) + 1);
         rc = lib->easy_perform(curl);
+        lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         lib->easy_cleanup(curl);
+        lib->slist_free_all(headers);
     }
     free(url);
-    buf_free(&r.pending);
     call_status st = CALL_FAILED;
     /* CURLE_OK: the daemon ended the stream; a timeout is the time given. */
-    if (r.ended_by_caller || rc == CURLE_OK || (seconds > 0 && rc == CURLE_OPERATION_TIMEDOUT))
+    bool timed_out = seconds > 0 && rc == CURLE_OPERATION_TIMEDOUT;
+    if (api_remote_active() && !r.ended_by_caller && status != 200 && !(timed_out && !status)) {
+        /* Refused, or never reached: what is left unread is the server's
+         * answer ({"error": ...}). */
+        buf_append(&r.pending, "", 1);
+        bool unreachable = api_remote_explain(lib, rc, status, r.pending.data, errbuf, err->message,
+                                              sizeof(err->message));
+        st = unreachable ? CALL_UNREACHABLE : CALL_FAILED;
+    } else if (r.ended_by_caller || rc == CURLE_OK || timed_out) {
         st = CALL_OK;
-    else if (rc == CURLE_COULDNT_CONNECT) {
+    } else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s", paths.socket);
         st = CALL_UNREACHABLE;
     } else {
         snprintf(err->message, sizeof(err->message), "the stream broke off: %s",
                  lib->easy_strerror(rc));
     }
+    buf_free(&r.pending);
     tend_paths_free(&paths);
     return st;
 }
