@@ -367,9 +367,9 @@ tls_mode = "on"
 ''')
     r = tend('validate', '-c', cfg)
     assert r.returncode == 1
-    assert f"{cfg}:2:29: 'daemon.listen[1]': 10.0.0.1:9443 is not a loopback address" in r.stderr
-    assert f"{cfg}:2:46: 'daemon.listen[2]': \"nowhere\" is not IP:PORT" in r.stderr, r.stderr
-    assert f"{cfg}:3:11: 'daemon.tls_key' needs 'daemon.tls_cert'" in r.stderr, r.stderr
+    assert f"{cfg}:2:29: error: 'daemon.listen[1]': 10.0.0.1:9443 is not a loopback address" in r.stderr
+    assert f"{cfg}:2:46: error: 'daemon.listen[2]': \"nowhere\" is not IP:PORT" in r.stderr, r.stderr
+    assert f"{cfg}:3:11: error: 'daemon.tls_key' needs 'daemon.tls_cert'" in r.stderr, r.stderr
     assert f'{cfg}:4:1:' in r.stderr and 'tls_mode' in r.stderr, r.stderr
 
     ok = registry('''[daemon]
