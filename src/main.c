@@ -32,6 +32,8 @@ static const char main_usage[] =
     "  platform logs NAME [--follow]       a service's output, live with --follow\n"
     "  why NAME                            why a service is in its state, in words\n"
     "  dashboard [--no-open]               the web dashboard's URL (with its access token)\n"
+    "  token create|list|revoke|rotate NAME\n"
+    "                                      access tokens for the TCP API (tend token --help)\n"
     "  jobs [--service S] [--phase P]      jobs with their provenance\n"
     "  runs [--service S]                  runs (one per service start)\n"
     "  events [--follow] [--service S]     state changes, live with --follow\n"
@@ -115,7 +117,8 @@ static int global_option(char **argv, int i, int argc)
 
 static bool is_group(const char *cmd)
 {
-    return strcmp(cmd, "services") == 0 || strcmp(cmd, "platform") == 0;
+    return strcmp(cmd, "services") == 0 || strcmp(cmd, "platform") == 0 ||
+           strcmp(cmd, "token") == 0;
 }
 
 /* Moves global options given before the command words ("services
@@ -240,6 +243,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "platform") == 0) return cmd_platform(argc - 1, argv + 1);
     if (strcmp(cmd, "why") == 0) return cmd_why(argc - 1, argv + 1);
     if (strcmp(cmd, "dashboard") == 0) return cmd_dashboard(argc - 1, argv + 1);
+    if (strcmp(cmd, "token") == 0) return cmd_token(argc - 1, argv + 1);
     if (strcmp(cmd, "jobs") == 0) return cmd_jobs(argc - 1, argv + 1);
     if (strcmp(cmd, "runs") == 0) return cmd_runs(argc - 1, argv + 1);
     if (strcmp(cmd, "events") == 0) return cmd_events(argc - 1, argv + 1);

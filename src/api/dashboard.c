@@ -1,5 +1,5 @@
-/* dashboard.c — the dashboard's server, token and URL file (see
- * dashboard.h). */
+/* dashboard.c — the dashboard's server and URL file (see dashboard.h);
+ * its token is the "dashboard" token of the API's tokens (api/tokens.h). */
 #include "api/dashboard.h"
 
 #include <errno.h>
@@ -8,20 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
+#include "api/auth.h"
 #include "api/httpd.h"
 #include "api/metrics.h"
 #include "api/web_assets.h"
 
-#define TOKEN_BYTES 24
-
 struct dashboard {
     httpd *http;
-    char token[2 * TOKEN_BYTES + 1];
+    token_set *tokens;
     char address[96]; /* http://HOST:PORT/ */
-    char url[160];    /* address?token=TOKEN */
+    char url[192];    /* address?token=TOKEN */
     char origins[3][80];
     char *url_file;
 };
@@ -57,16 +55,6 @@ int dashboard_parse_address(const char *addr, char *host, size_t hostlen, int *p
     return 0;
 }
 
-/* Both strings have the token's length: compared in constant time. */
-static bool token_matches(const dashboard *d, const char *given)
-{
-    size_t n = strlen(d->token);
-    if (!given || strlen(given) != n) return false;
-    unsigned char diff = 0;
-    for (size_t i = 0; i < n; i++) diff |= (unsigned char)(given[i] ^ d->token[i]);
-    return diff == 0;
-}
-
 static const web_asset *find_asset(const char *url)
 {
     for (const web_asset *a = web_assets; a->path; a++)
@@ -74,27 +62,16 @@ static const web_asset *find_asset(const char *url)
     return NULL;
 }
 
-bool dashboard_token_guard(void *ctx, struct MHD_Connection *c, const char *url, const char *method,
-                           unsigned *status, const char **why)
-{
-    (void)url, (void)method;
-    const dashboard *d = ctx;
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    if (!auth || strncmp(auth, "Bearer ", 7) != 0 || !token_matches(d, auth + 7)) {
-        *status = MHD_HTTP_UNAUTHORIZED;
-        *why = "missing or wrong access token: open the URL `tend dashboard` prints";
-        return false;
-    }
-    return true;
-}
-
 static bool guard(void *ctx, struct MHD_Connection *c, const char *url, const char *method,
-                  unsigned *status, const char **why)
+                  unsigned *status, const char **why, const char **read_only_as)
 {
     dashboard *d = ctx;
+    *read_only_as = NULL;
     /* The page itself holds no data: anyone on this machine may load it. */
     if (strcmp(method, "GET") == 0 && find_asset(url)) return true;
-    if (!dashboard_token_guard(d, c, url, method, status, why)) return false;
+    /* Any of the API's tokens: the page's own (the dashboard token), or
+     * one made for a scraper or a script. */
+    if (!auth_check(d->tokens, c, url, method, status, why, read_only_as)) return false;
     /* A page of another site must not act for the user (and a browser
      * always says where a POST comes from). */
     const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
@@ -134,14 +111,6 @@ static enum MHD_Result serve_asset(void *ctx, struct MHD_Connection *c, const ch
     return ok;
 }
 
-static int make_token(char *out)
-{
-    unsigned char bytes[TOKEN_BYTES];
-    if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes)) return -1;
-    for (size_t i = 0; i < sizeof(bytes); i++) sprintf(out + 2 * i, "%02x", bytes[i]);
-    return 0;
-}
-
 /* The URL with the token, readable by the daemon's user only. */
 static int write_url_file(const char *path, const char *url)
 {
@@ -154,17 +123,32 @@ static int write_url_file(const char *path, const char *url)
     return ok ? 0 : -EIO;
 }
 
+/* The URL with the dashboard's current token, in memory and in its file. */
+static int update_url(dashboard *d, const char *text)
+{
+    snprintf(d->url, sizeof(d->url), "%s?token=%s", d->address, text);
+    return write_url_file(d->url_file, d->url);
+}
+
+static void on_token_rotated(void *ctx, const char *text)
+{
+    dashboard *d = ctx;
+    int rc = update_url(d, text);
+    if (rc < 0) fprintf(stderr, "tend daemon: cannot write %s: %s\n", d->url_file, strerror(-rc));
+}
+
 dashboard *dashboard_start(uv_loop_t *loop, const char *host, int port, const rpc_dispatcher *rpc,
                            sse_hub *hub, api_ctx *api, const char *url_file, char *err,
                            size_t errlen)
 {
     dashboard *d = calloc(1, sizeof(*d));
-    if (!d || !(d->url_file = strdup(url_file)) || make_token(d->token) < 0) {
-        snprintf(err, errlen, "cannot make an access token: %s", strerror(errno));
+    if (!d || !(d->url_file = strdup(url_file))) {
+        snprintf(err, errlen, "out of memory");
         if (d) free(d->url_file);
         free(d);
         return NULL;
     }
+    d->tokens = api->tokens;
     d->http = httpd_start_tcp(loop, host, port, rpc, guard, d, err, errlen);
     if (!d->http) {
         free(d->url_file);
@@ -174,7 +158,6 @@ dashboard *dashboard_start(uv_loop_t *loop, const char *host, int port, const rp
     port = httpd_port(d->http);
     bool v6 = strchr(host, ':') != NULL;
     snprintf(d->address, sizeof(d->address), v6 ? "http://[%s]:%d/" : "http://%s:%d/", host, port);
-    snprintf(d->url, sizeof(d->url), "%s?token=%s", d->address, d->token);
     snprintf(d->origins[0], sizeof(d->origins[0]), v6 ? "http://[%s]:%d" : "http://%s:%d", host,
              port);
     if (!v6) snprintf(d->origins[1], sizeof(d->origins[1]), "http://localhost:%d", port);
@@ -182,12 +165,13 @@ dashboard *dashboard_start(uv_loop_t *loop, const char *host, int port, const rp
     httpd_route_get(d->http, "/assets/", serve_asset, d);
     sse_hub_serve(hub, d->http);
     metrics_register(d->http, api);
-    int rc = write_url_file(url_file, d->url);
+    int rc = update_url(d, token_set_dashboard_text(d->tokens));
     if (rc < 0) {
         snprintf(err, errlen, "cannot write %s: %s", url_file, strerror(-rc));
         dashboard_stop(d);
         return NULL;
     }
+    token_set_on_dashboard_rotated(d->tokens, on_token_rotated, d);
     return d;
 }
 
@@ -204,6 +188,7 @@ const char *dashboard_url(const dashboard *d)
 void dashboard_stop(dashboard *d)
 {
     if (!d) return;
+    token_set_on_dashboard_rotated(d->tokens, NULL, NULL);
     unlink(d->url_file);
     httpd_stop(d->http);
     free(d->url_file);

@@ -55,6 +55,7 @@ typedef struct {
     buf body;
     bool too_big;
     bool big_answer;
+    const char *read_only_as; /* from the guard: a read-only token's name */
 } request;
 
 /* After an answer this large (status_all of a thousand services), the
@@ -145,7 +146,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (h->guard) {
         unsigned status = 0;
         const char *why = NULL;
-        if (!h->guard(h->guard_ctx, c, url, method, &status, &why))
+        if (!h->guard(h->guard_ctx, c, url, method, &status, &why, &req->read_only_as))
             return reply_error(c, status, why);
     }
     for (int i = 0; strcmp(method, "GET") == 0 && i < h->n_routes; i++) {
@@ -160,7 +161,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (strcmp(method, "POST") != 0)
         return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST JSON-RPC requests to /rpc");
     if (req->too_big) return reply_error(c, 413 /* content too large */, "request body too large");
-    char *answer = rpc_handle(h->rpc, req->body.data ? req->body.data : "", req->body.len);
+    char *answer = rpc_handle_as(h->rpc, req->body.data ? req->body.data : "", req->body.len,
+                                 req->read_only_as);
     if (!answer) return httpd_reply(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
     req->big_answer = strlen(answer) > BIG_ANSWER;
     return httpd_reply(c, MHD_HTTP_OK, answer, "application/json");

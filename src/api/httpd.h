@@ -24,9 +24,12 @@ httpd *httpd_start(uv_loop_t *loop, const char *socket_path, int listen_fd,
 /* The listening socket (the server's own). */
 int httpd_listen_fd(const httpd *h);
 /* Decides whether a request may go on: false with an HTTP status and a
- * reason to refuse it (401 without the token, 403 from a foreign origin). */
+ * reason to refuse it (401 without the token, 403 from a foreign origin).
+ * *read_only_as: the name of the caller's read-only token (its /rpc calls
+ * are limited to methods that change nothing), NULL for full rights. */
 typedef bool (*httpd_guard_fn)(void *ctx, struct MHD_Connection *c, const char *url,
-                               const char *method, unsigned *status, const char **why);
+                               const char *method, unsigned *status, const char **why,
+                               const char **read_only_as);
 /* The same server on host:port (an IP address; port 0 takes a free one),
  * every request passing guard first. */
 httpd *httpd_start_tcp(uv_loop_t *loop, const char *host, int port, const rpc_dispatcher *rpc,

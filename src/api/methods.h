@@ -3,12 +3,14 @@
 #define TEND_API_METHODS_H
 
 #include "api/rpc.h"
+#include "api/tokens.h"
 #include "daemon/supervisor.h"
 #include "store/store.h"
 
 typedef struct {
     supervisor *sv;
     store *st;
+    token_set *tokens; /* NULL: none kept (token.* methods fail) */
 } api_ctx;
 
 /* The dispatcher's table is the code's list of methods; the OpenRPC

@@ -45,4 +45,10 @@ json_t *api_service_health(void *c, json_t *params, rpc_error *err);
 json_t *api_service_health_all(void *c, json_t *params, rpc_error *err);
 json_t *api_service_preflight(void *c, json_t *params, rpc_error *err);
 
+/* methods_tokens.c */
+json_t *api_token_create(void *c, json_t *params, rpc_error *err);
+json_t *api_token_list(void *c, json_t *params, rpc_error *err);
+json_t *api_token_revoke(void *c, json_t *params, rpc_error *err);
+json_t *api_token_rotate(void *c, json_t *params, rpc_error *err);
+
 #endif

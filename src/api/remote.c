@@ -91,14 +91,15 @@ fail:
 
 /* The client certificate first (when asked for), then the token. */
 static bool guard(void *ctx, struct MHD_Connection *c, const char *url, const char *method,
-                  unsigned *status, const char **why)
+                  unsigned *status, const char **why, const char **read_only_as)
 {
     remote *r = ctx;
+    *read_only_as = NULL;
     if (r->pem.client_ca && !remote_tls_client_verified(c, why)) {
         *status = MHD_HTTP_FORBIDDEN;
         return false;
     }
-    return r->token_guard(r->token_ctx, c, url, method, status, why);
+    return r->token_guard(r->token_ctx, c, url, method, status, why, read_only_as);
 }
 
 /* The port a socket is bound to (what port 0 became). */

@@ -59,7 +59,7 @@ static bool holds_nul(json_t *v)
 }
 
 /* One request object; NULL when it is a notification. */
-static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
+static json_t *handle_one(const rpc_dispatcher *d, json_t *req, const char *read_only_as)
 {
     json_t *id = json_is_object(req) ? json_object_get(req, "id") : NULL;
     bool valid_id =
@@ -79,7 +79,13 @@ static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
     }
     rpc_error err = {0};
     json_t *result = NULL;
-    if (holds_nul(params))
+    if (read_only_as && m->access != RPC_READS)
+        rpc_fail(&err, RPC_READ_ONLY,
+                 "%s %s and token '%s' is read-only: it may only call methods that change "
+                 "nothing",
+                 m->name, m->access == RPC_ADMIN ? "manages access tokens" : "changes things",
+                 read_only_as);
+    else if (holds_nul(params))
         rpc_fail(&err, RPC_INVALID_PARAMS,
                  "invalid params: a string holds U+0000 (a NUL character)");
     else
@@ -144,6 +150,11 @@ static json_t *parse_body(const char *body, size_t len, json_error_t *err, bool 
 
 char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len)
 {
+    return rpc_handle_as(d, body, len, NULL);
+}
+
+char *rpc_handle_as(const rpc_dispatcher *d, const char *body, size_t len, const char *read_only_as)
+{
     json_error_t jerr;
     bool nul_key = false;
     json_t *req = parse_body(body, len, &jerr, &nul_key);
@@ -162,7 +173,7 @@ char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len)
             json_t *item;
             json_array_foreach(req, i, item)
             {
-                json_t *one = handle_one(d, item);
+                json_t *one = handle_one(d, item, read_only_as);
                 if (one) json_array_append_new(resp, one);
             }
             if (json_array_size(resp) == 0) {
@@ -171,7 +182,7 @@ char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len)
             }
         }
     } else {
-        resp = handle_one(d, req);
+        resp = handle_one(d, req, read_only_as);
     }
     json_decref(req);
     if (!resp) return NULL;

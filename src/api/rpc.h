@@ -19,7 +19,8 @@ enum {
     RPC_METHOD_NOT_FOUND = -32601,
     RPC_INVALID_PARAMS = -32602,
     RPC_INTERNAL_ERROR = -32603,
-    RPC_FAILED = -32000, /* the method ran and the operation failed */
+    RPC_FAILED = -32000,    /* the method ran and the operation failed */
+    RPC_READ_ONLY = -32001, /* the caller's token may not call this method */
 };
 
 typedef struct {
@@ -30,9 +31,20 @@ typedef struct {
 
 typedef json_t *(*rpc_handler)(void *ctx, json_t *params, rpc_error *err);
 
+/* What a method does, for the rights of its caller. Every method of the
+ * daemon's table is classified (a unit test walks it); an unclassified
+ * one is refused to a read-only caller like one that changes things. */
+typedef enum {
+    RPC_UNCLASSIFIED = 0,
+    RPC_READS,   /* changes nothing: read-only tokens may call it */
+    RPC_CHANGES, /* changes what runs or what is stored */
+    RPC_ADMIN,   /* manages access itself (token.*): never a read-only token, even to list */
+} rpc_access;
+
 typedef struct {
     const char *name;
     rpc_handler fn;
+    rpc_access access;
 } rpc_method;
 
 typedef struct {
@@ -44,6 +56,11 @@ typedef struct {
 /* Handles one HTTP body. Returns the response text (caller frees), or NULL
  * when nothing is to be sent back. */
 char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len);
+/* The same for a caller with a read-only token (named read_only_as; NULL:
+ * full rights): a method that is not RPC_READS is refused with
+ * RPC_READ_ONLY, naming the method and the token. */
+char *rpc_handle_as(const rpc_dispatcher *d, const char *body, size_t len,
+                    const char *read_only_as);
 
 __attribute__((format(printf, 3, 4))) json_t *rpc_fail(rpc_error *err, int code, const char *fmt,
                                                        ...);

@@ -83,6 +83,7 @@ int cmd_runs(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_dependencies(int argc, char **argv);
 int cmd_dashboard(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 /* `services health|monitor|readiness|check|validate`: argv[0] is the subcommand. */
 int cmd_services_health(int argc, char **argv, const char *usage);
 int cli_platform_health(bool json);

@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "api/auth.h"
 #include "api/dashboard.h"
 #include "api/httpd.h"
 #include "api/methods.h"
@@ -247,20 +248,18 @@ static int prepare_remote(const remote_config *cli, const registry *r, remote **
     return 0;
 }
 
-/* The remote API's listeners, which take the dashboard's token. Like
- * the dashboard's, an address that cannot be had costs the remote API,
- * not the daemon (nor, after a crash, the jobs it adopted); bad options
- * and files were refused before anything started. */
+/* The remote API's listeners, which take the API's tokens. Like the
+ * dashboard's, an address that cannot be had costs the remote API, not
+ * the daemon (nor, after a crash, the jobs it adopted); bad options and
+ * files were refused before anything started. */
 static void start_remote(daemon_state *d, const rpc_dispatcher *rpc, api_ctx *api)
 {
     char err[512];
     if (!d->remote) return;
-    if (!d->web)
-        snprintf(err, sizeof(err),
-                 "it takes the dashboard's access token, and no dashboard runs "
-                 "(--http off, or its port was taken)");
-    if (!d->web || remote_start(d->remote, d->loop, rpc, d->events, api, dashboard_token_guard,
-                                d->web, err, sizeof(err)) < 0) {
+    if (!api->tokens)
+        snprintf(err, sizeof(err), "it takes the API's tokens, and there are none (see above)");
+    if (!api->tokens || remote_start(d->remote, d->loop, rpc, d->events, api, auth_guard,
+                                     api->tokens, err, sizeof(err)) < 0) {
         fprintf(stderr, "tend daemon: no remote API: %s\n", err);
         remote_stop(d->remote);
         d->remote = NULL;
@@ -362,7 +361,15 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         report_dropped(config, plan);
         json_decref(plan);
     }
-    api_ctx api = {.sv = d.sv, .st = d.st};
+    /* The API's tokens, the dashboard's among them (its text in a file of
+     * its own, for a Prometheus bearer_token_file). */
+    char *token_file = NULL;
+    if (asprintf(&token_file, "%s/dashboard.token", paths.state_dir) < 0) token_file = NULL;
+    if (!token_file) snprintf(err, sizeof(err), "out of memory");
+    token_set *tokens = token_file ? token_set_load(d.st, token_file, err, sizeof(err)) : NULL;
+    free(token_file);
+    if (!tokens) fprintf(stderr, "tend daemon: no access tokens, no dashboard: %s\n", err);
+    api_ctx api = {.sv = d.sv, .st = d.st, .tokens = tokens};
     rpc_dispatcher dispatcher;
     api_dispatcher_init(&dispatcher, &api);
     /* The API's socket outlives a main process: the keeper holds it, and
@@ -388,7 +395,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     d.history = pruner_start(d.loop, d.st, d.sv);
     d.events = sse_hub_new(d.loop, d.http, d.st);
     metrics_register(d.http, &api);
-    start_dashboard(&d, http, &paths, &dispatcher, &api);
+    if (tokens) start_dashboard(&d, http, &paths, &dispatcher, &api);
     start_remote(&d, &dispatcher, &api);
     loop_lag_start(d.loop);
     uv_signal_init(d.loop, &d.sigterm);
@@ -420,6 +427,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     process_layer_close();
     uv_run(d.loop, UV_RUN_DEFAULT); /* let the handles close */
     uv_loop_close(d.loop);
+    token_set_free(tokens);
     store_close(d.st);
     if (lock_fd >= 0) close(lock_fd);
     tend_paths_free(&paths);

@@ -5,7 +5,8 @@
  * adds the provenance columns service_id and action_id with their indexes
  * (section 4.1), fills them in from the legacy string where it names a
  * service that exists (section 6), and drops the string. Version 3 adds
- * what adoption needs; version 4 what bounded history needs (retention.c).
+ * what adoption needs; version 4 what bounded history needs (retention.c);
+ * version 5 the API's access tokens (tokens.c: only their hashes).
  *
  * auto_vacuum is not set here: switching an existing file needs a VACUUM,
  * which cannot run in a migration's transaction (retention.c does it while
@@ -95,6 +96,18 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "CREATE TABLE settings ("
     "  key TEXT PRIMARY KEY,"
     "  value TEXT);",
+
+    /* 4 -> 5: API access tokens. hash is the SHA-256 of the token (hex);
+     * the token itself is never stored. A revoked token keeps its row
+     * (until its name is used again) so that it is refused in words. */
+    "CREATE TABLE tokens ("
+    "  name TEXT PRIMARY KEY,"
+    "  hash TEXT NOT NULL,"
+    "  read_only INTEGER NOT NULL DEFAULT 0,"
+    "  created_at REAL NOT NULL,"
+    "  expires_at REAL,"
+    "  last_used_at REAL,"
+    "  revoked_at REAL);",
 };
 
 static int user_version(sqlite3 *db)

@@ -78,6 +78,14 @@ static const char *const sql_text[SQL_COUNT] = {
         " WHERE (?1 IS NULL OR service = ?1) ORDER BY id DESC LIMIT ?2) ORDER BY id",
     [SQL_JOB_COUNTS] = "SELECT phase, COUNT(*) AS count FROM jobs GROUP BY phase ORDER BY phase",
 #undef JOB_COLUMNS
+    [SQL_TOKEN_PUT] = "INSERT INTO tokens (name, hash, read_only, created_at, expires_at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET hash = ?2,"
+                      " read_only = ?3, created_at = ?4, expires_at = ?5, last_used_at = NULL,"
+                      " revoked_at = NULL",
+    [SQL_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE name = ?1",
+    [SQL_TOKEN_USED] = "UPDATE tokens SET last_used_at = ?2 WHERE name = ?1",
+    [SQL_TOKENS_EACH] = "SELECT name, hash, read_only, created_at, expires_at, last_used_at,"
+                        " revoked_at FROM tokens ORDER BY created_at, name",
 };
 
 static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)

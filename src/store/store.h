@@ -26,7 +26,7 @@
 typedef struct store store;
 
 /* The schema version store_open migrates to. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Opens (creating if needed) and migrates the database. Returns 0 or a
  * negative errno with a message in err. */
@@ -96,6 +96,26 @@ typedef int (*store_spec_fn)(void *ctx, const char *name, const char *spec_json,
  * stops at and returns fn's first non-zero result. */
 int store_services_each(store *st, store_spec_fn fn, void *ctx);
 int store_actions_each(store *st, store_spec_fn fn, void *ctx);
+
+/* ---- API access tokens (tokens.c) ---- */
+typedef struct {
+    const char *name;
+    const char *hash; /* SHA-256 of the token, 64 hex digits */
+    bool read_only;
+    double created_at;
+    double expires_at;   /* 0: never */
+    double last_used_at; /* 0: never used */
+    double revoked_at;   /* 0: not revoked */
+} store_token;
+
+/* Creates the token, or replaces the row of that name (a rotation, or a
+ * name used again after a revoke). */
+int store_token_put(store *st, const store_token *t);
+int store_token_revoke(store *st, const char *name, double now);
+int store_token_used(store *st, const char *name, double at);
+/* Calls fn for every token row (revoked ones too), oldest first; the
+ * strings last until fn returns. Stops at fn's first non-zero result. */
+int store_tokens_each(store *st, int (*fn)(void *ctx, const store_token *row), void *ctx);
 
 /* ---- runs ---- */
 int64_t store_run_create(store *st, const char *service, double now);

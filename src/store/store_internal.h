@@ -39,6 +39,10 @@ typedef enum {
     SQL_EVENTS_LIST,
     SQL_EVENTS_TAIL,
     SQL_JOB_COUNTS,
+    SQL_TOKEN_PUT,
+    SQL_TOKEN_REVOKE,
+    SQL_TOKEN_USED,
+    SQL_TOKENS_EACH,
     SQL_COUNT
 } sql_id;
 
