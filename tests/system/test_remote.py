@@ -100,11 +100,16 @@ class NetnsDaemon(Daemon):
         super().__init__(home, config, ['--no-cgroups', '--http', '127.0.0.1:0', *extra_args],
                          valgrind=['ip', 'netns', 'exec', ns])
 
-    def token_file(self, tmp_path):
-        """The daemon's access token (the dashboard's) in a file of its own."""
-        url = (self.home / 'dashboard.url').read_text().strip()
-        path = tmp_path / 'token'
-        path.write_text(url.split('token=', 1)[1] + '\n')
+    def token_file(self, tmp_path, *create):
+        """A token in a file for the client: a new one made with `tend token
+        create NAME ARGS` (create), else the dashboard's (an admin token)."""
+        path = tmp_path / f'token-{create[0] if create else "dashboard"}'
+        if create:
+            r = self.tend('token', 'create', *create)
+            assert r.returncode == 0, r.stderr
+            path.write_text(r.stdout)
+        else:
+            shutil.copy(self.home / 'dashboard.token', path)
         path.chmod(0o600)
         return path
 
@@ -300,20 +305,51 @@ tls_key = "server.key"
     assert tend('services', 'start', 'ticker').returncode == 0
     d.wait_state('ticker', 'running')
 
-    # The keeper starts a new main process, with the same listener (the
-    # dashboard's token, which the remote API takes, is new with it).
-    main, url_file = d.main_pid(), d.home / 'dashboard.url'
-    old_url = url_file.read_text()
+    # The keeper starts a new main process, with the same listener: a
+    # client that connects meanwhile waits in its backlog, the keeper's.
+    main = d.main_pid()
     os.kill(main, signal.SIGKILL)
-    d.wait_for(lambda: url_file.exists() and url_file.read_text() not in ('', old_url),
-               what='a new main process')
-    assert d.main_pid() != main
-    tend = Client(client_ns, tmp_path / 'client', f'https://{addr}:{PORT}',
-                  d.token_file(tmp_path), pki['ca'])
+    while alive(main):
+        time.sleep(0.01)
     r = tend('--json', 'services', 'status', 'ticker')
     assert r.returncode == 0, r.stderr + d.output()
     assert json.loads(r.stdout)['state'] == 'running'
+    assert d.main_pid() != main
     assert tend('services', 'stop', 'ticker').returncode == 0
+    d.wait_state('ticker', 'inactive')
+
+
+def test_read_only_and_expired_tokens_are_refused_in_words(tmp_path, netns, pki, started, marks,
+                                                          registry):
+    server_ns, addr, client_ns = netns
+    mark = marks()
+    d = started(server_ns, registry(service(mark)),
+                ['--listen', f'{addr}:{PORT}', '--tls-cert', pki['cert'], '--tls-key', pki['key']])
+    d.call('service.start', {'name': 'ticker'})
+    d.wait_state('ticker', 'running')
+    url = f'https://{addr}:{PORT}'
+
+    viewer = Client(client_ns, tmp_path / 'c1', url,
+                    d.token_file(tmp_path, 'viewer', '--read-only'), pki['ca'])
+    listed = viewer('ps')
+    assert listed.returncode == 0 and 'ticker' in listed.stdout, listed.stderr
+    logs = viewer.follow('logs', 'ticker', '--follow')
+    read_until(logs, lambda line: f'tick-{mark}' in line)
+    r = viewer('rpc', 'service.stop', '{"name": "ticker"}')
+    assert r.returncode == 1, r.stderr
+    assert "service.stop changes things and token 'viewer' is read-only" in r.stderr, r.stderr
+    assert d.state('ticker') == 'running'
+
+    brief = Client(client_ns, tmp_path / 'c2', url,
+                   d.token_file(tmp_path, 'brief', '--expires', '0.0001'), pki['ca'])  # 8.64 s
+    assert brief('ps').returncode == 0
+    refused = d.wait_for(lambda: (r := brief('ps')).returncode != 0 and r, timeout=30,
+                         what='the token to expire')
+    assert refused.returncode == 1, refused.stderr
+    assert 'refused the token' in refused.stderr and "token 'brief' expired at" in refused.stderr
+    events = brief('events', '--follow')
+    assert events.returncode == 1 and "token 'brief' expired" in events.stderr, events.stderr
+    assert d.state('ticker') == 'running'
 
 
 # ---- refused at start (no namespace needed) ---------------------------------
