@@ -20,14 +20,17 @@ static void read_file_key(reader *rd, const toml_value *t, const char *key, char
     char *given = NULL, where[64];
     if (read_string(rd, t, "daemon", key, true, &given) != READ_OK) return;
     key_path(where, sizeof(where), "daemon", key);
-    *out = given[0] ? registry_absolute_path(rd, toml_get(t, key)->pos, where, given) : NULL;
+    toml_pos pos = toml_get(t, key)->pos;
     if (!given[0])
-        read_error(rd, toml_get(t, key)->pos, "'%s': expected the path of a file", where);
+        read_error(rd, pos, "'%s': expected the path of a file", where);
+    else
+        *out = registry_absolute_path(rd, pos, where, given);
     free(given);
 }
 
 static void check_listen(reader *rd, const toml_value *t, const daemon_spec *d)
 {
+    bool tls = toml_get(t, "tls_cert") != NULL;
     size_t n = strv_len(d->listen);
     if (n > REGISTRY_MAX_LISTEN)
         read_error(rd, toml_get(t, "listen")->pos, "'daemon.listen': %zu addresses, at most %d", n,
@@ -41,7 +44,7 @@ static void check_listen(reader *rd, const toml_value *t, const daemon_spec *d)
                        "'daemon.listen[%zu]': \"%s\" is not IP:PORT (e.g. \"0.0.0.0:9443\", "
                        "\"[::]:9443\")",
                        i, d->listen[i]);
-        else if (!d->tls_cert && !hostport_is_loopback(host))
+        else if (!tls && !hostport_is_loopback(host))
             read_error(rd, pos,
                        "'daemon.listen[%zu]': %s is not a loopback address, and plain HTTP would "
                        "carry the tokens in clear text: set tls_cert and tls_key",
@@ -49,18 +52,20 @@ static void check_listen(reader *rd, const toml_value *t, const daemon_spec *d)
     }
 }
 
-/* A key or client CA without the certificate it goes with. */
-static void check_tls(reader *rd, const toml_value *t, const daemon_spec *d)
+/* A key or client CA without the certificate it goes with (a key that is
+ * there but wrong was reported already). */
+static void check_tls(reader *rd, const toml_value *t)
 {
-    if (d->tls_cert && !d->tls_key)
-        read_error(rd, toml_get(t, "tls_cert")->pos,
+    const toml_value *cert = toml_get(t, "tls_cert"), *key = toml_get(t, "tls_key");
+    const toml_value *ca = toml_get(t, "tls_client_ca");
+    if (cert && !key)
+        read_error(rd, cert->pos,
                    "'daemon.tls_cert' needs 'daemon.tls_key' (the certificate's private key)");
-    if (d->tls_key && !d->tls_cert)
-        read_error(rd, toml_get(t, "tls_key")->pos,
+    if (key && !cert)
+        read_error(rd, key->pos,
                    "'daemon.tls_key' needs 'daemon.tls_cert' (the key's certificate)");
-    if (d->tls_client_ca && !d->tls_cert)
-        read_error(rd, toml_get(t, "tls_client_ca")->pos,
-                   "'daemon.tls_client_ca' needs TLS: set tls_cert and tls_key too");
+    if (ca && !cert)
+        read_error(rd, ca->pos, "'daemon.tls_client_ca' needs TLS: set tls_cert and tls_key too");
 }
 
 void read_registry_daemon(reader *rd, const toml_value *root, daemon_spec *out)
@@ -73,7 +78,7 @@ void read_registry_daemon(reader *rd, const toml_value *root, daemon_spec *out)
     read_file_key(rd, t, "tls_cert", &out->tls_cert);
     read_file_key(rd, t, "tls_key", &out->tls_key);
     read_file_key(rd, t, "tls_client_ca", &out->tls_client_ca);
-    check_tls(rd, t, out);
+    check_tls(rd, t);
     check_listen(rd, t, out);
 }
 
