@@ -73,7 +73,8 @@ static const char daemon_usage[] =
     "                     the subreaper, even where a cgroup v2 per job is possible\n"
     "  -h, --help         this text\n"
     "\n"
-    "Files: $TEND_HOME/tend.sock, tend.db, logs/ and dashboard.url (see tend --help).\n";
+    "Files: $TEND_HOME/tend.sock, tend.db, logs/, dashboard.url and dashboard.token (the\n"
+    "dashboard's access token, mode 0600; see tend token --help).\n";
 
 typedef struct {
     uv_loop_t *loop;
