@@ -9,7 +9,7 @@ _tend_services()
 _tend()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} first=${COMP_WORDS[1]} second=${COMP_WORDS[2]}
-    local commands="daemon apply validate services platform why dashboard jobs runs events rpc up down ps logs"
+    local commands="daemon apply validate services platform why dashboard token jobs runs events rpc up down ps logs"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
         return
@@ -35,6 +35,16 @@ _tend()
         fi ;;
     why|up|down|logs) COMPREPLY=($(compgen -W "$(_tend_services)" -- "$cur")) ;;
     dashboard) COMPREPLY=($(compgen -W "--no-open --json --no-autostart" -- "$cur")) ;;
+    token)
+        if [ "$COMP_CWORD" -eq 2 ]; then
+            COMPREPLY=($(compgen -W "create list revoke rotate" -- "$cur"))
+        elif [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "--read-only --expires --json --no-autostart" -- "$cur"))
+        else
+            case "$second" in
+            revoke|rotate) COMPREPLY=($(compgen -W "$(tend token list --no-autostart 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur")) ;;
+            esac
+        fi ;;
     jobs|runs|events) COMPREPLY=($(compgen -W "--service --phase --follow --json" -- "$cur")) ;;
     daemon|apply|validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
     rpc)

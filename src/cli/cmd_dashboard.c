@@ -19,8 +19,9 @@ extern char **environ;
 static const char dashboard_usage[] =
     "usage: tend dashboard [--no-open] [--json] [--no-autostart]\n"
     "\n"
-    "Prints the URL of the daemon's web dashboard. It carries the access token\n"
-    "the daemon made at its start: whoever has the URL can act on your services.\n"
+    "Prints the URL of the daemon's web dashboard. It carries the dashboard's\n"
+    "access token (kept across restarts until `tend token rotate dashboard`):\n"
+    "whoever has the URL can act on your services.\n"
     "With a display ($DISPLAY or $WAYLAND_DISPLAY) the URL is also opened in\n"
     "the browser (xdg-open), unless --no-open.\n"
     "\n"

@@ -26,3 +26,5 @@ def test_commands_subcommands_and_service_names(d):
     assert complete(d, 'tend', 'services', 'health', 'w') == ['web']
     assert complete(d, 'tend', 'platform', 'he') == ['health']
     assert 'service.start' in complete(d, 'tend', 'rpc', 'service.st')
+    assert complete(d, 'tend', 'token', 'r') == ['revoke', 'rotate']
+    assert complete(d, 'tend', 'token', 'rotate', 'da') == ['dashboard']
