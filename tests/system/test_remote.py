@@ -371,6 +371,34 @@ def test_plain_tcp_on_a_non_loopback_address_is_refused_at_start(tmp_path):
     assert 'expected IP:PORT' in err, err
 
 
+def test_plain_http_on_loopback_takes_a_token_too(tmp_path, marks):
+    import re
+    home = tmp_path / 'home'
+    home.mkdir()
+    d = Daemon(home, extra_args=['--http', 'off', '--listen', '127.0.0.1:0']).start()
+    try:
+        url = re.search(r'remote API at (http://127\.0\.0\.1:\d+)', d.output()).group(1)
+        token = tmp_path / 'token'
+        shutil.copy(home / 'dashboard.token', token)
+        client = tmp_path / 'client'
+        client.mkdir()
+        env = tend_env(client)
+        r = subprocess.run([TEND_BIN, '--host', url, '--token-file', token, 'rpc', 'service.list'],
+                           capture_output=True, text=True, env=env, timeout=30)
+        assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr
+        wrong = tmp_path / 'wrong'
+        wrong.write_text('tend_' + '0' * 64 + '\n')
+        r = subprocess.run([TEND_BIN, '--host', url, '--token-file', wrong, 'ps'],
+                           capture_output=True, text=True, env=env, timeout=30)
+        assert r.returncode == 1 and 'refused the token' in r.stderr, r.stderr
+        # Without a token file the CLI says what it needs, and sends nothing.
+        r = subprocess.run([TEND_BIN, '--host', url, 'ps'], capture_output=True, text=True,
+                           env=env, timeout=30)
+        assert r.returncode == 2 and '--token-file' in r.stderr, r.stderr
+    finally:
+        assert d.stop() == 0, d.output()
+
+
 def test_bad_tls_files_are_refused_at_start_naming_the_file(tmp_path):
     if not shutil.which('openssl'):
         pytest.skip('needs openssl')
