@@ -124,7 +124,7 @@ int remote_start(remote *r, uv_loop_t *loop, const rpc_dispatcher *rpc, sse_hub 
         /* Named by position: a main process started again has the same
          * options, so the same position means the same address. */
         int kept[2];
-        snprintf(name[i], sizeof(name[i]), "listen-remote-%zu", i);
+        snprintf(name[i], sizeof(name[i]), "listen-remote-%d", (int)i);
         was_kept[i] = process_kept_fds(name[i], kept);
         l->http = httpd_start_tcp_tls(loop, l->host, l->port, was_kept[i] ? kept[0] : -1,
                                       r->tls ? &r->pem.pem : NULL, rpc, guard, r, err, errlen);
