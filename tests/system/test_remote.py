@@ -225,10 +225,16 @@ def test_a_remote_client_lists_starts_follows_and_stops(tmp_path, netns, pki, st
     assert not (tmp_path / 'client' / 'tend.sock').exists()
 
 
-def test_refusals_are_said_in_words(tmp_path, netns, pki, started):
+def test_refusals_are_said_in_words(tmp_path, netns, pki, started, registry):
     server_ns, addr, client_ns = netns
-    d = started(server_ns, None, ['--listen', f'{addr}:{PORT}', '--listen', f'127.0.0.1:{PORT}',
-                                  '--tls-cert', pki['cert'], '--tls-key', pki['key']])
+    # Its pre-flight checks see the port taken where the daemon runs.
+    cfg = registry(f'''
+[services.db]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", args = ["1000"] }} }}
+health_check = {{ type = "tcp", tcp = {{ host = "127.0.0.1", port = {PORT} }} }}
+''')
+    d = started(server_ns, cfg, ['--listen', f'{addr}:{PORT}', '--listen', f'127.0.0.1:{PORT}',
+                                 '--tls-cert', pki['cert'], '--tls-key', pki['key']])
     url, token = f'https://{addr}:{PORT}', d.token_file(tmp_path)
     wrong = tmp_path / 'wrong'
     wrong.write_text('0' * 48 + '\n')
@@ -256,6 +262,11 @@ def test_refusals_are_said_in_words(tmp_path, netns, pki, started):
     # The right token still works, and none of the above changed anything.
     ok = Client(client_ns, tmp_path / 'c5', url, token, pki['ca'])('ps')
     assert ok.returncode == 0, ok.stderr
+
+    # Pre-flight checks are the daemon's, on its host: not this one's.
+    r = Client(client_ns, tmp_path / 'c8', url, token, pki['ca'])('services', 'validate')
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f'Port {PORT} is already in use' in r.stdout, r.stdout
 
     # A port where nothing listens.
     r = Client(client_ns, tmp_path / 'c6', f'https://{addr}:{PORT + 1}', token, pki['ca'])('ps')
