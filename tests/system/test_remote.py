@@ -311,6 +311,9 @@ tls_cert = "server.cert"
 tls_key = "server.key"
 ''' + service(mark))
     d = started(server_ns, cfg)
+    assert d.call('registry.get')['registry']['daemon'] == {
+        'listen': [f'{addr}:{PORT}'], 'tls_cert': str(folder / 'server.cert'),
+        'tls_key': str(folder / 'server.key')}
     tend = Client(client_ns, tmp_path / 'client', f'https://{addr}:{PORT}',
                   d.token_file(tmp_path), pki['ca'])
     assert tend('services', 'start', 'ticker').returncode == 0
