@@ -2,7 +2,6 @@
  * its exit status. `tend daemon` will be the supervisor; every other
  * command is a client or, like validate, works on the registry file alone. */
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,9 +63,8 @@ static const char main_usage[] =
     "  --cacert FILE       the CA that signed the server's certificate (default: the\n"
     "                      system's CAs)\n"
     "  --cert FILE --key FILE  a client certificate, for a daemon with --tls-client-ca\n"
-    "  Every command works so but those that read this machine's files of the\n"
-    "  daemon (dashboard; apply, validate and services dependencies without -c FILE\n"
-    "  when the daemon's registry is a file on its host).\n"
+    "  Every client command works so, but those that read the daemon's own files\n"
+    "  on its host: dashboard, and apply without -c FILE.\n"
     "\n"
     "Environment:\n"
     "  TEND_HOME       keep socket, database, logs and services.toml under this folder\n"
@@ -161,36 +159,34 @@ static void set_command_words(int argc, char **argv)
  * taken out of argv. Returns how many words they took, or -1 (usage). */
 static int take_remote_options(int argc, char **argv, api_remote_options *o)
 {
-    static const struct {
+    const struct {
         const char *name;
-        size_t field;
+        const char **value;
     } names[] = {
-        {"--host", offsetof(api_remote_options, host)},
-        {"--token-file", offsetof(api_remote_options, token_file)},
-        {"--cacert", offsetof(api_remote_options, cacert)},
-        {"--cert", offsetof(api_remote_options, cert)},
-        {"--key", offsetof(api_remote_options, key)},
+        {"--host", &o->host},     {"--token-file", &o->token_file},
+        {"--cacert", &o->cacert}, {"--cert", &o->cert},
+        {"--key", &o->key},
     };
+    const size_t n_names = sizeof(names) / sizeof(names[0]);
     int i = 1;
     while (i < argc) {
         size_t k = 0, len = 0;
-        for (; k < sizeof(names) / sizeof(names[0]); k++) {
+        for (; k < n_names; k++) {
             len = strlen(names[k].name);
             if (strncmp(argv[i], names[k].name, len) == 0 && (!argv[i][len] || argv[i][len] == '='))
                 break;
         }
-        if (k == sizeof(names) / sizeof(names[0])) break;
-        const char *value = argv[i][len] == '=' ? argv[i] + len + 1 : NULL;
-        if (!value && i + 1 >= argc) {
+        if (k == n_names) break;
+        bool inline_value = argv[i][len] == '='; /* --host=URL */
+        if (!inline_value && i + 1 >= argc) {
             fprintf(stderr, "tend: %s needs a value\n", names[k].name);
             return -1;
         }
-        *(const char **)((char *)o + names[k].field) = value ? value : argv[i + 1];
-        i += value ? 1 : 2;
+        *names[k].value = inline_value ? argv[i] + len + 1 : argv[i + 1];
+        i += inline_value ? 1 : 2;
     }
-    int taken = i - 1;
     memmove(argv + 1, argv + i, (size_t)(argc - i + 1) * sizeof(*argv));
-    return taken;
+    return i - 1;
 }
 
 int main(int argc, char **argv)

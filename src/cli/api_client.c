@@ -96,9 +96,8 @@ static bool start_daemon(const tend_paths *paths)
     size_t got = 0;
     ssize_t n;
     /* "1 ADOPTED\n", written at once by the daemon when it listens. */
-    while (
-        got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
-        ((n = read(ready[0], line + got, sizeof(line) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+    while (got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
+           ((n = read(ready[0], line + got, sizeof(line) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
         if (n > 0) got += (size_t)n;
     close(ready[0]);
     line[got] = 0;
@@ -179,7 +178,8 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     return result_status;
 }
 
-call_status api_call_running(const char *method, json_t *params, json_t **result, call_error *err)
+call_status api_call_running(const char *method, json_t *params, json_t **result,
+                             call_error *err)
 {
     bool allowed = autostart;
     autostart = false;
