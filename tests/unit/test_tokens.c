@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +216,26 @@ static void test_the_dashboard_token_outlives_a_reload_until_rotated(void **stat
     assert_int_equal(check(f, first, 4000, NULL), TOKEN_UNKNOWN);
 }
 
+/* A token file others could have written (group or world writable) is
+ * not taken for the dashboard's token: a new one is made, in a 0600 file. */
+static void test_a_token_file_others_could_write_is_not_taken(void **state)
+{
+    fixture *f = *state;
+    char first[TOKEN_TEXT_LEN + 1];
+    snprintf(first, sizeof(first), "%s", token_set_dashboard_text(f->ts));
+    assert_int_equal(chmod(f->file, 0622), 0);
+    char kept[TOKEN_TEXT_LEN + 2];
+    assert_int_equal(token_file_read(f->file, kept, sizeof(kept)), -EPERM);
+    token_set_free(f->ts);
+    f->ts = load_ok(f);
+    assert_string_not_equal(token_set_dashboard_text(f->ts), first);
+    struct stat sb;
+    assert_int_equal(stat(f->file, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(token_file_read(f->file, kept, sizeof(kept)), 0);
+    assert_string_equal(kept, token_set_dashboard_text(f->ts));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +250,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_only_hashes_are_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_dashboard_token_outlives_a_reload_until_rotated,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_token_file_others_could_write_is_not_taken, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
