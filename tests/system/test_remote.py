@@ -405,6 +405,13 @@ def test_plain_http_on_loopback_takes_a_token_too(tmp_path, marks):
         r = subprocess.run([TEND_BIN, '--host', url, '--token-file', wrong, 'ps'],
                            capture_output=True, text=True, env=env, timeout=30)
         assert r.returncode == 1 and 'refused the token' in r.stderr, r.stderr
+        # The same from the environment.
+        r = subprocess.run([TEND_BIN, 'rpc', 'service.list'], capture_output=True, text=True,
+                           env=dict(env, TEND_HOST=url, TEND_TOKEN_FILE=str(token)), timeout=30)
+        assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr
+        r = subprocess.run([TEND_BIN, '--host', url, '--token-file', token, 'daemon'],
+                           capture_output=True, text=True, env=env, timeout=30)
+        assert r.returncode == 2 and 'runs on this machine' in r.stderr, r.stderr
         # Without a token file the CLI says what it needs, and sends nothing.
         r = subprocess.run([TEND_BIN, '--host', url, 'ps'], capture_output=True, text=True,
                            env=env, timeout=30)
