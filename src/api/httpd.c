@@ -48,7 +48,7 @@ struct httpd {
     int port;
     int closing;                       /* handles still closing */
     unsigned tls_flag;                 /* MHD_USE_TLS, or 0 */
-    struct MHD_OptionItem tls_opts[4]; /* cert, key, client CA, then MHD_OPTION_END (0) */
+    struct MHD_OptionItem tls_opts[5]; /* cert, key, versions, client CA, MHD_OPTION_END (0) */
 };
 
 typedef struct {
@@ -318,6 +318,10 @@ httpd *httpd_start_tcp_tls(uv_loop_t *loop, const char *host, int port, int list
         h->tls_flag = MHD_USE_TLS;
         h->tls_opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)tls->cert};
         h->tls_opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)tls->key};
+        /* TLS 1.2 and later: 1.0 and 1.1 are deprecated (RFC 8996). */
+        h->tls_opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                    (void *)"NORMAL:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-DTLS-ALL"};
         if (tls->client_ca)
             h->tls_opts[n++] =
                 (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)tls->client_ca};

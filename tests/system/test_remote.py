@@ -420,6 +420,43 @@ def test_plain_http_on_loopback_takes_a_token_too(tmp_path, marks):
         assert d.stop() == 0, d.output()
 
 
+def test_only_tls_1_2_and_later(tmp_path):
+    import re
+    import ssl
+    import warnings
+    if not shutil.which('openssl'):
+        pytest.skip('needs openssl')
+    ca = make_ca(tmp_path, 'ca')
+    server = make_cert(tmp_path, 'server', ca, san=['127.0.0.1'])
+    home = tmp_path / 'home'
+    home.mkdir()
+    d = Daemon(home, extra_args=['--http', 'off', '--listen', '127.0.0.1:0', '--tls-cert',
+                                 server[0], '--tls-key', server[1]]).start()
+    try:
+        port = int(re.search(r'remote API at https://127\.0\.0\.1:(\d+)', d.output()).group(1))
+
+        def handshake(newest):
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.load_verify_locations(ca[0])
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', DeprecationWarning)
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
+                ctx.maximum_version = newest
+            ctx.set_ciphers('DEFAULT:@SECLEVEL=0')  # this client would take 1.1 if offered
+            try:
+                with socket.create_connection(('127.0.0.1', port), 10) as s, \
+                        ctx.wrap_socket(s, server_hostname='127.0.0.1') as t:
+                    return t.version()
+            except (ssl.SSLError, OSError) as e:
+                return f'refused: {e}'
+
+        assert handshake(ssl.TLSVersion.TLSv1_1).startswith('refused'), 'TLS 1.1 taken'
+        assert handshake(ssl.TLSVersion.TLSv1_2) == 'TLSv1.2'
+        assert handshake(ssl.TLSVersion.TLSv1_3) == 'TLSv1.3'
+    finally:
+        assert d.stop() == 0, d.output()
+
+
 def test_bad_tls_files_are_refused_at_start_naming_the_file(tmp_path):
     if not shutil.which('openssl'):
         pytest.skip('needs openssl')
