@@ -155,8 +155,9 @@ static void set_command_words(int argc, char **argv)
     cli_set_command(words);
 }
 
-/* --host, --token-file, --cacert, --cert, --key before the command:
- * taken out of argv. Returns how many words they took, or -1 (usage). */
+/* --host, --token-file, --cacert, --cert, --key before the command
+ * (among the other global options there, as in `tend --json --host URL
+ * ps`): taken out of argv. Returns how many words they took, or -1. */
 static int take_remote_options(int argc, char **argv, api_remote_options *o)
 {
     const struct {
@@ -168,15 +169,19 @@ static int take_remote_options(int argc, char **argv, api_remote_options *o)
         {"--key", &o->key},
     };
     const size_t n_names = sizeof(names) / sizeof(names[0]);
-    int i = 1;
+    int i = 1, kept = 1, n;
     while (i < argc) {
+        if ((n = global_option(argv, i, argc)) > 0) {
+            for (int k = 0; k < n; k++) argv[kept++] = argv[i++];
+            continue;
+        }
         size_t k = 0, len = 0;
         for (; k < n_names; k++) {
             len = strlen(names[k].name);
             if (strncmp(argv[i], names[k].name, len) == 0 && (!argv[i][len] || argv[i][len] == '='))
                 break;
         }
-        if (k == n_names) break;
+        if (k == n_names) break;                 /* the command, or an option for it to judge */
         bool inline_value = argv[i][len] == '='; /* --host=URL */
         if (!inline_value && i + 1 >= argc) {
             fprintf(stderr, "tend: %s needs a value\n", names[k].name);
@@ -185,8 +190,8 @@ static int take_remote_options(int argc, char **argv, api_remote_options *o)
         *names[k].value = inline_value ? argv[i] + len + 1 : argv[i + 1];
         i += inline_value ? 1 : 2;
     }
-    memmove(argv + 1, argv + i, (size_t)(argc - i + 1) * sizeof(*argv));
-    return i - 1;
+    memmove(argv + kept, argv + i, (size_t)(argc - i + 1) * sizeof(*argv));
+    return i - kept;
 }
 
 int main(int argc, char **argv)

@@ -405,6 +405,11 @@ def test_plain_http_on_loopback_takes_a_token_too(tmp_path, marks):
         r = subprocess.run([TEND_BIN, '--host', url, '--token-file', wrong, 'ps'],
                            capture_output=True, text=True, env=env, timeout=30)
         assert r.returncode == 1 and 'refused the token' in r.stderr, r.stderr
+        # Among the other global options, before the command.
+        r = subprocess.run([TEND_BIN, '--json', '--host', url, '--no-autostart',
+                            f'--token-file={token}', 'ps'],
+                           capture_output=True, text=True, env=env, timeout=30)
+        assert r.returncode == 0 and json.loads(r.stdout) == [], r.stderr
         # The same from the environment.
         r = subprocess.run([TEND_BIN, 'rpc', 'service.list'], capture_output=True, text=True,
                            env=dict(env, TEND_HOST=url, TEND_TOKEN_FILE=str(token)), timeout=30)
