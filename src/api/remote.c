@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,19 +113,27 @@ static int bound_port(int fd)
                                           : ((struct sockaddr_in *)&ss)->sin_port);
 }
 
+/* What the keeper calls a listener's socket: named by its address (a
+ * hash, to fit the keeper's names), so that a main process started again
+ * after `tend apply` changed the addresses takes only the ones it serves. */
+static void keeper_name(const listener *l, char *out, size_t size)
+{
+    uint64_t hash = 1469598103934665603u; /* FNV-1a */
+    for (const char *p = l->host; *p; p++) hash = (hash ^ (unsigned char)*p) * 1099511628211u;
+    snprintf(out, size, "listen-remote-%016llx-%d", (unsigned long long)hash, l->port);
+}
+
 int remote_start(remote *r, uv_loop_t *loop, const rpc_dispatcher *rpc, sse_hub *hub, api_ctx *api,
                  httpd_guard_fn token_guard, void *token_ctx, char *err, size_t errlen)
 {
     r->token_guard = token_guard;
     r->token_ctx = token_ctx;
-    char name[REMOTE_MAX_LISTEN][32];
+    char name[REMOTE_MAX_LISTEN][48];
     bool was_kept[REMOTE_MAX_LISTEN] = {0};
     for (size_t i = 0; i < r->n; i++) {
         listener *l = &r->listeners[i];
-        /* Named by position: a main process started again has the same
-         * options, so the same position means the same address. */
         int kept[2];
-        snprintf(name[i], sizeof(name[i]), "listen-remote-%d", (int)i);
+        keeper_name(l, name[i], sizeof(name[i]));
         was_kept[i] = process_kept_fds(name[i], kept);
         l->http = httpd_start_tcp_tls(loop, l->host, l->port, was_kept[i] ? kept[0] : -1,
                                       r->tls ? &r->pem.pem : NULL, rpc, guard, r, err, errlen);

@@ -329,7 +329,19 @@ tls_key = "server.key"
     assert r.returncode == 0, r.stderr + d.output()
     assert json.loads(r.stdout)['state'] == 'running'
     assert d.main_pid() != main
-    assert tend('services', 'stop', 'ticker').returncode == 0
+
+    # `tend apply` stores a changed table for the next start: a main
+    # process started again listens where it now says, not where the
+    # keeper's sockets are.
+    cfg.write_text(cfg.read_text().replace(f'{addr}:{PORT}', f'{addr}:{PORT + 1}'))
+    assert d.tend('apply', '-c', cfg).returncode == 0
+    main = d.main_pid()
+    os.kill(main, signal.SIGKILL)
+    moved = Client(client_ns, tmp_path / 'client', f'https://{addr}:{PORT + 1}',
+                   d.token_file(tmp_path), pki['ca'])
+    r = d.wait_for(lambda: (r := moved('ps')).returncode == 0 and r, what='the new address')
+    assert 'ticker' in r.stdout
+    assert moved('services', 'stop', 'ticker').returncode == 0
     d.wait_state('ticker', 'inactive')
 
 
