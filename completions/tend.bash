@@ -11,7 +11,7 @@ _tend()
     local cur=${COMP_WORDS[COMP_CWORD]} first=${COMP_WORDS[1]} second=${COMP_WORDS[2]}
     local commands="daemon apply validate services platform why dashboard token jobs runs events rpc up down ps logs"
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "$commands --help --version --host --token-file --cacert --cert --key" -- "$cur"))
         return
     fi
     case "$first" in
@@ -46,7 +46,13 @@ _tend()
             esac
         fi ;;
     jobs|runs|events) COMPREPLY=($(compgen -W "--service --phase --follow --json" -- "$cur")) ;;
-    daemon|apply|validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    daemon)
+        if [[ "$cur" == -* ]]; then
+            COMPREPLY=($(compgen -W "-c --http --no-cgroups --listen --tls-cert --tls-key --tls-client-ca" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -f -- "$cur"))
+        fi ;;
+    apply|validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
     rpc)
         [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$(tend rpc --no-autostart rpc.discover 2>/dev/null | sed -n 's/^ *"name": "\([a-z_]*\.[a-z_]*\)",*$/\1/p')" -- "$cur")) ;;
     esac

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/api_remote.h"
 #include "cli/cli.h"
 #include "daemon/daemon.h"
 
@@ -13,7 +14,8 @@
 #endif
 
 static const char main_usage[] =
-    "usage: tend COMMAND [ARGS]\n"
+    "usage: tend [--host URL --token-file FILE [--cacert FILE] [--cert FILE --key FILE]]\n"
+    "            COMMAND [ARGS]\n"
     "\n"
     "tend supervises services: it starts them in dependency order, keeps them\n"
     "running, and tells you what actually runs.\n"
@@ -54,9 +56,21 @@ static const char main_usage[] =
     "  -h, --help      this text (COMMAND --help for a command's own)\n"
     "  -V, --version   the version\n"
     "\n"
+    "A daemon on another host (`tend daemon --listen`; these come before COMMAND):\n"
+    "  --host URL          https://HOST:PORT of its remote API (http:// only to a\n"
+    "                      loopback address); no daemon is started there\n"
+    "  --token-file FILE   the file holding the access token sent with each request\n"
+    "  --cacert FILE       the CA that signed the server's certificate (default: the\n"
+    "                      system's CAs)\n"
+    "  --cert FILE --key FILE  a client certificate, for a daemon with --tls-client-ca\n"
+    "  Every client command works so, but those that read the daemon's own files\n"
+    "  on its host: dashboard, and apply without -c FILE.\n"
+    "\n"
     "Environment:\n"
     "  TEND_HOME       keep socket, database, logs and services.toml under this folder\n"
     "                  (yours alone: one others may write to is refused; docs/cli.md)\n"
+    "  TEND_HOST, TEND_TOKEN_FILE, TEND_CACERT, TEND_CERT, TEND_KEY\n"
+    "                  --host, --token-file, --cacert, --cert, --key\n"
     "  NO_COLOR        no colours or symbols, even on a terminal\n"
     "  TEND_SPAWN_THREADS  threads the daemon spawns processes on (0-4; default: one\n"
     "                  per CPU, none on one CPU)\n"
@@ -142,8 +156,51 @@ static void set_command_words(int argc, char **argv)
     cli_set_command(words);
 }
 
+/* --host, --token-file, --cacert, --cert, --key before the command
+ * (among the other global options there, as in `tend --json --host URL
+ * ps`): taken out of argv. Returns how many words they took, or -1. */
+static int take_remote_options(int argc, char **argv, api_remote_options *o)
+{
+    const struct {
+        const char *name;
+        const char **value;
+    } names[] = {
+        {"--host", &o->host},     {"--token-file", &o->token_file},
+        {"--cacert", &o->cacert}, {"--cert", &o->cert},
+        {"--key", &o->key},
+    };
+    const size_t n_names = sizeof(names) / sizeof(names[0]);
+    int i = 1, kept = 1, n;
+    while (i < argc) {
+        if ((n = global_option(argv, i, argc)) > 0) {
+            for (int k = 0; k < n; k++) argv[kept++] = argv[i++];
+            continue;
+        }
+        size_t k = 0, len = 0;
+        for (; k < n_names; k++) {
+            len = strlen(names[k].name);
+            if (strncmp(argv[i], names[k].name, len) == 0 && (!argv[i][len] || argv[i][len] == '='))
+                break;
+        }
+        if (k == n_names) break;                 /* the command, or an option for it to judge */
+        bool inline_value = argv[i][len] == '='; /* --host=URL */
+        if (!inline_value && i + 1 >= argc) {
+            fprintf(stderr, "tend: %s needs a value\n", names[k].name);
+            return -1;
+        }
+        *names[k].value = inline_value ? argv[i] + len + 1 : argv[i + 1];
+        i += inline_value ? 1 : 2;
+    }
+    memmove(argv + kept, argv + i, (size_t)(argc - i + 1) * sizeof(*argv));
+    return i - kept;
+}
+
 int main(int argc, char **argv)
 {
+    api_remote_options remote = {0};
+    int taken = take_remote_options(argc, argv, &remote);
+    if (taken < 0) return EXIT_USAGE;
+    argc -= taken;
     int at = argc < 2 ? 0 : hoist_globals(argc, argv);
     bool help = false; /* `tend --json --help`: options alone, one of them help */
     for (int i = 1; at == 0 && i < argc; i++)
@@ -163,6 +220,23 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     set_command_words(argc, argv);
+    if (strcmp(cmd, "daemon") == 0 && remote.host) {
+        fprintf(stderr, "tend daemon: runs on this machine; --host is for the commands that ask "
+                        "a daemon\n");
+        return EXIT_USAGE;
+    }
+    char why[600];
+    if (strcmp(cmd, "daemon") != 0 && api_remote_configure(&remote, why, sizeof(why)) < 0) {
+        fprintf(stderr, "tend: %s\n", why);
+        return EXIT_USAGE;
+    }
+    if (api_remote_active() && strcmp(cmd, "dashboard") == 0) {
+        fprintf(stderr,
+                "tend dashboard: not over --host %s: the dashboard's URL and token are "
+                "in a file on the daemon's host; run `tend dashboard` there\n",
+                api_remote_host());
+        return EXIT_USAGE;
+    }
     if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "daemon") == 0) return daemon_main(argc - 1, argv + 1);
     if (strcmp(cmd, "services") == 0) return cmd_services(argc - 1, argv + 1);

@@ -14,6 +14,7 @@
 #include "api/httpd.h"
 #include "api/metrics.h"
 #include "api/web_assets.h"
+#include "base/hostport.h"
 
 struct dashboard {
     httpd *http;
@@ -27,31 +28,17 @@ struct dashboard {
 int dashboard_parse_address(const char *addr, char *host, size_t hostlen, int *port, char *err,
                             size_t errlen)
 {
-    const char *colon = strrchr(addr, ':');
-    const char *h = addr;
-    size_t len = colon ? (size_t)(colon - addr) : 0;
-    if (addr[0] == '[') { /* [::1]:9120 */
-        const char *close = strchr(addr, ']');
-        if (!close || close[1] != ':') colon = NULL;
-        h = addr + 1;
-        len = close ? (size_t)(close - h) : 0;
-    }
-    char *end = NULL;
-    long p = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || !len || len >= hostlen || !colon[1] || *end || p < 0 || p > 65535) {
+    if (hostport_split(addr, host, hostlen, port) < 0) {
         snprintf(err, errlen, "'%s': expected HOST:PORT, e.g. 127.0.0.1:9120 (or off)", addr);
         return -1;
     }
-    memcpy(host, h, len);
-    host[len] = '\0';
-    if (strncmp(host, "127.", 4) != 0 && strcmp(host, "::1") != 0) {
+    if (!hostport_is_loopback(host)) {
         snprintf(err, errlen,
                  "'%s' is not a loopback address: the dashboard is only served on this machine "
                  "(127.0.0.1 or ::1; reach it from elsewhere through an SSH tunnel)",
                  host);
         return -1;
     }
-    *port = (int)p;
     return 0;
 }
 

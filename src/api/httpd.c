@@ -46,7 +46,9 @@ struct httpd {
     char *socket_path; /* NULL for a TCP server */
     int listen_fd;
     int port;
-    int closing; /* handles still closing */
+    int closing;                       /* handles still closing */
+    unsigned tls_flag;                 /* MHD_USE_TLS, or 0 */
+    struct MHD_OptionItem tls_opts[5]; /* cert, key, versions, client CA, MHD_OPTION_END (0) */
 };
 
 typedef struct {
@@ -242,11 +244,11 @@ static int listen_tcp(const char *host, int port, int *bound, char *err, size_t 
 
 static httpd *httpd_serve(uv_loop_t *loop, httpd *h, char *err, size_t errlen)
 {
-    h->mhd =
-        MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, h,
-                         MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
-                         on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | h->tls_flag, 0, NULL, NULL,
+                              on_request, h, MHD_OPTION_ARRAY, h->tls_opts,
+                              MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
+                              on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
     if (!h->mhd) {
         snprintf(err, errlen, "cannot start the HTTP server");
         goto bad;
@@ -296,6 +298,13 @@ httpd *httpd_start(uv_loop_t *loop, const char *socket_path, int listen_fd,
 httpd *httpd_start_tcp(uv_loop_t *loop, const char *host, int port, const rpc_dispatcher *rpc,
                        httpd_guard_fn guard, void *guard_ctx, char *err, size_t errlen)
 {
+    return httpd_start_tcp_tls(loop, host, port, -1, NULL, rpc, guard, guard_ctx, err, errlen);
+}
+
+httpd *httpd_start_tcp_tls(uv_loop_t *loop, const char *host, int port, int listen_fd,
+                           const httpd_tls *tls, const rpc_dispatcher *rpc, httpd_guard_fn guard,
+                           void *guard_ctx, char *err, size_t errlen)
+{
     httpd *h = calloc(1, sizeof(*h));
     if (!h) {
         snprintf(err, errlen, "out of memory");
@@ -304,7 +313,24 @@ httpd *httpd_start_tcp(uv_loop_t *loop, const char *host, int port, const rpc_di
     h->rpc = rpc;
     h->guard = guard;
     h->guard_ctx = guard_ctx;
-    h->listen_fd = listen_tcp(host, port, &h->port, err, errlen);
+    if (tls) {
+        int n = 0;
+        h->tls_flag = MHD_USE_TLS;
+        h->tls_opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)tls->cert};
+        h->tls_opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)tls->key};
+        /* TLS 1.2 and later: 1.0 and 1.1 are deprecated (RFC 8996). */
+        h->tls_opts[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                    (void *)"NORMAL:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-DTLS-ALL"};
+        if (tls->client_ca)
+            h->tls_opts[n++] =
+                (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, (void *)tls->client_ca};
+    }
+    if (listen_fd >= 0) {
+        fcntl(listen_fd, F_SETFL, fcntl(listen_fd, F_GETFL) | O_NONBLOCK);
+        h->port = port;
+    }
+    h->listen_fd = listen_fd >= 0 ? listen_fd : listen_tcp(host, port, &h->port, err, errlen);
     if (h->listen_fd < 0) {
         free(h);
         return NULL;

@@ -34,6 +34,17 @@ typedef bool (*httpd_guard_fn)(void *ctx, struct MHD_Connection *c, const char *
  * every request passing guard first. */
 httpd *httpd_start_tcp(uv_loop_t *loop, const char *host, int port, const rpc_dispatcher *rpc,
                        httpd_guard_fn guard, void *guard_ctx, char *err, size_t errlen);
+/* TLS for a TCP server: PEM text, kept alive while the server runs;
+ * client_ca NULL unless clients are asked for a certificate it signed
+ * (which the guard must then check: libmicrohttpd only asks). */
+typedef struct {
+    const char *cert, *key, *client_ca;
+} httpd_tls;
+/* The same with TLS when tls is given; with listen_fd >= 0, that socket
+ * (already bound and listening) instead of host:port. */
+httpd *httpd_start_tcp_tls(uv_loop_t *loop, const char *host, int port, int listen_fd,
+                           const httpd_tls *tls, const rpc_dispatcher *rpc, httpd_guard_fn guard,
+                           void *guard_ctx, char *err, size_t errlen);
 /* The TCP port it listens on. */
 int httpd_port(const httpd *h);
 

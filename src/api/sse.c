@@ -29,7 +29,7 @@ typedef struct {
     httpd *http;
 } sse_server;
 
-#define SSE_MAX_SERVERS 2
+#define SSE_MAX_SERVERS 8 /* the socket, the dashboard, the remote API's listeners */
 
 typedef struct sse_client {
     sse_hub *hub;

@@ -4,7 +4,9 @@
  * pipe (the daemon writes one byte once it listens) instead of polling.
  * Nothing is sent to a socket, nor a daemon started, before the socket's
  * directory and the socket pass paths.h's checks: another user must not
- * be able to stand in for the daemon. */
+ * be able to stand in for the daemon. With --host the same calls go to a
+ * daemon on another host (api_remote.c: TLS, the token, the words for
+ * what failed); none is ever started there. */
 #include "cli/api_client.h"
 
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include "base/buf.h"
 #include "base/curl_lazy.h"
 #include "base/paths.h"
+#include "cli/api_remote.h"
 
 static bool autostart = true;
 static const curl_api *lib; /* libcurl, loaded by the first call */
@@ -42,14 +45,19 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
-/* One POST; returns CURLE_* and the body. */
-static CURLcode post(const char *socket_path, const char *body, buf *out, long *status)
+/* One POST; returns CURLE_* and the body (errbuf: CURL_ERROR_SIZE). */
+static CURLcode post(const char *socket_path, const char *body, buf *out, long *status,
+                     char *errbuf)
 {
     CURL *curl = lib->easy_init();
     if (!curl) return CURLE_FAILED_INIT;
     struct curl_slist *headers = lib->slist_append(NULL, "Content-Type: application/json");
-    lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
-    lib->easy_setopt(curl, CURLOPT_URL, "http://localhost/rpc");
+    if (api_remote_active()) {
+        headers = api_remote_setup(lib, curl, "/rpc", headers, errbuf);
+    } else {
+        lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path);
+        lib->easy_setopt(curl, CURLOPT_URL, "http://localhost/rpc");
+    }
     lib->easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     lib->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -113,8 +121,9 @@ static int start_daemon(const tend_paths *paths, call_error *err)
     size_t got = 0;
     ssize_t n;
     /* "1 ADOPTED\n", written at once by the daemon when it listens. */
-    while (got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
-           ((n = read(ready[0], line + got, sizeof(line) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+    while (
+        got < sizeof(line) - 1 && !memchr(line, '\n', got) &&
+        ((n = read(ready[0], line + got, sizeof(line) - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
         if (n > 0) got += (size_t)n;
     close(ready[0]);
     line[got] = 0;
@@ -154,22 +163,31 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     json_decref(req);
     buf out = {0};
     long status = 0;
-    int trusted = socket_trusted(&paths, err);
-    CURLcode rc = trusted > 0 ? post(paths.socket, body, &out, &status) : CURLE_COULDNT_CONNECT;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    bool remote = api_remote_active();
+    /* A remote daemon is vouched for by its certificate instead. */
+    int trusted = remote ? 1 : socket_trusted(&paths, err);
+    CURLcode rc =
+        trusted > 0 ? post(paths.socket, body, &out, &status, errbuf) : CURLE_COULDNT_CONNECT;
     const char *no = getenv("TEND_NO_AUTOSTART");
-    bool may_start = autostart && !(no && strcmp(no, "1") == 0);
+    bool may_start = autostart && !remote && !(no && strcmp(no, "1") == 0);
     if (trusted >= 0 && rc == CURLE_COULDNT_CONNECT && may_start) {
         int started = start_daemon(&paths, err);
         if (started < 0) trusted = -1;
         if (started > 0 && (trusted = socket_trusted(&paths, err)) > 0) {
             buf_free(&out);
-            rc = post(paths.socket, body, &out, &status);
+            rc = post(paths.socket, body, &out, &status, errbuf);
         }
     }
     free(body);
     call_status result_status = CALL_FAILED;
     if (trusted < 0) {
         /* err says whose socket it is: nothing was sent. */
+    } else if (remote && (rc != CURLE_OK || (status != 200 && status != 204))) {
+        buf_append(&out, "", 1); /* the server's words, as a string */
+        bool unreachable = api_remote_explain(lib, rc, status, out.data, errbuf, err->message,
+                                              sizeof(err->message));
+        result_status = unreachable ? CALL_UNREACHABLE : CALL_FAILED;
     } else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s%s", paths.socket,
                  may_start ? " and none could be started" : " (start one with 'tend daemon')");
@@ -196,8 +214,7 @@ call_status api_call(const char *method, json_t *params, json_t **result, call_e
     return result_status;
 }
 
-call_status api_call_running(const char *method, json_t *params, json_t **result,
-                             call_error *err)
+call_status api_call_running(const char *method, json_t *params, json_t **result, call_error *err)
 {
     bool allowed = autostart;
     autostart = false;
@@ -278,34 +295,53 @@ static call_status follow(const char *path, double seconds, int (*on_event)(json
         return CALL_FAILED;
     }
     event_reader r = {.on_event = on_event, .ctx = ctx};
-    int trusted = socket_trusted(&paths, err);
+    int trusted = api_remote_active() ? 1 : socket_trusted(&paths, err);
     CURL *curl = trusted > 0 ? lib->easy_init() : NULL;
     CURLcode rc = trusted > 0 ? CURLE_FAILED_INIT : CURLE_COULDNT_CONNECT;
+    long status = 0;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *headers = NULL;
     if (curl) {
-        lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
-        lib->easy_setopt(curl, CURLOPT_URL, url);
+        if (api_remote_active()) {
+            headers = api_remote_setup(lib, curl, path, NULL, errbuf);
+            lib->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+        } else {
+            lib->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, paths.socket);
+            lib->easy_setopt(curl, CURLOPT_URL, url);
+        }
         lib->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_stream);
         lib->easy_setopt(curl, CURLOPT_WRITEDATA, &r);
         lib->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
         if (seconds > 0) lib->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(seconds * 1000) + 1);
         rc = lib->easy_perform(curl);
+        lib->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         lib->easy_cleanup(curl);
+        lib->slist_free_all(headers);
     }
     free(url);
-    buf_free(&r.pending);
     call_status st = CALL_FAILED;
     /* CURLE_OK: the daemon ended the stream; a timeout is the time given. */
-    if (trusted < 0)
+    bool timed_out = seconds > 0 && rc == CURLE_OPERATION_TIMEDOUT;
+    if (trusted < 0) {
         st = CALL_FAILED; /* err says why: nothing was asked */
-    else if (r.ended_by_caller || rc == CURLE_OK || (seconds > 0 && rc == CURLE_OPERATION_TIMEDOUT))
+    } else if (api_remote_active() && !r.ended_by_caller && status != 200 &&
+               !(timed_out && !status)) {
+        /* Refused, or never reached: what is left unread is the server's
+         * answer ({"error": ...}). */
+        buf_append(&r.pending, "", 1);
+        bool unreachable = api_remote_explain(lib, rc, status, r.pending.data, errbuf, err->message,
+                                              sizeof(err->message));
+        st = unreachable ? CALL_UNREACHABLE : CALL_FAILED;
+    } else if (r.ended_by_caller || rc == CURLE_OK || timed_out) {
         st = CALL_OK;
-    else if (rc == CURLE_COULDNT_CONNECT) {
+    } else if (rc == CURLE_COULDNT_CONNECT) {
         snprintf(err->message, sizeof(err->message), "no daemon answers at %s", paths.socket);
         st = CALL_UNREACHABLE;
     } else {
         snprintf(err->message, sizeof(err->message), "the stream broke off: %s",
                  lib->easy_strerror(rc));
     }
+    buf_free(&r.pending);
     tend_paths_free(&paths);
     return st;
 }

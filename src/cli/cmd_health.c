@@ -12,6 +12,7 @@
 
 #include "base/strv.h"
 #include "cli/api_client.h"
+#include "cli/api_remote.h"
 #include "cli/cli.h"
 #include "config/suggest.h"
 #include "daemon/preflight.h"
@@ -427,14 +428,23 @@ static int services_validate(const health_args *a)
 {
     registry *r = cli_registry_open(a->config, false, NULL);
     if (!r) return EXIT_FAILED;
-    char **running = running_names();
-    json_t *results = json_array();
+    char **running = NULL;
+    json_t *results = NULL;
     size_t invalid = 0;
-    for (size_t i = 0; i < r->n_services; i++) {
-        json_t *one = preflight_service(r, r->services[i], in_list, running);
-        invalid += !json_is_true(json_object_get(one, "ok"));
-        json_array_append_new(results, one);
+    if (api_remote_active() && !a->config) {
+        /* The checks are of the daemon's host (its binaries, its ports). */
+        if (call("service.preflight", NULL, &results) != EXIT_OK) {
+            registry_free(r);
+            return EXIT_FAILED;
+        }
+    } else {
+        running = running_names();
+        results = json_array();
+        for (size_t i = 0; i < r->n_services; i++)
+            json_array_append_new(results, preflight_service(r, r->services[i], in_list, running));
     }
+    for (size_t i = 0; i < json_array_size(results); i++)
+        invalid += !json_is_true(json_object_get(json_array_get(results, i), "ok"));
     if (a->json) {
         json_t *out = json_pack("{s:b, s:I, s:I, s:o}", "ok", invalid == 0, "services",
                                 (json_int_t)r->n_services, "actions", (json_int_t)r->n_actions,

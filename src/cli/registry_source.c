@@ -3,12 +3,14 @@
  * (registry.get, never starting one): the file it read (`tend daemon -c`,
  * `tend apply`), else the default path, else the registry it runs. With
  * no daemon, the default path, and a hint when it cannot be read. The
- * commands that only ask the daemon refuse -c with the reason. */
+ * commands that only ask the daemon refuse -c with the reason. Over --host,
+ * the registry the remote daemon runs (its file is on its host). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/api_remote.h"
 #include "cli/cli.h"
 
 #define DAEMON_REGISTRY "(the running daemon's registry)"
@@ -37,12 +39,35 @@ static registry *from_daemon_content(json_t *doc)
     return r;
 }
 
+/* Over --host the daemon's file is on its host, not here: what it runs,
+ * unless the command needs a file to read. */
+static int remote_registry(json_t *running, bool need_file, json_t **content)
+{
+    int rc = 0;
+    if (!running) {
+        fprintf(stderr, "tend %s: no answer from %s: pass -c FILE to use a registry file here\n",
+                cli_command(), api_remote_host());
+        rc = -1;
+    } else if (need_file) {
+        fprintf(stderr,
+                "tend %s: the daemon at %s reads its registry on its own host; pass -c FILE to "
+                "send one from here\n",
+                cli_command(), api_remote_host());
+        rc = -1;
+    } else {
+        *content = json_incref(json_object_get(running, "registry"));
+    }
+    json_decref(running);
+    return rc;
+}
+
 int cli_registry_locate(const char *option, bool need_file, char **path, json_t **content)
 {
     *path = NULL;
     *content = NULL;
     if (option) return (*path = strdup(option)) ? 0 : -1;
     json_t *running = daemon_registry();
+    if (api_remote_active()) return remote_registry(running, need_file, content);
     const char *file = json_string_value(json_object_get(running, "file"));
     char *where = file ? strdup(file) : cli_config_path(NULL);
     int rc = 0;

@@ -17,7 +17,7 @@
 /* A registry file larger than this is a mistake, not a configuration. */
 #define REGISTRY_MAX_BYTES (64u << 20)
 
-static const char *const root_keys[] = {"services", "actions", "retention", NULL};
+static const char *const root_keys[] = {"services", "actions", "retention", "daemon", NULL};
 
 bool registry_name_valid(const char *name)
 {
@@ -155,6 +155,7 @@ static registry *registry_from_tree(const char *path, const toml_value *root, bo
     }
     read_check_keys(&rd, root, "", root_keys);
     read_registry_retention(&rd, root, &r->retention);
+    read_registry_daemon(&rd, root, &r->daemon);
     read_actions(&rd, r, root, &src);
     read_services(&rd, r, root, &src);
     synthesize_binary_actions(&rd, r, &src);
@@ -246,6 +247,7 @@ void registry_free(registry *r)
     free(r->actions);
     strmap_free(&r->service_index);
     strmap_free(&r->action_index);
+    daemon_spec_clear(&r->daemon);
     free(r->path);
     free(r);
 }

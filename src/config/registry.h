@@ -207,6 +207,17 @@ typedef struct {
     spec_pos pos;
 } service_spec;
 
+/* The registry's [daemon] table: where the daemon serves its API to
+ * other hosts (tend daemon --listen and --tls-* replace it key by key).
+ * Read when the daemon starts; `tend apply` stores it for the next start.
+ * Paths are absolute (a relative one is taken from the file's folder). */
+#define REGISTRY_MAX_LISTEN 6
+
+typedef struct {
+    char **listen; /* "IP:PORT" each, at most REGISTRY_MAX_LISTEN; NULL: none */
+    char *tls_cert, *tls_key, *tls_client_ca;
+} daemon_spec;
+
 typedef struct {
     char *path;
     service_spec **services; /* in file order */
@@ -216,6 +227,7 @@ typedef struct {
     strmap service_index; /* name -> position in services + 1, as a pointer */
     strmap action_index;  /* name -> position in actions + 1, as a pointer */
     retention_spec retention;
+    daemon_spec daemon;
 } registry;
 
 /* Loads and validates a file. Returns the registry, or NULL with every
@@ -239,6 +251,8 @@ json_t *registry_to_json(const registry *r);
 json_t *service_spec_to_json(const service_spec *s);
 json_t *action_spec_to_json(const action_spec *a);
 json_t *retention_spec_to_json(const retention_spec *r);
+/* NULL when the table is empty. */
+json_t *daemon_spec_to_json(const daemon_spec *d);
 
 const service_spec *registry_service(const registry *r, const char *name);
 const action_spec *registry_action(const registry *r, const char *name);

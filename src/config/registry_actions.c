@@ -164,18 +164,25 @@ static void push_env_file(reader *rd, const toml_value *v, const char *where, co
         read_error(rd, v->pos, "'%s': expected the path of a file", where);
         return;
     }
-    if (file[0] != '/' && !rd->base_dir) {
-        read_error(rd, v->pos,
-                   "'%s': \"%s\" is a relative path, and this registry has no file it would be "
-                   "relative to; give an absolute path",
-                   where, file);
-        return;
-    }
-    char *entry = NULL, *full = file[0] == '/' ? strdup(file) : join_clean(rd->base_dir, file);
-    if (!full || asprintf(&entry, "%s%s", optional ? "-" : "", full) < 0 ||
-        strv_push_take(out, entry) < 0)
+    char *entry = NULL, *full = registry_absolute_path(rd, v->pos, where, file);
+    if (!full) return;
+    if (asprintf(&entry, "%s%s", optional ? "-" : "", full) < 0 || strv_push_take(out, entry) < 0)
         rd->diags->alloc_failed = 1;
     free(full);
+}
+
+char *registry_absolute_path(reader *rd, toml_pos pos, const char *where, const char *given)
+{
+    if (given[0] != '/' && !rd->base_dir) {
+        read_error(rd, pos,
+                   "'%s': \"%s\" is a relative path, and this registry has no file it would be "
+                   "relative to; give an absolute path",
+                   where, given);
+        return NULL;
+    }
+    char *full = given[0] == '/' ? strdup(given) : join_clean(rd->base_dir, given);
+    if (!full) rd->diags->alloc_failed = 1;
+    return full;
 }
 
 /* env_file: a path or a list of paths (read at each start, in order). */

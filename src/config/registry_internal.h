@@ -51,6 +51,15 @@ void read_service_retention(reader *rd, const toml_value *svc, const char *spath
 /* NULL when the service has no retention of its own. */
 json_t *service_retention_to_json(const run_retention *r);
 
+/* registry_daemon.c: the [daemon] table (empty when absent). */
+void read_registry_daemon(reader *rd, const toml_value *root, daemon_spec *out);
+void daemon_spec_clear(daemon_spec *d);
+
+/* registry_actions.c: given as it is kept, absolute (a relative path is
+ * taken from the registry file's folder); NULL after reporting at pos
+ * why it cannot be (a relative path in a registry without a file). */
+char *registry_absolute_path(reader *rd, toml_pos pos, const char *where, const char *given);
+
 /* Position of items[i] of the array table.key, else of table.key, else of table. */
 toml_pos source_item_pos(const toml_value *table, const char *key, size_t i);
 

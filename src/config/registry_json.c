@@ -197,6 +197,9 @@ json_t *registry_to_json(const registry *r)
     for (size_t i = 0; i < r->n_actions; i++)
         if (!r->actions[i]->from_service)
             json_object_set_new(actions, r->actions[i]->name, action_spec_to_json(r->actions[i]));
-    return json_pack("{s:o, s:o, s:o}", "services", services, "actions", actions, "retention",
-                     retention_spec_to_json(&r->retention));
+    json_t *doc = json_pack("{s:o, s:o, s:o}", "services", services, "actions", actions,
+                            "retention", retention_spec_to_json(&r->retention));
+    json_t *daemon = daemon_spec_to_json(&r->daemon);
+    if (daemon) json_object_set_new(doc, "daemon", daemon);
+    return doc;
 }

@@ -28,10 +28,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "api/auth.h"
 #include "api/dashboard.h"
 #include "api/httpd.h"
 #include "api/methods.h"
 #include "api/metrics.h"
+#include "api/remote.h"
 #include "api/sse.h"
 #include "base/job_umask.h"
 #include "base/paths.h"
@@ -47,6 +49,8 @@
 
 static const char daemon_usage[] =
     "usage: tend daemon [-c FILE] [--http HOST:PORT|off] [--no-cgroups]\n"
+    "                   [--listen IP:PORT]... [--tls-cert FILE --tls-key FILE\n"
+    "                   [--tls-client-ca FILE]]\n"
     "\n"
     "Runs the supervisor in the foreground until SIGTERM, SIGINT or SIGHUP, which stop\n"
     "every job first. With -c, FILE becomes the registry as `tend apply` makes it:\n"
@@ -57,6 +61,15 @@ static const char daemon_usage[] =
     "  --http HOST:PORT   where the web dashboard listens: a loopback address\n"
     "                     (default 127.0.0.1:9120; port 0 takes a free one; off: none).\n"
     "                     `tend dashboard` prints its URL with the access token\n"
+    "  --listen IP:PORT   serve the API to other hosts there too (repeatable; port 0\n"
+    "                     takes a free one): the same /rpc, /events, /logs, /metrics,\n"
+    "                     each request with a token (Authorization: Bearer). Plain\n"
+    "                     HTTP only on a loopback address; elsewhere TLS:\n"
+    "  --tls-cert FILE    the server's certificate (PEM; its chain may follow)\n"
+    "  --tls-key FILE     its private key (PEM)\n"
+    "  --tls-client-ca FILE  take only clients whose certificate this CA signed\n"
+    "                     (`tend --host ... --cert FILE --key FILE`)\n"
+    "                     These replace the registry's [daemon] table, key by key\n"
     "  --no-cgroups       keep each job's processes together by process group and\n"
     "                     the subreaper, even where a cgroup v2 per job is possible\n"
     "  -h, --help         this text\n"
@@ -73,6 +86,7 @@ typedef struct {
     httpd *http;
     sse_hub *events;
     dashboard *web;
+    remote *remote;
     pruner *history;
     uv_signal_t sigterm, sigint, sighup;
     bool stopping;
@@ -97,6 +111,10 @@ static registry *stored_registry(store *st)
     json_t *keep = retention ? json_loads(retention, 0, NULL) : NULL;
     if (keep) json_object_set_new(doc, "retention", keep);
     free(retention);
+    char *listen = store_setting_get(st, STORE_DAEMON);
+    json_t *serve = listen ? json_loads(listen, 0, NULL) : NULL;
+    if (serve) json_object_set_new(doc, "daemon", serve);
+    free(listen);
     diag_list diags;
     diag_init(&diags, "(stored registry)");
     registry *r = registry_from_json(doc, &diags);
@@ -124,6 +142,8 @@ static void all_stopped(void *ctx)
     sse_hub_close(d->events);
     dashboard_stop(d->web);
     d->web = NULL;
+    remote_stop(d->remote);
+    d->remote = NULL;
     httpd_stop(d->http);
     sse_hub_free(d->events);
     d->http = NULL;
@@ -205,8 +225,56 @@ static void report_dropped(const char *config, json_t *plan)
     fputs("; stopped and dropped with their history\n", stderr);
 }
 
+/* The remote API as the command line (cli) and the registry's [daemon]
+ * table say, the command line's options first, key by key; *out NULL
+ * when it listens nowhere. -1 after saying why it cannot be. */
+static int prepare_remote(const remote_config *cli, const registry *r, remote **out)
+{
+    const daemon_spec *table = r ? &r->daemon : &(daemon_spec){0};
+    remote_config cfg = {
+        .listen = cli->listen ? cli->listen : table->listen,
+        .tls_cert = cli->tls_cert ? cli->tls_cert : table->tls_cert,
+        .tls_key = cli->tls_key ? cli->tls_key : table->tls_key,
+        .tls_client_ca = cli->tls_client_ca ? cli->tls_client_ca : table->tls_client_ca,
+    };
+    *out = NULL;
+    char err[512];
+    if (!cfg.listen || !cfg.listen[0]) {
+        if (cli->tls_cert || cli->tls_key || cli->tls_client_ca)
+            fprintf(stderr, "tend daemon: --tls-* options without --listen (or a [daemon] listen "
+                            "in the registry): nothing would use them\n");
+        return cli->tls_cert || cli->tls_key || cli->tls_client_ca ? -1 : 0;
+    }
+    if (!(*out = remote_prepare(&cfg, err, sizeof(err)))) {
+        fprintf(stderr, "tend daemon: cannot serve the remote API: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The remote API's listeners, which take the API's tokens. Like the
+ * dashboard's, an address that cannot be had costs the remote API, not
+ * the daemon (nor, after a crash, the jobs it adopted); bad options and
+ * files were refused before anything started. */
+static void start_remote(daemon_state *d, const rpc_dispatcher *rpc, api_ctx *api)
+{
+    char err[512];
+    if (!d->remote) return;
+    if (!api->tokens)
+        snprintf(err, sizeof(err), "it takes the API's tokens, and there are none (see above)");
+    if (!api->tokens || remote_start(d->remote, d->loop, rpc, d->events, api, auth_guard,
+                                     api->tokens, err, sizeof(err)) < 0) {
+        fprintf(stderr, "tend daemon: no remote API: %s\n", err);
+        remote_stop(d->remote);
+        d->remote = NULL;
+        return;
+    }
+    for (size_t i = 0; i < remote_count(d->remote); i++)
+        fprintf(stderr, "tend daemon: remote API at %s\n", remote_url(d->remote, i));
+}
+
 static int run_daemon(const char *config, int ready_fd, const char *http, bool cgroups, int main_fd,
-                      bool resumed, int argc, char **argv)
+                      bool resumed, const remote_config *remote_cli, int argc, char **argv)
 {
     /* Before the first file: everything the daemon writes is its user's alone. */
     job_umask_enter_daemon();
@@ -248,6 +316,15 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
         }
     }
     daemon_state d = {.loop = uv_default_loop()};
+    /* Bad TLS files change nothing: checked before the store is touched
+     * (with FILE's [daemon] table; without FILE, once the store gave the
+     * one it kept). */
+    if (from_file && prepare_remote(remote_cli, from_file, &d.remote) < 0) {
+        registry_free(from_file);
+        if (lock_fd >= 0) close(lock_fd);
+        tend_paths_free(&paths);
+        return 1;
+    }
     char err[512];
     if (store_open(paths.db, &d.st, err, sizeof(err)) < 0) {
         fprintf(stderr, "tend daemon: %s\n", err);
@@ -305,10 +382,14 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     /* The API's socket outlives a main process: the keeper holds it, and
      * clients that connect while none runs wait in its backlog. */
     int kept[2], api_fd = process_kept_fds(TAKEOVER_API_SOCKET, kept) ? kept[0] : -1;
-    d.http = httpd_start(d.loop, paths.socket, api_fd, &dispatcher, err, sizeof(err));
+    bool remote_ok =
+        from_file || prepare_remote(remote_cli, supervisor_registry(d.sv), &d.remote) == 0;
+    d.http =
+        remote_ok ? httpd_start(d.loop, paths.socket, api_fd, &dispatcher, err, sizeof(err)) : NULL;
     if (d.http && api_fd < 0) process_keep_fds(TAKEOVER_API_SOCKET, httpd_listen_fd(d.http), -1);
     if (!d.http) {
-        fprintf(stderr, "tend daemon: %s\n", err);
+        if (remote_ok) fprintf(stderr, "tend daemon: %s\n", err);
+        remote_stop(d.remote);
         supervisor_free(d.sv);
         store_watch_stop();
         process_layer_close();
@@ -322,6 +403,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     d.events = sse_hub_new(d.loop, d.http, d.st);
     metrics_register(d.http, &api);
     if (tokens) start_dashboard(&d, http, &paths, &dispatcher, &api);
+    start_remote(&d, &dispatcher, &api);
     loop_lag_start(d.loop);
     uv_signal_init(d.loop, &d.sigterm);
     uv_signal_init(d.loop, &d.sigint);
@@ -363,11 +445,22 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
 int daemon_main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
-        {"ready-fd", required_argument, NULL, 'r'}, {"http", required_argument, NULL, 'H'},
-        {"no-cgroups", no_argument, NULL, 'G'},     {"main-fd", required_argument, NULL, 'M'},
-        {"resumed", no_argument, NULL, 'R'},        {0},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"ready-fd", required_argument, NULL, 'r'},
+        {"http", required_argument, NULL, 'H'},
+        {"no-cgroups", no_argument, NULL, 'G'},
+        {"main-fd", required_argument, NULL, 'M'},
+        {"resumed", no_argument, NULL, 'R'},
+        {"listen", required_argument, NULL, 'L'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
+        {"tls-client-ca", required_argument, NULL, 'T'},
+        {0},
     };
+    static char *listen[REMOTE_MAX_LISTEN + 1];
+    size_t n_listen = 0;
+    remote_config remote_cli = {0};
     const char *config = NULL, *http = "127.0.0.1:9120";
     int ready_fd = -1, main_fd = -1;
     bool cgroups = true, resumed = false;
@@ -381,6 +474,17 @@ int daemon_main(int argc, char **argv)
         case 'G': cgroups = false; break;
         case 'M': main_fd = atoi(optarg); break;
         case 'R': resumed = true; break;
+        case 'L':
+            if (n_listen == REMOTE_MAX_LISTEN) {
+                fprintf(stderr, "tend daemon: --listen: at most %d addresses\n", REMOTE_MAX_LISTEN);
+                return 2;
+            }
+            listen[n_listen++] = optarg;
+            remote_cli.listen = listen;
+            break;
+        case 'C': remote_cli.tls_cert = optarg; break;
+        case 'K': remote_cli.tls_key = optarg; break;
+        case 'T': remote_cli.tls_client_ca = optarg; break;
         case 'H': {
             char host[64], err[256];
             int port;
@@ -399,5 +503,13 @@ int daemon_main(int argc, char **argv)
         fprintf(stderr, "tend daemon: unexpected argument '%s'\n%s", argv[optind], daemon_usage);
         return 2;
     }
-    return run_daemon(config, ready_fd, http, cgroups, main_fd, resumed, argc, argv);
+    /* The words of an address (not yet whether it needs TLS). */
+    for (size_t i = 0; i < n_listen; i++) {
+        char err[512];
+        if (remote_check_address(listen[i], true, err, sizeof(err)) < 0) {
+            fprintf(stderr, "tend daemon: --listen %s\n", err);
+            return 2;
+        }
+    }
+    return run_daemon(config, ready_fd, http, cgroups, main_fd, resumed, &remote_cli, argc, argv);
 }

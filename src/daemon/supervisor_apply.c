@@ -97,6 +97,11 @@ static void store_specs(supervisor *sv, const registry *r, const registry *old)
     if (text) store_setting_put(sv->st, STORE_RETENTION, text);
     free(text);
     json_decref(keep);
+    json_t *daemon = daemon_spec_to_json(&r->daemon);
+    text = daemon ? json_dumps(daemon, JSON_COMPACT) : NULL;
+    store_setting_put(sv->st, STORE_DAEMON, text);
+    free(text);
+    json_decref(daemon);
 }
 
 /* What an apply will do, decided before anything changes. */

@@ -83,6 +83,9 @@ int store_service_delete(store *st, const char *name);
 /* The registry-wide [retention] as JSON, for a daemon that starts with no
  * registry file (a service's own retention is in its spec). */
 #define STORE_RETENTION "retention"
+/* The registry's [daemon] table as JSON (unset when it has none), for the
+ * same reason. */
+#define STORE_DAEMON "daemon"
 int store_setting_put(store *st, const char *key, const char *value);
 char *store_setting_get(store *st, const char *key);
 

@@ -27,4 +27,6 @@ def test_commands_subcommands_and_service_names(d):
     assert complete(d, 'tend', 'platform', 'he') == ['health']
     assert 'service.start' in complete(d, 'tend', 'rpc', 'service.st')
     assert complete(d, 'tend', 'token', 'r') == ['revoke', 'rotate']
+    assert complete(d, 'tend', '--ho') == ['--host']
+    assert complete(d, 'tend', 'daemon', '--tls-c') == ['--tls-cert', '--tls-client-ca']
     assert complete(d, 'tend', 'token', 'rotate', 'da') == ['dashboard']
