@@ -39,7 +39,9 @@
  * services with env, args and health checks each sends about 1.1 MB. */
 #define RPC_BODY_MAX (8u << 20)
 /* A request (or the next one on a kept-alive connection) that stops
- * arriving for this long is dropped; streams are not timed. */
+ * arriving for this long is dropped. Streams are not affected: MHD does
+ * not time a suspended connection, and counts its resumption (an event,
+ * or the keep-alive comment every 15 s) as activity. */
 #define REQUEST_TIMEOUT_S 10u
 
 #define MAX_ROUTES 8
@@ -154,11 +156,6 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, co
         return reply_error_with(c, status, message, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"tend\"");
     return reply_error_with(c, status, message, NULL, NULL);
-}
-
-void httpd_untimed(struct MHD_Connection *c)
-{
-    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
 }
 
 /* The GET route for url ("/logs/" takes what is below it; "/" and other

@@ -41,9 +41,6 @@ void httpd_route_get(httpd *h, const char *path, httpd_get_fn fn, void *ctx);
 /* Answers with body (taken over; NULL for none) of the given type. */
 enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned status, char *body,
                             const char *type);
-/* A stream: its connection is never timed out (the request has arrived;
- * only requests still arriving are timed). */
-void httpd_untimed(struct MHD_Connection *c);
 /* Lets MHD carry on after a suspended connection was resumed. */
 void httpd_kick(httpd *h);
 

@@ -202,10 +202,6 @@ static enum MHD_Result start_stream(sse_hub *hub, sse_client *c)
         uv_timer_start(&hub->keepalive, on_keepalive, SSE_KEEPALIVE_MS, SSE_KEEPALIVE_MS);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    /* A stream lasts as long as it likes; its connection ends with it
-     * (never an untimed idle keep-alive). */
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    httpd_untimed(c->conn);
     enum MHD_Result ok = MHD_queue_response(c->conn, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ok;
