@@ -47,7 +47,7 @@ struct front {
     uv_loop_t *loop;
     uv_poll_t listen_poll;
     int listen_fd;
-    bool accept_paused; /* out of fds: until a connection closes */
+    int spare_fd; /* given up for a moment when out of fds (see on_acceptable) */
     bool stopping;
     bool listen_closed, free_asked; /* the second of the two frees */
     front_options opt;
@@ -56,8 +56,6 @@ struct front {
     conn *conns;
     slots slots;
 };
-
-static void on_acceptable(uv_poll_t *poll, int status, int events);
 
 static void conn_free(conn *c)
 {
@@ -69,10 +67,6 @@ static void conn_free(conn *c)
         f->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     free(c);
-    if (f->accept_paused && !f->stopping) {
-        f->accept_paused = false;
-        uv_poll_start(&f->listen_poll, UV_READABLE, on_acceptable);
-    }
 }
 
 static void on_lingered(void *ctx)
@@ -233,13 +227,15 @@ static void on_acceptable(uv_poll_t *poll, int status, int events)
             accepted(f, fd, &addr, len);
             continue;
         }
-        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-            /* Waiting connections stay queued: taken when a slot's fd is back. */
-            if (f->conns) {
-                f->accept_paused = true;
-                uv_poll_stop(&f->listen_poll);
-            }
-            return;
+        if ((errno == EMFILE || errno == ENFILE) && f->spare_fd >= 0) {
+            /* Out of fds: the queue would keep the socket readable, and
+             * this loop spinning. The spare fd makes room to take the
+             * connection and close it. */
+            close(f->spare_fd);
+            fd = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0) close(fd);
+            f->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            continue;
         }
         if (errno != ECONNABORTED && errno != EINTR && errno != EPROTO) return;
     }
@@ -254,6 +250,7 @@ front *front_new(uv_loop_t *loop, int listen_fd, const front_options *opt)
     }
     f->loop = loop;
     f->listen_fd = listen_fd;
+    f->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     f->opt = *opt;
     f->listen_poll.data = f;
     return f;
@@ -313,6 +310,7 @@ void front_stop(front *f)
     }
     uv_poll_stop(&f->listen_poll);
     close(f->listen_fd);
+    if (f->spare_fd >= 0) close(f->spare_fd);
     uv_close((uv_handle_t *)&f->listen_poll, on_listen_closed);
 }
 

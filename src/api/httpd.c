@@ -38,6 +38,8 @@
 /* The largest JSON-RPC request: `tend apply` of a registry of 1000
  * services with env, args and health checks each sends about 1.1 MB. */
 #define RPC_BODY_MAX (8u << 20)
+/* What a request line and headers may take: more is 414 or 431. */
+#define REQUEST_HEAD_MAX ((size_t)32 << 10)
 /* A request (or the next one on a kept-alive connection) that stops
  * arriving for this long is dropped. Streams are not affected: MHD does
  * not time a suspended connection, and counts its resumption (an event,
@@ -340,11 +342,12 @@ static httpd *httpd_serve(uv_loop_t *loop, httpd *h, char *err, size_t errlen)
     }
     /* The front accepts; MHD is never handed the listening socket. Its
      * own limit is above the front's, which counts lingering closes too. */
-    h->mhd = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
-        on_request, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_NOTIFY_CONNECTION,
-        front_notify, h->front, MHD_OPTION_CONNECTION_TIMEOUT, REQUEST_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * SLOTS_TOTAL), MHD_OPTION_END);
+    h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET,
+                              0, NULL, NULL, on_request, h, MHD_OPTION_NOTIFY_COMPLETED,
+                              on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, front_notify, h->front,
+                              MHD_OPTION_CONNECTION_TIMEOUT, REQUEST_TIMEOUT_S,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * SLOTS_TOTAL),
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, REQUEST_HEAD_MAX, MHD_OPTION_END);
     if (!h->mhd) {
         snprintf(err, errlen, "cannot start the HTTP server");
         goto bad;
