@@ -26,12 +26,11 @@ static void on_handle_closed(uv_handle_t *handle)
 static void finish(lingering *l, bool notify)
 {
     if (l->fd < 0) return;
-    uv_poll_stop(&l->poll);
-    uv_timer_stop(&l->timer);
-    close(l->fd);
-    l->fd = -1;
+    /* libuv lets go of the fd before it is closed. */
     uv_close((uv_handle_t *)&l->poll, on_handle_closed);
     uv_close((uv_handle_t *)&l->timer, on_handle_closed);
+    close(l->fd);
+    l->fd = -1;
     if (notify && l->done) l->done(l->ctx);
 }
 
