@@ -287,6 +287,10 @@ HOLDER = textwrap.dedent('''
         s.connect(("127.0.0.1", port))
         held.append(s)
     print("held", len(held), flush=True)
+    # One more, with a whole request: its refusal can be read.
+    extra = socket.create_connection(("127.0.0.1", port))
+    extra.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+    print("extra", extra.recv(4096).split(b"\\r\\n")[0].decode(), flush=True)
     sys.stdin.readline()
     # Those the daemon refused have an answer (or their end) waiting.
     ready, _, _ = select.select(held, [], [], 0)
@@ -301,6 +305,7 @@ def test_another_users_idle_connections_do_not_lock_the_owner_out(served, other_
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().split() == ['held', '1000']
+        assert holder.stdout.readline().strip() == 'extra HTTP/1.1 503 Service Unavailable'
         # The owner's request is answered (today: no answer at all).
         status, _, body = exchange(tcp, f'GET /metrics HTTP/1.1\r\nHost: x\r\n{auth(token)}'
                                    'Connection: close\r\n\r\n'.encode())
