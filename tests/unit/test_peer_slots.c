@@ -101,6 +101,26 @@ static void test_a_guest_gets_its_share_and_no_more(void **state)
     assert_true(slots_take(&s, &g)); /* a slot given back is free again */
 }
 
+/* A remote address is one guest, whatever its port. */
+static void test_each_remote_address_gets_its_share(void **state)
+{
+    (void)state;
+    static slots s;
+    memset(&s, 0, sizeof(s));
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6}, b = a;
+    inet_pton(AF_INET6, "2001:db8::1", &a.sin6_addr);
+    inet_pton(AF_INET6, "2001:db8::2", &b.sin6_addr);
+    peer pa, pb;
+    for (int i = 0; i < SLOTS_PER_GUEST; i++) {
+        a.sin6_port = htons((uint16_t)(40000 + i));
+        peer_identify(-1, (struct sockaddr *)&a, sizeof(a), &pa);
+        assert_true(slots_take(&s, &pa));
+    }
+    assert_false(slots_take(&s, &pa));
+    peer_identify(-1, (struct sockaddr *)&b, sizeof(b), &pb);
+    assert_true(slots_take(&s, &pb));
+}
+
 static void test_guests_together_leave_the_owner_room(void **state)
 {
     (void)state;
@@ -126,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_a_loopback_tcp_peer_is_its_user),
         cmocka_unit_test(test_a_remote_address_is_a_guest),
         cmocka_unit_test(test_a_guest_gets_its_share_and_no_more),
+        cmocka_unit_test(test_each_remote_address_gets_its_share),
         cmocka_unit_test(test_guests_together_leave_the_owner_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
