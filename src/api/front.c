@@ -7,12 +7,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api/deadline.h"
 #include "api/linger.h"
 #include "api/peer.h"
 #include "api/slots.h"
@@ -33,6 +35,7 @@ typedef struct conn {
     socklen_t addrlen;
     waiter *waiting;
     lingering *lingering;
+    deadline head_due; /* in MHD: when the request line and headers must be in */
     struct conn *next, *prev;
 } conn;
 
@@ -49,7 +52,9 @@ struct front {
     int listen_fd;
     int spare_fd; /* given up for a moment when out of fds (see on_acceptable) */
     bool stopping;
-    bool listen_closed, free_asked; /* the second of the two frees */
+    int open_handles; /* the listener's poll, the deadlines' timer */
+    bool free_asked;
+    deadline_queue heads; /* connections whose request head is due */
     front_options opt;
     struct MHD_Daemon *mhd;
     conn *adopting; /* the connection inside MHD_add_connection */
@@ -60,6 +65,7 @@ struct front {
 static void conn_free(conn *c)
 {
     front *f = c->f;
+    deadline_disarm(&f->heads, &c->head_due);
     slots_give(&f->slots, &c->who);
     if (c->prev)
         c->prev->next = c->next;
@@ -67,6 +73,15 @@ static void conn_free(conn *c)
         f->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     free(c);
+}
+
+/* A request head still not in: MHD finds its socket shut and closes it
+ * (the fd is MHD's; only shutdown, never close, may touch it). */
+static void on_head_overdue(deadline_queue *q, deadline *d)
+{
+    (void)q;
+    conn *c = (conn *)((char *)d - offsetof(conn, head_due));
+    shutdown(c->fd, SHUT_RDWR);
 }
 
 static void on_lingered(void *ctx)
@@ -253,6 +268,8 @@ front *front_new(uv_loop_t *loop, int listen_fd, const front_options *opt)
     f->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     f->opt = *opt;
     f->listen_poll.data = f;
+    deadline_queue_init(loop, &f->heads, FRONT_HEAD_MS, on_head_overdue, f);
+    f->open_handles = 2;
     return f;
 }
 
@@ -270,12 +287,15 @@ void front_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
         conn *c = f->adopting;
         f->adopting = NULL;
         *socket_context = c;
-        if (c) c->state = CONN_IN_MHD;
+        if (!c) return;
+        c->state = CONN_IN_MHD;
+        deadline_arm(&f->heads, &c->head_due);
         return;
     }
     conn *c = *socket_context;
     *socket_context = NULL;
     if (!c) return;
+    deadline_disarm(&f->heads, &c->head_due);
     /* MHD closes its fd after this: a copy keeps the socket for the
      * lingering close. */
     const union MHD_ConnectionInfo *info =
@@ -287,11 +307,39 @@ void front_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
         conn_close(c, copy);
 }
 
+/* The connection behind an MHD connection (NULL if none). */
+static conn *conn_of(struct MHD_Connection *mc)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+void front_request_arrived(struct MHD_Connection *mc)
+{
+    conn *c = conn_of(mc);
+    if (c) deadline_disarm(&c->f->heads, &c->head_due);
+}
+
+void front_request_done(struct MHD_Connection *mc)
+{
+    conn *c = conn_of(mc);
+    if (c && !c->f->stopping) deadline_arm(&c->f->heads, &c->head_due);
+}
+
+static void handle_closed(front *f)
+{
+    if (--f->open_handles == 0 && f->free_asked) free(f);
+}
+
 static void on_listen_closed(uv_handle_t *handle)
 {
-    front *f = handle->data;
-    f->listen_closed = true;
-    if (f->free_asked) free(f);
+    handle_closed(handle->data);
+}
+
+static void on_heads_closed(uv_handle_t *handle)
+{
+    handle_closed(((deadline_queue *)handle->data)->ctx);
 }
 
 void front_stop(front *f)
@@ -312,6 +360,7 @@ void front_stop(front *f)
     close(f->listen_fd);
     if (f->spare_fd >= 0) close(f->spare_fd);
     uv_close((uv_handle_t *)&f->listen_poll, on_listen_closed);
+    deadline_queue_close(&f->heads, on_heads_closed);
 }
 
 void front_free(front *f)
@@ -319,5 +368,5 @@ void front_free(front *f)
     /* What MHD held it gave back at its stop. */
     while (f->conns) conn_free(f->conns);
     f->free_asked = true;
-    if (f->listen_closed) free(f);
+    if (f->open_handles == 0) free(f);
 }

@@ -8,7 +8,8 @@
  * full; 403 to a peer of another user on a server for the owner only (the
  * unix socket); 400 for a first line with no space in it (MHD 0.9.75 just
  * closes such a connection). A connection that sends nothing within
- * FRONT_WAIT_MS is closed. */
+ * FRONT_WAIT_MS is closed, and one whose request head is not complete
+ * FRONT_HEAD_MS after its first byte is ended. */
 #ifndef TEND_API_FRONT_H
 #define TEND_API_FRONT_H
 
@@ -17,6 +18,9 @@
 #include <uv.h>
 
 #define FRONT_WAIT_MS 10000
+/* From a connection's first byte (or its last answer), its request line
+ * and headers must be in within this: a trickle is no way around it. */
+#define FRONT_HEAD_MS 10000
 
 typedef struct front front;
 
@@ -35,6 +39,10 @@ int front_start(front *f, struct MHD_Daemon *mhd);
 /* MHD's connection notifications. */
 void front_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                   enum MHD_ConnectionNotificationCode code);
+/* From the request handler: the request line and headers are in (its
+ * head deadline ends) / its answer is done (the next head is due). */
+void front_request_arrived(struct MHD_Connection *c);
+void front_request_done(struct MHD_Connection *c);
 /* Stops accepting and closes what MHD does not hold; before MHD_stop_daemon. */
 void front_stop(front *f);
 /* After MHD_stop_daemon. */

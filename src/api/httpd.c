@@ -232,6 +232,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req = calloc(1, sizeof(*req));
         if (!req) return MHD_NO;
         *con_cls = req;
+        front_request_arrived(c);
         return on_headers(h, c, url, method, req);
     }
     if (*upload_data_size) {
@@ -252,7 +253,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode why)
 {
-    (void)cls, (void)c, (void)why;
+    (void)cls, (void)why;
+    front_request_done(c);
     request *req = *con_cls;
     if (!req) return;
     bool trim = req->big_answer;

@@ -239,6 +239,27 @@ def test_a_request_that_stops_arriving_is_dropped_in_seconds(served, partial):
         assert time.monotonic() - start < 30
 
 
+def test_a_trickled_request_head_is_dropped_in_seconds(served):
+    """A request line and headers sent a few bytes a second (every byte
+    keeps an idle timer alive) must still be in within seconds."""
+    _, tcp, _, _ = served
+    with connect(tcp) as s:
+        s.sendall(b'GET /metrics HTTP/1.1\r\n')
+        start = time.monotonic()
+        s.settimeout(1)  # the wait for the server's close between two bytes
+        while time.monotonic() - start < 30:
+            try:
+                s.sendall(b'X-Slow: a\r\n')
+                assert s.recv(65536) == b'', 'an answer before the headers were in'
+                break  # closed by the server
+            except socket.timeout:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        else:
+            pytest.fail('the server still waits for a head trickled for 30 s')
+
+
 def stream(target, path, token=''):
     s = connect(target)
     s.sendall(f'GET {path} HTTP/1.1\r\nHost: x\r\n{token and auth(token)}\r\n'.encode())
