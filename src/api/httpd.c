@@ -332,7 +332,8 @@ static void kick(void *ctx)
 
 static httpd *httpd_serve(uv_loop_t *loop, httpd *h, char *err, size_t errlen)
 {
-    /* Under TLS the first bytes are a handshake, not a request line. */
+    /* The unix socket is the owner's alone. (A TLS server must not sniff:
+     * its first bytes are a handshake, not a request line.) */
     front_options door = {.owner_only = h->socket_path != NULL,
                           .sniff_request_line = true,
                           .kick = kick,
@@ -355,8 +356,8 @@ static httpd *httpd_serve(uv_loop_t *loop, httpd *h, char *err, size_t errlen)
         goto bad;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-    if (!info || uv_poll_init(loop, &h->poll, info->epoll_fd) < 0 ||
-        front_start(h->front, h->mhd) < 0) {
+    if (!info || front_start(h->front, h->mhd) < 0 ||
+        uv_poll_init(loop, &h->poll, info->epoll_fd) < 0) {
         snprintf(err, errlen, "cannot watch the HTTP server");
         MHD_stop_daemon(h->mhd);
         goto bad;
