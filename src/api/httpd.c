@@ -2,10 +2,17 @@
  *
  * MHD runs in "external epoll" mode: its epoll fd is watched with a
  * uv_poll, MHD_run() does the work when it is readable, and a uv_timer is
- * armed from MHD_get_timeout() after every run. Request bodies are
- * collected per connection (capped) and answered in one piece. A server
- * listens on a unix socket (the API) or a loopback TCP port (the
- * dashboard, whose guard checks every request first).
+ * armed from MHD_get_timeout() after every run. Connections come in
+ * through the front (front.h), which accepts them, gives slots by user
+ * and closes them without resets. A server listens on a unix socket (the
+ * API) or a loopback TCP port (the dashboard, whose guard checks every
+ * request first).
+ *
+ * Every request is judged on its request line and headers alone, before
+ * any of its body is read: the guard, the route (404, 405 with Allow), and
+ * the body's announced size against what the route takes (413). Only
+ * then is the body read (capped as it comes, chunked or not) and
+ * answered in one piece.
  */
 #include "api/httpd.h"
 
@@ -24,9 +31,20 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "api/front.h"
+#include "api/slots.h"
 #include "base/buf.h"
 
-#define BODY_MAX (8u << 20)
+/* The largest JSON-RPC request: `tend apply` of a registry of 1000
+ * services with env, args and health checks each sends about 1.1 MB. */
+#define RPC_BODY_MAX (8u << 20)
+/* What a request line and headers may take: more is 414 or 431. */
+#define REQUEST_HEAD_MAX ((size_t)32 << 10)
+/* A request (or the next one on a kept-alive connection) that stops
+ * arriving for this long is dropped. Streams are not affected: MHD does
+ * not time a suspended connection, and counts its resumption (an event,
+ * or the keep-alive comment every 15 s) as activity. */
+#define REQUEST_TIMEOUT_S 10u
 
 #define MAX_ROUTES 8
 
@@ -49,11 +67,13 @@ struct httpd {
     int closing;                       /* handles still closing */
     unsigned tls_flag;                 /* MHD_USE_TLS, or 0 */
     struct MHD_OptionItem tls_opts[5]; /* cert, key, versions, client CA, MHD_OPTION_END (0) */
+    front *front;
 };
 
 typedef struct {
+    int route; /* the GET route answering it, or -1 for POST /rpc */
+    size_t body_max;
     buf body;
-    bool too_big;
     bool big_answer;
     const char *read_only_as; /* from the guard: a read-only token's name */
 } request;
@@ -115,11 +135,93 @@ enum MHD_Result httpd_reply(struct MHD_Connection *c, unsigned status, char *bod
     return ok;
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *message)
+/* An error answer {"error": message}, with one extra header (or none). */
+static enum MHD_Result reply_error_with(struct MHD_Connection *c, unsigned status,
+                                        const char *message, const char *header, const char *value)
 {
     char *body = NULL;
-    if (asprintf(&body, "{\"error\":\"%s\"}", message) < 0) body = NULL;
-    return httpd_reply(c, status, body, "application/json");
+    if (asprintf(&body, "{\"error\":\"%s\"}", message) < 0) return MHD_NO;
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (header) MHD_add_response_header(r, header, value);
+    enum MHD_Result ok = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *message)
+{
+    /* Every 401 says how to authenticate (RFC 9110 11.6.1). */
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        return reply_error_with(c, status, message, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"tend\"");
+    return reply_error_with(c, status, message, NULL, NULL);
+}
+
+/* The GET route for url ("/logs/" takes what is below it; "/" and other
+ * paths match exactly), or -1. */
+static int find_route(const httpd *h, const char *url)
+{
+    for (int i = 0; i < h->n_routes; i++) {
+        const char *path = h->routes[i].path;
+        size_t len = strlen(path);
+        bool match = len > 1 && path[len - 1] == '/' ? strncmp(url, path, len) == 0 && url[len]
+                                                     : strcmp(url, path) == 0;
+        if (match) return i;
+    }
+    return -1;
+}
+
+/* The body the headers announce: its Content-Length, or SIZE_MAX for a
+ * chunked one (counted as it comes). */
+static size_t announced_body(struct MHD_Connection *c)
+{
+    const char *length =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (length) return (size_t)strtoull(length, NULL, 10); /* MHD checked its form */
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING)
+               ? SIZE_MAX
+               : 0;
+}
+
+/* The first call, with the headers complete and none of the body read:
+ * refuses what it can refuse now, or prepares the request. */
+static enum MHD_Result on_headers(httpd *h, struct MHD_Connection *c, const char *url,
+                                  const char *method, request *req)
+{
+    if (h->guard) {
+        unsigned status = 0;
+        const char *why = NULL;
+        if (!h->guard(h->guard_ctx, c, url, method, &status, &why, &req->read_only_as))
+            return reply_error(c, status, why);
+    }
+    req->route = find_route(h, url);
+    if (req->route >= 0) {
+        if (strcmp(method, "GET") != 0)
+            return reply_error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served here",
+                                    MHD_HTTP_HEADER_ALLOW, "GET");
+        req->body_max = 0;
+    } else if (strcmp(url, "/rpc") == 0) {
+        if (strcmp(method, "POST") != 0)
+            return reply_error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+                                    "POST JSON-RPC requests to /rpc", MHD_HTTP_HEADER_ALLOW,
+                                    "POST");
+        req->route = -1;
+        req->body_max = RPC_BODY_MAX;
+    } else {
+        return reply_error(c, MHD_HTTP_NOT_FOUND, "no such path");
+    }
+    size_t body = announced_body(c);
+    if (body != SIZE_MAX && body > req->body_max)
+        return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                           req->body_max ? "request body too large (the limit is 8 MiB)"
+                                         : "this path takes no request body");
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -133,34 +235,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req = calloc(1, sizeof(*req));
         if (!req) return MHD_NO;
         *con_cls = req;
-        return MHD_YES;
+        front_request_arrived(c);
+        return on_headers(h, c, url, method, req);
     }
     if (*upload_data_size) {
-        if (req->body.len + *upload_data_size > BODY_MAX)
-            req->too_big = true;
-        else
-            buf_append(&req->body, upload_data, *upload_data_size);
+        /* A chunked body over the cap: MHD 0.9.75 cannot answer in the
+         * middle of a body, so the connection ends here. */
+        if (*upload_data_size > req->body_max - req->body.len) return MHD_NO;
+        buf_append(&req->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (h->guard) {
-        unsigned status = 0;
-        const char *why = NULL;
-        if (!h->guard(h->guard_ctx, c, url, method, &status, &why, &req->read_only_as))
-            return reply_error(c, status, why);
-    }
-    for (int i = 0; strcmp(method, "GET") == 0 && i < h->n_routes; i++) {
-        /* "/logs/" takes what is below it; "/" and other paths match exactly. */
-        const char *path = h->routes[i].path;
-        size_t len = strlen(path);
-        bool match = len > 1 && path[len - 1] == '/' ? strncmp(url, path, len) == 0 && url[len]
-                                                     : strcmp(url, path) == 0;
-        if (match) return h->routes[i].fn(h->routes[i].ctx, c, url);
-    }
-    if (strcmp(url, "/rpc") != 0) return reply_error(c, MHD_HTTP_NOT_FOUND, "no such path");
-    if (strcmp(method, "POST") != 0)
-        return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST JSON-RPC requests to /rpc");
-    if (req->too_big) return reply_error(c, 413 /* content too large */, "request body too large");
+    if (req->route >= 0) return h->routes[req->route].fn(h->routes[req->route].ctx, c, url);
     char *answer = rpc_handle_as(h->rpc, req->body.data ? req->body.data : "", req->body.len,
                                  req->read_only_as);
     if (!answer) return httpd_reply(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
@@ -171,7 +257,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode why)
 {
-    (void)cls, (void)c, (void)why;
+    (void)cls, (void)why;
+    front_request_done(c);
     request *req = *con_cls;
     if (!req) return;
     bool trim = req->big_answer;
@@ -232,7 +319,7 @@ static int listen_tcp(const char *host, int port, int *bound, char *err, size_t 
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
     if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 128) < 0 ||
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 1024) < 0 ||
         getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
         if (fd >= 0) close(fd);
@@ -242,19 +329,40 @@ static int listen_tcp(const char *host, int port, int *bound, char *err, size_t 
     return fd;
 }
 
+static void kick(void *ctx)
+{
+    httpd_kick(ctx);
+}
+
 static httpd *httpd_serve(uv_loop_t *loop, httpd *h, char *err, size_t errlen)
 {
-    h->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | h->tls_flag, 0, NULL, NULL,
-                              on_request, h, MHD_OPTION_ARRAY, h->tls_opts,
-                              MHD_OPTION_LISTEN_SOCKET, h->listen_fd, MHD_OPTION_NOTIFY_COMPLETED,
-                              on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    /* The unix socket is the owner's alone. (A TLS server must not sniff:
+     * its first bytes are a handshake, not a request line.) */
+    front_options door = {.owner_only = h->socket_path != NULL,
+                          .sniff_request_line = !h->tls_flag,
+                          .kick = kick,
+                          .kick_ctx = h};
+    h->front = front_new(loop, h->listen_fd, &door);
+    if (!h->front) {
+        snprintf(err, errlen, "cannot watch the listening socket");
+        goto bad;
+    }
+    /* The front accepts; MHD is never handed the listening socket. Its
+     * own limit is above the front's, which counts lingering closes too. */
+    h->mhd = MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | h->tls_flag, 0, NULL,
+        NULL, on_request, h, MHD_OPTION_ARRAY, h->tls_opts, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, front_notify, h->front,
+        MHD_OPTION_CONNECTION_TIMEOUT, REQUEST_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(2 * SLOTS_TOTAL), MHD_OPTION_CONNECTION_MEMORY_LIMIT, REQUEST_HEAD_MAX,
+        MHD_OPTION_END);
     if (!h->mhd) {
         snprintf(err, errlen, "cannot start the HTTP server");
         goto bad;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-    if (!info || uv_poll_init(loop, &h->poll, info->epoll_fd) < 0) {
+    if (!info || front_start(h->front, h->mhd) < 0 ||
+        uv_poll_init(loop, &h->poll, info->epoll_fd) < 0) {
         snprintf(err, errlen, "cannot watch the HTTP server");
         MHD_stop_daemon(h->mhd);
         goto bad;
@@ -266,10 +374,13 @@ static httpd *httpd_serve(uv_loop_t *loop, httpd *h, char *err, size_t errlen)
     httpd_run(h);
     return h;
 bad:
-    if (h->listen_fd >= 0) {
+    if (h->front) {
+        front_stop(h->front); /* closes the listening socket */
+        front_free(h->front);
+    } else if (h->listen_fd >= 0) {
         close(h->listen_fd);
-        if (h->socket_path) unlink(h->socket_path);
     }
+    if (h->socket_path) unlink(h->socket_path);
     free(h->socket_path);
     free(h);
     return NULL;
@@ -361,7 +472,9 @@ void httpd_stop(httpd *h)
 {
     if (!h) return;
     uv_poll_stop(&h->poll);
-    MHD_stop_daemon(h->mhd); /* closes the listening socket too */
+    front_stop(h->front); /* closes the listening socket */
+    MHD_stop_daemon(h->mhd);
+    front_free(h->front);
     if (h->socket_path) unlink(h->socket_path);
     h->closing = 2;
     uv_close((uv_handle_t *)&h->poll, on_closed);

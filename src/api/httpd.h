@@ -1,7 +1,9 @@
 /* httpd.h — the daemon's HTTP server: libmicrohttpd driven by the daemon's
  * libuv loop (no threads of its own), listening on a unix socket of mode
  * 0600, or on a loopback TCP port for the dashboard. POST /rpc is
- * JSON-RPC; other routes are added by path ("/x/" takes what is below it). */
+ * JSON-RPC; other routes are added by path ("/x/" takes what is below it).
+ * Connections come in through front.h; docs/api.md ("HTTP at the edges")
+ * lists what is refused, and when. */
 #ifndef TEND_API_HTTPD_H
 #define TEND_API_HTTPD_H
 
