@@ -368,6 +368,8 @@ def test_the_unix_socket_refuses_other_users(other_user):
         home.mkdir(mode=0o755)
         d = Daemon(home, extra_args=['--http', 'off']).start()
         try:
+            # The daemon made its folder 0700 at start: loosen it again.
+            home.chmod(0o755)
             os.chmod(d.socket, 0o666)
             got = other_user.run(['/usr/bin/python3', '-c', REFUSED, d.socket])
             assert got.returncode == 0, got.stderr
