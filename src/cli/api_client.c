@@ -139,6 +139,11 @@ static int start_daemon(const tend_paths *paths, call_error *err)
 
 static void describe_error(json_t *error, call_error *err)
 {
+    /* The HTTP server's own refusals (401, 403, 413, 503) are {"error": "words"}. */
+    if (json_is_string(error)) {
+        snprintf(err->message, sizeof(err->message), "%s", json_string_value(error));
+        return;
+    }
     json_t *data = json_object_get(error, "data");
     err->code = (int)json_integer_value(json_object_get(error, "code"));
     const char *message = json_string_value(json_object_get(error, "message"));

@@ -380,3 +380,16 @@ def test_the_unix_socket_refuses_other_users(other_user):
             assert d.stop() == 0, d.output()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_cli_says_why_the_server_refused_a_body(tmp_path, d):
+    """A request over the body cap reaches the CLI as the server's words,
+    not as an unknown error."""
+    big = tmp_path / 'big.toml'
+    big.write_text('[services.big.deployment]\nmode = "binary"\n'
+                   '[services.big.deployment.binary]\nbinary_path = "/bin/true"\n'
+                   'env = { PAD = "%s" }\n' % ('x' * (RPC_CAP + 1)))
+    got = d.tend('apply', '-c', big, timeout=60)
+    assert got.returncode != 0
+    assert 'request body too large (the limit is 8 MiB)' in got.stderr, got.stderr
+    assert d.call('service.list') == []
