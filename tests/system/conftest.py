@@ -162,18 +162,4 @@ def neighbour_user():
 def other_user():
     """A second local user, created for this session and deleted after it
     (root only: skipped with the reason otherwise)."""
-    import shutil
-    if os.geteuid() != 0:
-        pytest.skip('needs root: the test creates a second local user')
-    if not shutil.which('useradd'):
-        pytest.skip('needs useradd (passwd) to create a second local user')
-    name = f'tendx{os.getpid() % 10**8}'
-    made = subprocess.run(['useradd', '--no-create-home', '--home-dir', '/nonexistent',
-                           '--shell', '/usr/sbin/nologin', '--user-group', name],
-                          capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f'cannot create a second user: {made.stderr.strip()}')
-    try:
-        yield OtherUser(name)
-    finally:
-        subprocess.run(['userdel', name], capture_output=True)
+    yield from _session_user('tendx')
