@@ -69,8 +69,11 @@ export root bootstrap log clean_env
 
 set +e
 unshare --mount --propagation private --pid --fork --kill-child /bin/bash -euo pipefail -c '
-    unmount_all() { umount -R "$root/proc" "$root/sys" "$root/dev" "$root/tmp" 2>/dev/null || true; }
+    unmount_all() { umount -R "$root" 2>/dev/null || true; }
     trap unmount_all EXIT
+    # The root a mount of its own, as / is on a machine: `ip netns exec`
+    # makes / a slave mount, which a plain folder cannot be.
+    mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
     mount --rbind /sys "$root/sys"
     mount --rbind /dev "$root/dev"
