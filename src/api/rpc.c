@@ -79,7 +79,16 @@ static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
     }
     rpc_error err = {0};
     json_t *result = NULL;
-    if (holds_nul(params))
+    /* Every method takes named parameters (paramStructure "by-name" in
+     * the OpenRPC document): [] names none, so it is the same as no
+     * params; anything by position is refused before the method runs. */
+    if (json_is_array(params) && json_array_size(params) == 0) params = NULL;
+    if (json_is_array(params))
+        rpc_fail(&err, RPC_INVALID_PARAMS,
+                 "invalid params: 'params' must be an object: %s takes named parameters, "
+                 "not parameters by position",
+                 m->name);
+    else if (holds_nul(params))
         rpc_fail(&err, RPC_INVALID_PARAMS,
                  "invalid params: a string holds U+0000 (a NUL character)");
     else

@@ -2,10 +2,11 @@
  *
  * Single requests, batches and notifications as the specification says:
  * an empty batch is one Invalid Request; a notification gets no response;
- * a batch of notifications gets none at all. Handlers receive params as
- * sent (object, array or NULL) and return a new reference, or NULL with
- * the error filled in. The param_* helpers turn a bad parameter into
- * -32602 with a message that names it.
+ * a batch of notifications gets none at all. Parameters are named: an
+ * empty array is taken as no params, any other array is refused with
+ * -32602 naming 'params'. Handlers receive params as an object or NULL
+ * and return a new reference, or NULL with the error filled in. The param_* helpers turn a bad
+ * parameter into -32602 with a message that names it.
  */
 #ifndef TEND_API_RPC_H
 #define TEND_API_RPC_H
