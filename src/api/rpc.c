@@ -37,10 +37,14 @@ static const char *standard_message(int code)
     return NULL;
 }
 
-static const rpc_method *find_method(const rpc_dispatcher *d, const char *name)
+/* By the whole name: one that holds U+0000 names no method, although its
+ * C string may read like one. */
+static const rpc_method *find_method(const rpc_dispatcher *d, json_t *name)
 {
     for (size_t i = 0; i < d->n_methods; i++)
-        if (strcmp(d->methods[i].name, name) == 0) return &d->methods[i];
+        if (strlen(d->methods[i].name) == json_string_length(name) &&
+            strcmp(d->methods[i].name, json_string_value(name)) == 0)
+            return &d->methods[i];
     return NULL;
 }
 
@@ -68,11 +72,11 @@ static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
     json_t *method = json_is_object(req) ? json_object_get(req, "method") : NULL;
     json_t *params = json_is_object(req) ? json_object_get(req, "params") : NULL;
     if (!json_is_object(req) || !valid_id || !json_is_string(version) ||
-        strcmp(json_string_value(version), "2.0") != 0 || !json_is_string(method) ||
-        (params && !json_is_object(params) && !json_is_array(params)))
+        json_string_length(version) != 3 || strcmp(json_string_value(version), "2.0") != 0 ||
+        !json_is_string(method) || (params && !json_is_object(params) && !json_is_array(params)))
         return error_response(valid_id ? id : NULL, RPC_INVALID_REQUEST, "Invalid Request", NULL);
     bool notification = !id;
-    const rpc_method *m = find_method(d, json_string_value(method));
+    const rpc_method *m = find_method(d, method);
     if (!m) {
         if (notification) return NULL;
         return error_response(id, RPC_METHOD_NOT_FOUND, "Method not found", NULL);

@@ -167,3 +167,18 @@ def test_params_by_position_are_refused_naming_params_and_change_nothing(d):
     assert d.call('service.list') == []
     error = _rpc(d, 'service.list', [True])['error']
     assert error['code'] == -32602 and "'params'" in error['data']
+
+
+def test_nul_in_the_method_or_version_is_no_method_and_no_version(d):
+    # Found by fuzz-rpc: the C string of "service.list\u0000x" reads
+    # "service.list", and that method ran; likewise "2.0\u0000x" passed
+    # for the version. Names are compared whole.
+    status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"service.list\\u0000x"}')
+    assert json.loads(body)['error']['code'] == -32601
+    status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"quick_service.set\\u0000",'
+                          '"params":{"name":"web","exec":["/bin/sleep","1000"]}}')
+    assert json.loads(body)['error']['code'] == -32601
+    assert d.call('service.list') == []
+    status, body = d.post('{"jsonrpc":"2.0\\u0000x","id":1,"method":"service.list"}')
+    assert json.loads(body) == {'jsonrpc': '2.0', 'id': 1,
+                                'error': {'code': -32600, 'message': 'Invalid Request'}}
