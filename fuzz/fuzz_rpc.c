@@ -50,7 +50,14 @@ static struct {
     api_ctx api;
     rpc_dispatcher rpc;
     uv_timer_t watchdog;
+    unsigned long inputs, resets; /* said at exit */
 } t;
+
+static void say_counts(void)
+{
+    fprintf(stderr, "fuzz-rpc: %lu inputs, %lu of them wrote and were cleared away\n", t.inputs,
+            t.resets);
+}
 
 static void open_instance(void)
 {
@@ -128,6 +135,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     uv_timer_init(t.loop, &t.watchdog);
     uv_unref((uv_handle_t *)&t.watchdog);
     open_instance();
+    atexit(say_counts);
     return 0;
 }
 
@@ -143,6 +151,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     free(answer);
     for (int i = 0; i < LOOP_TURNS; i++) uv_run(t.loop, UV_RUN_NOWAIT);
-    if (store_pruner_writes(t.writes) > 0) reset_instance();
+    t.inputs++;
+    if (store_pruner_writes(t.writes) > 0) {
+        t.resets++;
+        reset_instance();
+    }
     return 0;
 }
