@@ -48,10 +48,11 @@ fuzz:
 	@mkdir -p fuzz/corpus fuzz/corpus-rpc fuzz/artifacts
 	./$(FUZZ_BUILD)/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-max_len=4096 fuzz/corpus ../shared/conformance/toml
-	@/usr/bin/python3 scripts/fuzz_seeds.py $(FUZZ_BUILD)/fuzz/seeds-rpc
+	@/usr/bin/python3 scripts/fuzz_seeds.py $(FUZZ_BUILD)/fuzz/seeds-rpc $(FUZZ_BUILD)/fuzz/rpc.dict
 	nice -n $(FUZZ_NICE) ./$(FUZZ_BUILD)/fuzz/fuzz-rpc -max_total_time=$(FUZZ_SECONDS) \
 		$(FUZZ_RPC_FLAGS) -print_final_stats=1 -max_len=8192 -artifact_prefix=fuzz/artifacts/ \
-		fuzz/corpus-rpc $(FUZZ_BUILD)/fuzz/seeds-rpc ../shared/conformance/json/test_parsing
+		-dict=$(FUZZ_BUILD)/fuzz/rpc.dict fuzz/corpus-rpc $(FUZZ_BUILD)/fuzz/seeds-rpc \
+		../shared/conformance/json/test_parsing
 
 # Speed and memory: tend alone through its API, then side by side with s6,
 # runit and supervisord (../shared/bench/peers.py). Not part of make test.

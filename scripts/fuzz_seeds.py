@@ -10,9 +10,11 @@
   makes the call and the same call as a notification.
 
 The JSONTestSuite files (../shared/conformance/json/test_parsing) are
-given to the fuzzer as a corpus directory of their own.
+given to the fuzzer as a corpus directory of their own. DICT, a libFuzzer
+dictionary, gets every method name, parameter name, schema property name
+and enum value of the OpenRPC document, as JSON strings.
 
-usage: scripts/fuzz_seeds.py OUTDIR
+usage: scripts/fuzz_seeds.py OUTDIR DICT
 """
 import json
 import sys
@@ -81,9 +83,36 @@ def seeds():
         ])
 
 
+def words(node, found):
+    """Property names and enum values anywhere in a schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'properties' and isinstance(value, dict):
+                found.update(value)
+            if key == 'enum' and isinstance(value, list):
+                found.update(v for v in value if isinstance(v, str))
+            words(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            words(item, found)
+
+
+def dictionary():
+    doc = json.loads((REPO / 'src' / 'api' / 'openrpc.json').read_text())
+    found = set()
+    for m in doc['methods']:
+        found.add(m['name'])
+        found.update(p['name'] for p in m['params'])
+    words(doc.get('components', {}), found)
+    found.update(('jsonrpc', '2.0', 'method', 'params', 'id'))
+    entries = [json.dumps(json.dumps(w)) for w in sorted(found)]
+    return '\n'.join(entries) + '\n'
+
+
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 3:
         sys.exit(__doc__)
+    Path(sys.argv[2]).write_text(dictionary())
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     n = 0
