@@ -12,8 +12,11 @@
  * every process of the cage is killed (this process is the PID
  * namespace's process 1, sandbox.h), the supervisor shuts down, and a new
  * one starts on a fresh database; inputs stay independent and memory
- * bounded. All of this runs inside the cage that sandbox_enter builds.
+ * bounded. All of this runs inside the cage that sandbox_enter builds;
+ * json_mutator.c keeps half the mutations valid JSON.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
@@ -28,11 +31,14 @@
 #include "daemon/process/process.h"
 #include "daemon/store_watch.h"
 #include "daemon/supervisor.h"
+#include "json_mutator.h"
 #include "sandbox.h"
 #include "store/retention.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed);
 
 /* Loop turns after each input: enough for a spawn to be reported and a
  * quick process to be reaped, few enough to keep inputs fast. */
@@ -59,6 +65,35 @@ static void say_counts(void)
             t.resets);
 }
 
+/* A fresh database, made once: its bytes are written back at each reset,
+ * cheaper than creating the schema again. */
+static struct {
+    char *bytes;
+    size_t len;
+} template_db;
+
+static void keep_template(void)
+{
+    FILE *f = fopen(t.paths.db, "rb");
+    if (!f || fseek(f, 0, SEEK_END) < 0) abort();
+    long len = ftell(f);
+    rewind(f);
+    template_db.bytes = malloc((size_t)len);
+    if (len <= 0 || !template_db.bytes ||
+        fread(template_db.bytes, 1, (size_t)len, f) != (size_t)len)
+        abort();
+    template_db.len = (size_t)len;
+    fclose(f);
+}
+
+static void restore_template(void)
+{
+    int fd = open(t.paths.db, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, template_db.bytes, template_db.len) != (ssize_t)template_db.len)
+        abort();
+    close(fd);
+}
+
 static void open_instance(void)
 {
     char err[512];
@@ -81,6 +116,21 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return 0;
 }
 
+/* SIGKILL to every process of the namespace that is not in this
+ * process's session: every job's (each starts a session of its own) and
+ * whatever they started, but not the sanitizers' symbolizer. */
+static void kill_jobs(void)
+{
+    pid_t self = getpid(), session = getsid(0);
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    while (proc && (e = readdir(proc))) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid > 0 && pid != self && getsid(pid) != session) kill(pid, SIGKILL);
+    }
+    if (proc) closedir(proc);
+}
+
 static void on_idle(void *ctx)
 {
     *(bool *)ctx = true;
@@ -95,25 +145,31 @@ static void on_watchdog(uv_timer_t *timer)
 }
 
 /* Back to an empty TEND_HOME: no process, no spec, no history. */
-static void reset_instance(void)
+static void close_instance(void)
 {
-    bool idle = false;
-    kill(-1, SIGKILL);
-    supervisor_shutdown(t.sv, on_idle, &idle);
-    uv_timer_start(&t.watchdog, on_watchdog, SHUTDOWN_LIMIT_MS, 0);
-    while (!idle) {
-        uv_run(t.loop, UV_RUN_ONCE);
-        /* A spawn that was under way when the first kill went out. */
-        kill(-1, SIGKILL);
-    }
-    uv_timer_stop(&t.watchdog);
     supervisor_free(t.sv);
     store_watch_stop();
     store_pruner_free(t.writes);
     store_close(t.st);
     for (int i = 0; i < LOOP_TURNS; i++) uv_run(t.loop, UV_RUN_NOWAIT); /* closing handles */
+}
+
+static void reset_instance(void)
+{
+    bool idle = false;
+    kill_jobs();
+    supervisor_shutdown(t.sv, on_idle, &idle);
+    uv_timer_start(&t.watchdog, on_watchdog, SHUTDOWN_LIMIT_MS, 0);
+    while (!idle) {
+        uv_run(t.loop, UV_RUN_ONCE);
+        /* A spawn that was under way when the first kill went out. */
+        kill_jobs();
+    }
+    uv_timer_stop(&t.watchdog);
+    close_instance();
     nftw(t.paths.state_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     if (tend_paths_create(&t.paths) < 0) abort();
+    restore_template();
     open_instance();
 }
 
@@ -135,6 +191,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     uv_timer_init(t.loop, &t.watchdog);
     uv_unref((uv_handle_t *)&t.watchdog);
     open_instance();
+    close_instance();
+    keep_template();
+    open_instance();
+    json_mutator_init(api_openrpc_document());
     atexit(say_counts);
     return 0;
 }
@@ -157,4 +217,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         reset_instance();
     }
     return 0;
+}
+
+/* Half the time a change to the JSON tree, which keeps the body a
+ * request the methods see; else libFuzzer's byte mutations, which keep
+ * the parser and the request checks busy. */
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+    if (seed % 2 == 0) {
+        size_t n = json_mutate(data, size, max_size, seed / 2);
+        if (n) return n;
+    }
+    return LLVMFuzzerMutate(data, size, max_size);
 }
