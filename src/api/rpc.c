@@ -83,11 +83,11 @@ static json_t *handle_one(const rpc_dispatcher *d, json_t *req)
     }
     rpc_error err = {0};
     json_t *result = NULL;
-    /* Every method takes named parameters (paramStructure "by-name" in
-     * the OpenRPC document): [] names none, so it is the same as no
-     * params; anything by position is refused before the method runs. */
-    if (json_is_array(params) && json_array_size(params) == 0) params = NULL;
-    if (json_is_array(params))
+    /* A method of named parameters (every tend method: paramStructure
+     * "by-name" in the OpenRPC document): [] names none, so it is the same
+     * as no params; anything by position is refused before it runs. */
+    if (!m->by_position && json_is_array(params) && json_array_size(params) == 0) params = NULL;
+    if (!m->by_position && json_is_array(params))
         rpc_fail(&err, RPC_INVALID_PARAMS,
                  "invalid params: 'params' must be an object: %s takes named parameters, "
                  "not parameters by position",
