@@ -154,8 +154,9 @@ void instance_init(void)
         fprintf(stderr, "fuzz-rpc: cannot set up TEND_HOME and the process layer\n");
         exit(1);
     }
+    /* Referenced: while it runs, it keeps the loop alive and waking, so a
+     * supervisor that never becomes idle is reported, not spun on. */
     uv_timer_init(t.loop, &t.watchdog);
-    uv_unref((uv_handle_t *)&t.watchdog);
     open_instance();
     close_instance();
     keep_template();
