@@ -6,7 +6,7 @@
   into the repository);
 - for every method of tend's OpenRPC document (src/api/openrpc.json): a
   call without params, a call with each parameter given a value of its
-  schema, and a batch that first defines a service and an action, then
+  schema, a call per example pairing the method has (`examples`), and a batch that first defines a service and an action, then
   makes the call and the same call as a notification.
 
 The JSONTestSuite files (../shared/conformance/json/test_parsing) are
@@ -75,6 +75,10 @@ def seeds():
         params = {p['name']: sample(name, p) for p in m['params']}
         yield f'{name}-bare', json.dumps(call(name))
         yield f'{name}-params', json.dumps(call(name, params))
+        # OpenRPC example pairings, where the document has them.
+        for k, example in enumerate(m.get('examples', [])):
+            named = {p['name']: p.get('value') for p in example.get('params', [])}
+            yield f'{name}-example-{k}', json.dumps(call(name, named))
         yield f'{name}-batch', json.dumps([
             call('action.set', {'name': 'hello', 'spec': ACTION}, 1),
             call('service.set', {'name': 'web', 'spec': SERVICE}, 2),
