@@ -4,6 +4,9 @@ BUILD      := build
 ASAN_BUILD := build-asan
 FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 60
+# fuzz-rpc: its niceness, and more libFuzzer flags (FUZZ_RPC_FLAGS=-runs=10000000).
+FUZZ_NICE ?= 10
+FUZZ_RPC_FLAGS ?=
 EXAMPLE    := examples/services.toml
 
 .PHONY: all setup build run test asan fuzz bench fresh-check format clean
@@ -40,10 +43,16 @@ fuzz:
 	@scripts/setup.sh fuzz
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true \
 		-Dbuildtype=debugoptimized >/dev/null
-	@meson compile -C $(FUZZ_BUILD) fuzz-toml >/dev/null || meson compile -C $(FUZZ_BUILD) fuzz-toml
-	@mkdir -p fuzz/corpus
+	@meson compile -C $(FUZZ_BUILD) fuzz-toml fuzz-rpc >/dev/null || \
+		meson compile -C $(FUZZ_BUILD) fuzz-toml fuzz-rpc
+	@mkdir -p fuzz/corpus fuzz/corpus-rpc fuzz/artifacts
 	./$(FUZZ_BUILD)/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-max_len=4096 fuzz/corpus ../shared/conformance/toml
+	@/usr/bin/python3 scripts/fuzz_seeds.py $(FUZZ_BUILD)/fuzz/seeds-rpc $(FUZZ_BUILD)/fuzz/rpc.dict
+	nice -n $(FUZZ_NICE) ./$(FUZZ_BUILD)/fuzz/fuzz-rpc -max_total_time=$(FUZZ_SECONDS) \
+		$(FUZZ_RPC_FLAGS) -print_final_stats=1 -max_len=8192 -artifact_prefix=fuzz/artifacts/ \
+		-dict=$(FUZZ_BUILD)/fuzz/rpc.dict fuzz/corpus-rpc $(FUZZ_BUILD)/fuzz/seeds-rpc \
+		../shared/conformance/json/test_parsing
 
 # Speed and memory: tend alone through its API, then side by side with s6,
 # runit and supervisord (../shared/bench/peers.py). Not part of make test.

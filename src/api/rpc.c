@@ -37,10 +37,14 @@ static const char *standard_message(int code)
     return NULL;
 }
 
-static const rpc_method *find_method(const rpc_dispatcher *d, const char *name)
+/* By the whole name: one that holds U+0000 names no method, although its
+ * C string may read like one. */
+static const rpc_method *find_method(const rpc_dispatcher *d, json_t *name)
 {
     for (size_t i = 0; i < d->n_methods; i++)
-        if (strcmp(d->methods[i].name, name) == 0) return &d->methods[i];
+        if (strlen(d->methods[i].name) == json_string_length(name) &&
+            strcmp(d->methods[i].name, json_string_value(name)) == 0)
+            return &d->methods[i];
     return NULL;
 }
 
@@ -68,23 +72,32 @@ static json_t *handle_one(const rpc_dispatcher *d, json_t *req, const char *read
     json_t *method = json_is_object(req) ? json_object_get(req, "method") : NULL;
     json_t *params = json_is_object(req) ? json_object_get(req, "params") : NULL;
     if (!json_is_object(req) || !valid_id || !json_is_string(version) ||
-        strcmp(json_string_value(version), "2.0") != 0 || !json_is_string(method) ||
-        (params && !json_is_object(params) && !json_is_array(params)))
+        json_string_length(version) != 3 || strcmp(json_string_value(version), "2.0") != 0 ||
+        !json_is_string(method) || (params && !json_is_object(params) && !json_is_array(params)))
         return error_response(valid_id ? id : NULL, RPC_INVALID_REQUEST, "Invalid Request", NULL);
     bool notification = !id;
-    const rpc_method *m = find_method(d, json_string_value(method));
+    const rpc_method *m = find_method(d, method);
     if (!m) {
         if (notification) return NULL;
         return error_response(id, RPC_METHOD_NOT_FOUND, "Method not found", NULL);
     }
     rpc_error err = {0};
     json_t *result = NULL;
+    /* A method of named parameters (every tend method: paramStructure
+     * "by-name" in the OpenRPC document): [] names none, so it is the same
+     * as no params; anything by position is refused before it runs. */
+    if (!m->by_position && json_is_array(params) && json_array_size(params) == 0) params = NULL;
     if (read_only_as && m->access != RPC_READS)
         rpc_fail(&err, RPC_READ_ONLY,
                  "%s %s and token '%s' is read-only: it may only call methods that change "
                  "nothing",
                  m->name, m->access == RPC_ADMIN ? "manages access tokens" : "changes things",
                  read_only_as);
+    else if (!m->by_position && json_is_array(params))
+        rpc_fail(&err, RPC_INVALID_PARAMS,
+                 "invalid params: 'params' must be an object: %s takes named parameters, "
+                 "not parameters by position",
+                 m->name);
     else if (holds_nul(params))
         rpc_fail(&err, RPC_INVALID_PARAMS,
                  "invalid params: a string holds U+0000 (a NUL character)");

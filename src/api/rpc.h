@@ -3,9 +3,9 @@
  * Single requests, batches and notifications as the specification says:
  * an empty batch is one Invalid Request; a notification gets no response;
  * a batch of notifications gets none at all. Handlers receive params as
- * sent (object, array or NULL) and return a new reference, or NULL with
- * the error filled in. The param_* helpers turn a bad parameter into
- * -32602 with a message that names it.
+ * sent (an object, NULL, or an array for a method that takes them by
+ * position) and return a new reference, or NULL with the error filled in. The param_* helpers turn
+ * a bad parameter into -32602 with a message that names it.
  */
 #ifndef TEND_API_RPC_H
 #define TEND_API_RPC_H
@@ -45,6 +45,10 @@ typedef struct {
     const char *name;
     rpc_handler fn;
     rpc_access access;
+    /* Also takes params by position: an array reaches fn as sent. Else
+     * (every tend method) params are named: [] reaches fn as NULL, any
+     * other array is refused naming 'params'. */
+    bool by_position;
 } rpc_method;
 
 typedef struct {

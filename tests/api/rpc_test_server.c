@@ -50,8 +50,8 @@ static json_t *accept_anything(void *ctx, json_t *params, rpc_error *err)
 }
 
 static const rpc_method methods[] = {
-    {"subtract", subtract},
-    {"sum", sum},
+    {"subtract", subtract, .by_position = true},
+    {"sum", sum, .by_position = true},
     {"get_data", get_data},
     {"update", accept_anything},
     {"notify_hello", accept_anything},

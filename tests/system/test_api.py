@@ -132,3 +132,53 @@ def test_a_lone_json_value_is_an_invalid_request_not_a_parse_error(d):
         assert json.loads(body)['error']['code'] == -32600, text
     status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"service.list"}\x00')
     assert json.loads(body)['error']['code'] == -32700
+
+
+def _rpc(d, method, params):
+    status, body = d.post(json.dumps({'jsonrpc': '2.0', 'id': 1, 'method': method,
+                                      'params': params}))
+    assert status == 200
+    return json.loads(body)
+
+
+def test_empty_params_array_is_the_same_as_no_params(d):
+    # JSON-RPC 2.0 allows params by position; [] names nothing, so every
+    # method that takes no parameters (or only optional ones) accepts it.
+    for method in ('service.list', 'service.status_all', 'action.list', 'registry.get',
+                   'job.list', 'rpc.discover'):
+        answer = _rpc(d, method, [])
+        assert 'error' not in answer, (method, answer)
+        assert answer['result'] == d.call(method), method
+    # A method with a required parameter says which one is missing.
+    error = _rpc(d, 'service.get', [])['error']
+    assert error['code'] == -32602 and error['data'] == "invalid params: 'name' is required"
+    # Also inside a batch.
+    status, body = d.post(json.dumps([{'jsonrpc': '2.0', 'id': 7, 'method': 'service.list',
+                                       'params': []}]))
+    assert json.loads(body) == [{'jsonrpc': '2.0', 'id': 7, 'result': []}]
+
+
+def test_params_by_position_are_refused_naming_params_and_change_nothing(d):
+    answer = _rpc(d, 'service.set', ['web', SLEEP])
+    error = answer['error']
+    assert (error['code'], error['message']) == (-32602, 'Invalid params')
+    assert error['data'] == ("invalid params: 'params' must be an object: service.set takes "
+                             "named parameters, not parameters by position")
+    assert d.call('service.list') == []
+    error = _rpc(d, 'service.list', [True])['error']
+    assert error['code'] == -32602 and "'params'" in error['data']
+
+
+def test_nul_in_the_method_or_version_is_no_method_and_no_version(d):
+    # Found by fuzz-rpc: the C string of "service.list\u0000x" reads
+    # "service.list", and that method ran; likewise "2.0\u0000x" passed
+    # for the version. Names are compared whole.
+    status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"service.list\\u0000x"}')
+    assert json.loads(body)['error']['code'] == -32601
+    status, body = d.post('{"jsonrpc":"2.0","id":1,"method":"quick_service.set\\u0000",'
+                          '"params":{"name":"web","exec":["/bin/sleep","1000"]}}')
+    assert json.loads(body)['error']['code'] == -32601
+    assert d.call('service.list') == []
+    status, body = d.post('{"jsonrpc":"2.0\\u0000x","id":1,"method":"service.list"}')
+    assert json.loads(body) == {'jsonrpc': '2.0', 'id': 1,
+                                'error': {'code': -32600, 'message': 'Invalid Request'}}
