@@ -446,8 +446,18 @@ const char *api_openrpc_document(void)
     return openrpc_json;
 }
 
+/* The batch the methods wrote into is committed before the answer goes
+ * out (else it would be at the end of the loop iteration, after it). */
+static void settle(void *c)
+{
+    api_ctx *ctx = c;
+    if (ctx->st) store_flush(ctx->st);
+}
+
 void api_dispatcher_init(rpc_dispatcher *d, api_ctx *ctx)
 {
-    *d = (rpc_dispatcher){
-        .methods = methods, .n_methods = sizeof(methods) / sizeof(methods[0]), .ctx = ctx};
+    *d = (rpc_dispatcher){.methods = methods,
+                          .n_methods = sizeof(methods) / sizeof(methods[0]),
+                          .ctx = ctx,
+                          .settle = settle};
 }

@@ -198,6 +198,7 @@ char *rpc_handle_as(const rpc_dispatcher *d, const char *body, size_t len, const
         resp = handle_one(d, req, read_only_as);
     }
     json_decref(req);
+    if (d->settle) d->settle(d->ctx);
     if (!resp) return NULL;
     char *text = json_dumps(resp, JSON_COMPACT);
     json_decref(resp);

@@ -55,6 +55,10 @@ typedef struct {
     const rpc_method *methods;
     size_t n_methods;
     void *ctx;
+    /* Called (when set) after a body's methods ran and before its answer
+     * is made: what they changed is made durable here, so a caller never
+     * reads "done" of a change a crash could still take back. */
+    void (*settle)(void *ctx);
 } rpc_dispatcher;
 
 /* Handles one HTTP body. Returns the response text (caller frees), or NULL

@@ -9,9 +9,14 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/methods.h"
+#include "store/store.h"
 
 static void test_document_and_dispatcher_list_the_same_methods(void **state)
 {
@@ -152,6 +157,46 @@ static void test_a_read_only_caller_is_refused_what_changes(void **state)
     free(answer);
 }
 
+/* What the methods of a body wrote is committed before its answer is
+ * made: a client told "done" must find it done after a crash. */
+static void test_an_answer_comes_after_its_changes_are_committed(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/tend-test-settle-XXXXXX", path[64], err[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/tend.db", dir);
+    store *st = NULL;
+    assert_int_equal(store_open(path, &st, err, sizeof(err)), 0);
+    api_ctx ctx = {.st = st};
+    rpc_dispatcher d;
+    api_dispatcher_init(&d, &ctx);
+    /* A change made in the loop iteration's batch, as a method makes it. */
+    store_batch(st);
+    assert_int_equal(store_setting_put(st, "settle-test", "written"), 0);
+    const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"rpc.discover\"}";
+    free(rpc_handle(&d, body, strlen(body)));
+    /* Another connection sees committed rows only. */
+    sqlite3 *other = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &other, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(other,
+                                        "SELECT value FROM settings WHERE key = 'settle-test'", -1,
+                                        &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "written");
+    sqlite3_finalize(q);
+    sqlite3_close(other);
+    store_close(st);
+    char wal[80];
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    unlink(wal);
+    snprintf(wal, sizeof(wal), "%s-shm", path);
+    unlink(wal);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_described_params_are_accepted),
         cmocka_unit_test(test_every_method_is_classified_as_described),
         cmocka_unit_test(test_a_read_only_caller_is_refused_what_changes),
+        cmocka_unit_test(test_an_answer_comes_after_its_changes_are_committed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
