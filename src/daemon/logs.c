@@ -57,11 +57,23 @@ static void tail_file(const char *path, int64_t job, size_t n, json_t *out)
     free(data);
 }
 
+/* A line of the merge: where it came from breaks ties of time. */
+typedef struct {
+    json_t *line;
+    json_int_t job;
+    size_t pos; /* in its job's lines */
+} tail_item;
+
+/* By time; lines of the same millisecond by job (a restart's come after
+ * its predecessor's), then in their file's order (qsort is not stable). */
 static int by_time(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    return strcmp(json_string_value(json_object_get(x, "at")),
-                  json_string_value(json_object_get(y, "at")));
+    const tail_item *x = a, *y = b;
+    int c = strcmp(json_string_value(json_object_get(x->line, "at")),
+                   json_string_value(json_object_get(y->line, "at")));
+    if (c) return c;
+    if (x->job != y->job) return x->job < y->job ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
 }
 
 json_t *logs_tail_lines(store *st, const char *service, int64_t job_id, size_t n)
@@ -85,14 +97,18 @@ json_t *logs_tail_lines(store *st, const char *service, int64_t job_id, size_t n
         json_decref(jobs);
         /* Merge by time, keep the last n. */
         size_t total = json_array_size(lines);
-        json_t **items = malloc((total + 1) * sizeof(*items));
-        for (size_t k = 0; items && k < total; k++)
-            items[k] = json_incref(json_array_get(lines, k));
+        tail_item *items = malloc((total + 1) * sizeof(*items));
+        for (size_t k = 0; items && k < total; k++) {
+            json_t *line = json_array_get(lines, k);
+            items[k] = (tail_item){.line = json_incref(line),
+                                   .job = json_integer_value(json_object_get(line, "job")),
+                                   .pos = k};
+        }
         if (items) qsort(items, total, sizeof(*items), by_time);
         json_array_clear(lines);
         for (size_t k = 0; items && k < total; k++) {
-            if (k + n >= total) json_array_append(lines, items[k]);
-            json_decref(items[k]);
+            if (k + n >= total) json_array_append(lines, items[k].line);
+            json_decref(items[k].line);
         }
         free(items);
     }
