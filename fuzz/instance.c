@@ -71,7 +71,11 @@ static void restore_template(void)
 static void open_instance(void)
 {
     char err[512];
+    /* The token.* methods get a real token set (the dashboard's among
+     * them), loaded from this database like the daemon's: before the
+     * count of writes starts, or its first token would count as one. */
     if (store_open(t.paths.db, &t.st, err, sizeof(err)) < 0 ||
+        !(t.tokens = token_set_load(t.st, t.token_file, err, sizeof(err))) ||
         !(t.writes = store_pruner_new(t.st, err, sizeof(err)))) {
         fprintf(stderr, "fuzz-rpc: %s\n", err);
         abort();
@@ -79,13 +83,6 @@ static void open_instance(void)
     store_watch_start(t.loop, t.st);
     t.sv = supervisor_new(t.loop, t.st, t.paths.logs);
     if (!t.sv) abort();
-    /* The token.* methods get a real token set (the dashboard's among
-     * them), loaded from this database like the daemon's. */
-    t.tokens = token_set_load(t.st, t.token_file, err, sizeof(err));
-    if (!t.tokens) {
-        fprintf(stderr, "fuzz-rpc: %s\n", err);
-        abort();
-    }
     t.api = (api_ctx){.sv = t.sv, .st = t.st, .tokens = t.tokens};
     api_dispatcher_init(&t.rpc, &t.api);
 }
