@@ -440,6 +440,7 @@ static int services_validate(const health_args *a)
     } else {
         running = running_names();
         results = json_array();
+        preflight_set_ask(true); /* here, the engine and the cluster are asked */
         for (size_t i = 0; i < r->n_services; i++)
             json_array_append_new(results, preflight_service(r, r->services[i], in_list, running));
     }

@@ -1,5 +1,5 @@
 /* registry.c — loading a services.toml: parse, read every table into a
- * spec, synthesize the action of each deployment.binary service, check the
+ * spec, synthesize the action of each service with a deployment, check the
  * whole, and hand over either all of it or nothing. */
 #include "config/registry_internal.h"
 
@@ -108,13 +108,14 @@ static void read_services(reader *rd, registry *r, const toml_value *root, regis
     }
 }
 
-/* A deployment.binary service runs one process action of its own name. */
-static void synthesize_binary_actions(reader *rd, registry *r, registry_sources *src)
+/* A service with a deployment runs one action of its own name, which
+ * its mode's adapter runs (src/daemon/adapters/). */
+static void synthesize_deployment_actions(reader *rd, registry *r, registry_sources *src)
 {
     for (size_t i = 0; i < r->n_services; i++) {
         service_spec *s = r->services[i];
-        if (s->deployment.mode != DEPLOY_BINARY || s->actions) continue;
-        action_spec *a = action_from_binary(s);
+        if (s->deployment.mode == DEPLOY_NONE || s->actions) continue;
+        action_spec *a = action_from_deployment(s);
         if (!a || strv_push(&s->actions, s->name) < 0 || push_action(r, src, a, NULL) < 0) {
             rd->diags->alloc_failed = 1;
             action_spec_free(a);
@@ -158,7 +159,7 @@ static registry *registry_from_tree(const char *path, const toml_value *root, bo
     read_registry_daemon(&rd, root, &r->daemon);
     read_actions(&rd, r, root, &src);
     read_services(&rd, r, root, &src);
-    synthesize_binary_actions(&rd, r, &src);
+    synthesize_deployment_actions(&rd, r, &src);
     registry_check(&rd, r, &src);
     if (diags->len || diags->alloc_failed) goto fail;
     free(folder);

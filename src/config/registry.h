@@ -47,7 +47,9 @@ typedef struct {
 } retry_policy;
 
 /* An executable template. Exactly one of exec (interpreter "exec") and
- * script (any other interpreter) is set. */
+ * script (any other interpreter) is set, except in the action of a
+ * service whose deployment is not binary: neither is, and its deployment
+ * says what runs. */
 typedef struct {
     char *name;
     char *description;
@@ -71,7 +73,10 @@ typedef struct {
     size_t n_limits;
     char **requires;     /* actions that must be running (or have succeeded) first */
     char **after;        /* actions that start first, without waiting for success */
-    char *from_service;  /* set when synthesized from a service's deployment.binary */
+    char *from_service;  /* set when synthesized from a service's deployment */
+    /* That service's deployment (in the same registry), which the mode's
+     * adapter runs; NULL for an action of the [actions] table. */
+    const struct deployment_spec *deployment;
     spec_pos pos;
 } action_spec;
 
@@ -84,7 +89,7 @@ typedef enum {
     DEPLOY_REMOTE,
 } deploy_mode;
 
-typedef struct {
+typedef struct deployment_spec {
     deploy_mode mode;
     struct {
         char *binary_path;
@@ -244,7 +249,7 @@ registry *registry_load_bytes(const char *path, const char *bytes, size_t len, d
 registry *registry_from_json(const json_t *doc, diag_list *diags);
 
 /* The registry as such a document: what the user declared, with defaults
- * filled in; actions synthesized from deployment.binary are left out, as
+ * filled in; actions synthesized from a deployment are left out, as
  * they follow from their service. registry_from_json() of it gives the
  * same registry. */
 json_t *registry_to_json(const registry *r);

@@ -304,18 +304,27 @@ action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
     return a;
 }
 
-action_spec *action_from_binary(const service_spec *svc)
+/* The action of a service with a deployment: binary's is a process like
+ * any action's; the other modes' carry only what tend does around it
+ * (stop signal and timeout: the defaults), their adapter the rest. */
+action_spec *action_from_deployment(const service_spec *svc)
 {
     action_spec *a = action_new(svc->name);
     if (!a) return NULL;
     a->pos = svc->pos;
-    a->interpreter = strdup("exec");
     a->from_service = strdup(svc->name);
-    if (svc->deployment.binary.binary_path) strv_push(&a->exec, svc->deployment.binary.binary_path);
-    a->args = strv_copy(svc->deployment.binary.args);
-    a->env = strv_copy(svc->deployment.binary.env);
-    if (svc->deployment.binary.working_dir) a->cwd = strdup(svc->deployment.binary.working_dir);
-    const process_keys *k = &svc->deployment.binary.process;
+    a->deployment = &svc->deployment;
+    process_keys dflt = process_keys_default();
+    const process_keys *k = &dflt;
+    if (svc->deployment.mode == DEPLOY_BINARY) {
+        a->interpreter = strdup("exec");
+        if (svc->deployment.binary.binary_path)
+            strv_push(&a->exec, svc->deployment.binary.binary_path);
+        a->args = strv_copy(svc->deployment.binary.args);
+        a->env = strv_copy(svc->deployment.binary.env);
+        if (svc->deployment.binary.working_dir) a->cwd = strdup(svc->deployment.binary.working_dir);
+        k = &svc->deployment.binary.process;
+    }
     if (k->user) a->user = strdup(k->user);
     if (k->env_files) a->env_files = strv_copy(k->env_files);
     a->ready_notify = k->ready_notify;

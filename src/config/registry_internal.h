@@ -32,7 +32,7 @@ void process_keys_clear(process_keys *k);
 action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
                               const toml_value *table);
 /* The one process action a deployment.binary service runs. */
-action_spec *action_from_binary(const service_spec *svc);
+action_spec *action_from_deployment(const service_spec *svc);
 void action_spec_free(action_spec *a);
 
 service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,

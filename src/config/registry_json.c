@@ -49,7 +49,9 @@ json_t *action_spec_to_json(const action_spec *a)
 {
     json_t *o = json_object();
     set_string(o, "description", a->description);
-    json_object_set_new(o, "interpreter", json_string(a->interpreter));
+    if (a->interpreter) json_object_set_new(o, "interpreter", json_string(a->interpreter));
+    if (a->deployment)
+        json_object_set_new(o, "deployment", json_string(deploy_mode_name(a->deployment->mode)));
     if (a->exec) set_strv(o, "exec", a->exec);
     set_string(o, "script", a->script);
     set_strv(o, "args", a->args);
@@ -169,8 +171,8 @@ json_t *service_spec_to_json(const service_spec *s)
     set_strv(o, "required_for", s->required_for);
     set_strv(o, "dependencies", s->dependencies);
     set_strv(o, "conflicts", s->conflicts);
-    /* A binary service's one action follows from its deployment. */
-    if (s->deployment.mode != DEPLOY_BINARY && s->actions && s->actions[0])
+    /* A deployment's one action follows from it. */
+    if (s->deployment.mode == DEPLOY_NONE && s->actions && s->actions[0])
         set_strv(o, "actions", s->actions);
     if (s->deployment.mode != DEPLOY_NONE)
         json_object_set_new(o, "deployment", deployment_to_json(&s->deployment));

@@ -1,7 +1,9 @@
 /* jobs.c — one job's life: created (with provenance, in one place),
- * launched as a proc of the process layer, watched until it ends, stopped
- * with its stop signal and then SIGKILL to its whole tree, retried as its
- * action's retry policy says.
+ * launched through its adapter (adapters/adapter.h: its before commands,
+ * then its main process as a proc of the process layer), watched until
+ * it ends, stopped with its stop signal or its adapter's stop command and
+ * then SIGKILL to its whole tree, cleared up after by its adapter's after
+ * command, retried as its action's retry policy says.
  *
  * Every phase change goes through job_transition(), which writes the job
  * row and its event in the loop iteration's batch and then tells the
@@ -187,12 +189,37 @@ static void job_process_exited(void *data, proc *p, int exit_code, int term_sign
     proc_release(p);
     j->proc = NULL;
     j->pid = 0;
+    job_main_ended(j, exit_code, term_signal, false);
+}
+
+void job_main_ended(job_rt *j, int exit_code, int term_signal, bool lost)
+{
+    if (j->ending) return;
+    j->ending = true;
+    j->end_lost = lost;
+    j->end_code = exit_code;
+    j->end_signal = term_signal;
+    if (j->log) joblog_release(j->log), j->log = NULL;
+    job_watch_stop(j);
+    job_steps_after(j);
+}
+
+void job_conclude(job_rt *j)
+{
+    if (j->end_lost) {
+        /* Found gone by a daemon that took over, with no status. */
+        j->pid = 0;
+        free(j->error);
+        j->error = strdup(JOB_ENDED_WHILE_DOWN);
+        job_transition(j, j->phase == JOB_STOPPING ? JOB_CANCELLED : JOB_FAILED, j->error);
+        return;
+    }
+    int exit_code = j->end_code, term_signal = j->end_signal;
     /* An adopted process that was not our child may leave no status. */
     bool unknown = exit_code < 0 && term_signal == 0;
     j->has_exit_code = !unknown && term_signal == 0;
     j->exit_code = unknown ? 0 : exit_code;
     j->term_signal = term_signal;
-    if (j->log) joblog_release(j->log), j->log = NULL;
     char reason[96];
     if (term_signal)
         snprintf(reason, sizeof(reason), "killed by %s", signal_name(term_signal));
@@ -264,11 +291,28 @@ static void job_spawned(void *data, proc *p, pid_t pid, int rc, const char *err)
      * with it, once it said READY=1 (which may have come already). Until
      * then the row has its pid all the same: a daemon that takes over
      * must find the process. */
-    if (!j->spec->ready_notify || j->notified)
+    if (job_is_ready(j))
         job_transition(j, JOB_RUNNING, NULL);
     else
         job_save(j);
     if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
+    job_watch_start(j);
+}
+
+bool job_is_ready(const job_rt *j)
+{
+    if (j->spec->ready_notify && !j->notified) return false;
+    return !(j->adapter && j->adapter->ready_by_watch && !j->watch_up);
+}
+
+adapter_job job_adapter_view(const job_rt *j)
+{
+    return (adapter_job){
+        .id = j->id,
+        .service = j->service ? j->service->name : NULL,
+        .action = j->spec,
+        .deployment = j->spec->deployment,
+    };
 }
 
 /* A message on the job's sd_notify socket. */
@@ -277,7 +321,8 @@ static void job_notified(void *ctx, const char *key, const char *value)
     job_rt *j = ctx;
     if (strcmp(key, "READY") == 0 && strcmp(value, "1") == 0 && !j->notified) {
         j->notified = true;
-        if (j->phase == JOB_STARTING && j->pid) job_transition(j, JOB_RUNNING, "READY=1");
+        if (j->phase == JOB_STARTING && j->pid && job_is_ready(j))
+            job_transition(j, JOB_RUNNING, "READY=1");
     } else if (strcmp(key, "STATUS") == 0) {
         free(j->status_text);
         j->status_text = strdup(value);
@@ -299,6 +344,36 @@ void job_launch(job_rt *j)
     j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
                          budget, &j->log_path);
     job_transition(j, JOB_STARTING, NULL);
+    if (!(j->adapter = adapter_of(j->spec))) {
+        char words[128];
+        snprintf(words, sizeof(words), "deployment mode %s cannot be started by this build of tend",
+                 deploy_mode_name(j->spec->deployment->mode));
+        if (j->log) joblog_release(j->log), j->log = NULL;
+        job_transition(j, JOB_FAILED, words);
+        return;
+    }
+    job_steps_before(j);
+}
+
+/* A job whose adapter runs no process of its own: it is what its watch
+ * (or, with none, its health check) says. */
+static void job_start_without_process(job_rt *j)
+{
+    if (j->log) joblog_release(j->log), j->log = NULL;
+    if (job_is_ready(j))
+        job_transition(j, JOB_RUNNING, NULL);
+    else
+        job_save(j);
+    if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
+    job_watch_start(j);
+}
+
+void job_start_main(job_rt *j)
+{
+    if (!j->adapter->launch) {
+        job_start_without_process(j);
+        return;
+    }
     char *extra[2] = {NULL, NULL};
     if (j->spec->ready_notify) {
         char err[256];
@@ -314,7 +389,8 @@ void job_launch(job_rt *j)
     char unit[48], err[256];
     snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
     proc_request req;
-    bool prepared = launch_request(j->spec, extra, &req, err, sizeof(err)) == 0;
+    adapter_job view = job_adapter_view(j);
+    bool prepared = j->adapter->launch(&view, extra, &req, err, sizeof(err)) == 0;
     if (prepared && !(j->proc = proc_new(unit, job_spawned, job_process_exited, j))) {
         launch_request_free(&req);
         snprintf(err, sizeof(err), "out of memory");
@@ -354,15 +430,29 @@ void job_stop(job_rt *j, bool kill_now)
     case JOB_PENDING: job_transition(j, JOB_CANCELLED, "stopped before it started"); return;
     case JOB_STARTING:
     case JOB_RUNNING:
+        if (j->ending) {
+            /* Its main process ended; the after command finishes it. */
+            job_transition(j, JOB_STOPPING, kill_now ? "killed" : "stop requested");
+            return;
+        }
+        if (!j->proc) {
+            /* Its before commands, or an adapter with no process: its
+             * stop command (if any) ends it. */
+            job_steps_cancel(j);
+            job_transition(j, JOB_STOPPING, kill_now ? "killed" : "stop requested");
+            if (kill_now || !job_steps_stop(j)) job_main_ended(j, 0, 0, false);
+            else job_arm(j, TIMER_STOP, j->spec->stop_timeout);
+            return;
+        }
         if (kill_now)
             proc_kill(j->proc);
-        else
+        else if (!job_steps_stop(j))
             proc_signal(j->proc, j->spec->stop_signal);
         job_transition(j, JOB_STOPPING, kill_now ? "killed" : "stop requested");
         if (!kill_now) job_arm(j, TIMER_STOP, j->spec->stop_timeout);
         return;
     case JOB_STOPPING:
-        if (kill_now) proc_kill(j->proc);
+        if (kill_now && j->proc) proc_kill(j->proc);
         return;
     default: return;
     }
@@ -388,8 +478,17 @@ static void job_timer_fired(uv_timer_t *timer)
             job_launch(j);
         break;
     case TIMER_STOP:
-        /* stop_timeout passed and the tree still lives: all of it goes. */
-        proc_kill(j->proc);
+        /* stop_timeout passed and the tree still lives: all of it goes.
+         * (A stop command gets a little longer: it has the timeout too.) */
+        if (j->proc && j->stopper && !j->stop_overdue) {
+            j->stop_overdue = true;
+            job_arm(j, TIMER_STOP, 2.0);
+        } else if (j->proc) {
+            proc_kill(j->proc);
+        } else if (!j->ending) {
+            job_steps_cancel(j);
+            job_main_ended(j, 0, 0, false);
+        }
         break;
     case TIMER_TIMEOUT:
         /* Stopped the way a stop does (stop_signal, stop_timeout, then
@@ -419,6 +518,8 @@ static void job_timer_closed(uv_handle_t *handle)
 /* Frees a terminal job's runtime part; its history stays in the store. */
 void job_release(job_rt *j)
 {
+    job_steps_cancel(j);
+    job_watch_stop(j);
     proc_release(j->proc);
     j->proc = NULL;
     if (j->log) joblog_release(j->log);
@@ -470,6 +571,62 @@ static bool job_listen_again(job_rt *j)
     return j->notify != NULL;
 }
 
+/* A daemon before this one ran j's main process, which is gone: its
+ * adapter's reattach command takes its place (what it drove may still
+ * run); false if it has none. */
+static bool job_reattach(job_rt *j)
+{
+    adapter_job view = job_adapter_view(j);
+    char **argv = j->phase != JOB_STOPPING && j->adapter->reattach ? j->adapter->reattach(&view) : NULL;
+    if (!argv) return false;
+    char unit[48];
+    snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
+    uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
+    free(j->log_path);
+    j->log_path = NULL;
+    j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
+                         budget, &j->log_path);
+    proc_request req = {
+        .argv = argv,
+        .env = adapter_environment(),
+        .uid = (uid_t)-1,
+        .gid = (gid_t)-1,
+        .stdout_fd = -1,
+        .stderr_fd = -1,
+    };
+    if (!req.env || !(j->proc = proc_new(unit, job_spawned, job_process_exited, j))) {
+        launch_request_free(&req);
+        if (j->log) joblog_release(j->log), j->log = NULL;
+        return false;
+    }
+    if (j->log) {
+        joblog_child_fds(j->log, &req.stdout_fd, &req.stderr_fd);
+        int out_fd, err_fd;
+        joblog_read_fds(j->log, &out_fd, &err_fd);
+        process_keep_fds(unit, out_fd, err_fd);
+    }
+    j->pid = 0;
+    proc_spawn(j->proc, &req);
+    return true;
+}
+
+/* An adopted job of an adapter that runs no process: it goes on (or, if
+ * it was being stopped, is stopped now). */
+static bool job_resume_without_process(job_rt *j)
+{
+    if (j->phase == JOB_STOPPING) {
+        if (!job_steps_stop(j)) {
+            job_main_ended(j, 0, 0, false);
+            return !job_phase_is_terminal(j->phase);
+        }
+        job_arm(j, TIMER_STOP, j->spec->stop_timeout);
+        return true;
+    }
+    if (j->phase == JOB_STARTING && job_is_ready(j)) job_transition(j, JOB_RUNNING, "adopted");
+    job_watch_start(j);
+    return true;
+}
+
 bool job_resume(job_rt *j)
 {
     double now = wall_now();
@@ -482,6 +639,13 @@ bool job_resume(job_rt *j)
     case JOB_STARTING:
     case JOB_RUNNING:
     case JOB_STOPPING: {
+        if (!(j->adapter = adapter_of(j->spec))) {
+            j->pid = 0;
+            job_transition(j, j->phase == JOB_STOPPING ? JOB_CANCELLED : JOB_FAILED,
+                           "its deployment mode cannot be run by this build of tend");
+            return false;
+        }
+        if (!j->adapter->launch) return job_resume_without_process(j);
         char unit[48];
         snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
         int status = -1, fds[2];
@@ -509,17 +673,18 @@ bool job_resume(job_rt *j)
                 free(j->error);
                 j->error = strdup(words);
             }
-            job_process_exited(j, NULL, code, sig);
-            return false;
+            j->pid = 0;
+            job_main_ended(j, code, sig, false);
+            return !job_phase_is_terminal(j->phase);
         }
         if (!j->proc) {
-            j->pid = 0;
             if (j->log) joblog_release(j->log), j->log = NULL;
-            bool stopping = j->phase == JOB_STOPPING;
-            free(j->error);
-            j->error = strdup(JOB_ENDED_WHILE_DOWN);
-            job_transition(j, stopping ? JOB_CANCELLED : JOB_FAILED, j->error);
-            return false;
+            if (job_reattach(j)) {
+                j->ended_while_down = false;
+                return true;
+            }
+            job_main_ended(j, -1, 0, true);
+            return !job_phase_is_terminal(j->phase);
         }
         if (j->phase == JOB_STOPPING) {
             /* It was being stopped: that is finished now. */
@@ -528,6 +693,7 @@ bool job_resume(job_rt *j)
             if (!(j->phase == JOB_STARTING && job_listen_again(j)))
                 job_transition(j, JOB_RUNNING, "adopted");
             if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout - (now - j->started_at));
+            job_watch_start(j);
         }
         return true;
     }

@@ -14,111 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/perm.h"
 #include "base/procstat.h"
 #include "base/strv.h"
-#include "daemon/env_files.h"
-
-bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
-{
-    char message[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    json_array_append_new(
-        checks, json_pack("{s:s, s:b, s:s}", "check", check, "ok", ok, "message", message));
-    return ok;
-}
-
-/* The PATH an action's process gets: its own env's, else the daemon's. */
-static const char *search_path(const action_spec *a)
-{
-    for (size_t i = 0; a && a->env && a->env[i]; i++)
-        if (strncmp(a->env[i], "PATH=", 5) == 0) return a->env[i] + 5;
-    const char *path = getenv("PATH");
-    return path ? path : "/usr/local/bin:/usr/bin:/bin";
-}
-
-/* Who the action runs as; false if its user does not exist. groups has
- * room for max entries. */
-static bool action_identity(const action_spec *a, perm_identity *id, gid_t *groups, int max)
-{
-    *id = PERM_DAEMON;
-    if (!a->user) return true;
-    struct passwd pw, *user = NULL;
-    char buf[4096];
-    if (getpwnam_r(a->user, &pw, buf, sizeof(buf), &user) != 0 || !user) return false;
-    int n = max;
-    if (getgrouplist(user->pw_name, user->pw_gid, groups, &n) < 0) n = 0;
-    *id = (perm_identity){
-        .uid = user->pw_uid, .gid = user->pw_gid, .groups = groups, .n_groups = (size_t)n};
-    return true;
-}
-
-static bool check_program(json_t *checks, const action_spec *a)
-{
-    const char *program = a->exec ? a->exec[0] : a->interpreter;
-    char found[1024];
-    gid_t groups[256];
-    perm_identity id;
-    if (!action_identity(a, &id, groups, 256)) return true; /* the user check says it */
-    const char *as = a->user ? " for user " : "", *who = a->user ? a->user : "";
-    if (perm_find_program(program, search_path(a), &id, found, sizeof(found)))
-        return preflight_add(checks, "binary", true, "Binary found: %s", found);
-    if (strchr(program, '/')) {
-        struct stat st;
-        if (stat(program, &st) == 0)
-            return preflight_add(checks, "binary", false, "Binary is not executable%s%s: %s", as,
-                                 who, program);
-        return preflight_add(checks, "binary", false, "Binary not found: %s", program);
-    }
-    return preflight_add(checks, "binary", false, "Binary not found in PATH%s%s: %s", as, who,
-                         program);
-}
-
-static bool check_user(json_t *checks, const char *name, const char *what)
-{
-    struct passwd pw, *user = NULL;
-    char buf[4096];
-    if (getpwnam_r(name, &pw, buf, sizeof(buf), &user) == 0 && user)
-        return preflight_add(checks, "user", true, "User exists: %s%s", name, what);
-    return preflight_add(checks, "user", false, "No such user: %s%s", name, what);
-}
-
-/* The file is there (unless optional) and reads as an env file; what it
- * holds is wiped at once and never said. */
-static bool check_env_file(json_t *checks, const char *file)
-{
-    char *const one[] = {(char *)file, NULL};
-    char **env = NULL, err[600];
-    const char *path = file + (file[0] == '-');
-    int rc = env_files_read(one, &env, err, sizeof(err));
-    strv_free_wiped(env);
-    if (rc == -ENOENT)
-        return preflight_add(checks, "env_file", false, "Env file not found: %s", path);
-    if (rc < 0) return preflight_add(checks, "env_file", false, "%s", err);
-    if (file[0] == '-' && access(path, F_OK) != 0)
-        return preflight_add(checks, "env_file", true, "Optional env file absent: %s", path);
-    return preflight_add(checks, "env_file", true, "Env file readable: %s", path);
-}
-
-static bool check_action(json_t *checks, const action_spec *a)
-{
-    bool ok = check_program(checks, a);
-    if (a->cwd) {
-        struct stat st;
-        if (stat(a->cwd, &st) == 0 && S_ISDIR(st.st_mode))
-            preflight_add(checks, "working_dir", true, "Working directory exists: %s", a->cwd);
-        else
-            ok = preflight_add(checks, "working_dir", false, "Working directory not found: %s",
-                               a->cwd);
-    }
-    if (a->user) ok &= check_user(checks, a->user, "");
-    for (size_t i = 0; a->env_files && a->env_files[i]; i++)
-        ok &= check_env_file(checks, a->env_files[i]);
-    return ok;
-}
+#include "daemon/adapters/adapter.h"
+#include "daemon/preflight_checks.h"
 
 /* The host and port a health check talks to; false if it names none. */
 static bool health_port(const health_spec *h, char *host, size_t size, int *port)
@@ -194,55 +93,33 @@ static bool check_port(json_t *checks, const service_spec *s)
     return preflight_add(checks, "port", true, "Port %d is free", port);
 }
 
-/* docker or podman, whichever is installed. */
-static bool check_cli(json_t *checks, const char *check, const char *const *names,
-                      const char *missing)
+static bool preflight_asks;
+
+void preflight_set_ask(bool ask)
 {
-    char found[1024];
-    for (size_t i = 0; names[i]; i++)
-        if (perm_find_program(names[i], search_path(NULL), &PERM_DAEMON, found, sizeof(found)))
-            return preflight_add(checks, check, true, "%s found: %s", names[i], found);
-    return preflight_add(checks, check, false, "%s", missing);
+    preflight_asks = ask;
 }
 
 bool preflight_prerequisites(const registry *r, const service_spec *s, bool port_check,
                              json_t *checks)
 {
-    static const char *const container_clis[] = {"docker", "podman", NULL};
-    static const char *const compose_clis[] = {"docker-compose", "podman-compose", "docker", NULL};
-    static const char *const kubectl[] = {"kubectl", NULL};
     bool ok = true;
-    /* First, as the one failure nothing (not even --force) gets past. */
-    if (s->deployment.mode != DEPLOY_NONE && s->deployment.mode != DEPLOY_BINARY)
-        ok = preflight_add(checks, "deployment", false,
-                           "Deployment mode %s cannot be started by this version of tend "
-                           "(binary and actions can)",
-                           deploy_mode_name(s->deployment.mode));
-    switch (s->deployment.mode) {
-    case DEPLOY_DOCKER:
-        ok &= check_cli(checks, "container_cli", container_clis,
-                        "Docker is not installed or not running (neither docker nor podman "
-                        "is in PATH)");
-        break;
-    case DEPLOY_DOCKER_COMPOSE:
-        ok &= check_cli(checks, "container_cli", compose_clis,
-                        "Docker Compose is not installed (no docker-compose, podman-compose or "
-                        "docker in PATH)");
-        break;
-    case DEPLOY_KUBERNETES:
-        ok &= check_cli(checks, "kubectl", kubectl, "kubectl is not installed (not in PATH)");
-        break;
-    case DEPLOY_REMOTE: break;
-    case DEPLOY_NONE:
-    case DEPLOY_BINARY:
-        for (size_t i = 0; s->actions && s->actions[i]; i++) {
-            const action_spec *a = registry_action(r, s->actions[i]);
-            if (a) ok &= check_action(checks, a);
-        }
-        break;
+    /* A mode this build has no adapter for first, as the one failure
+     * nothing (not even --force) gets past. */
+    for (size_t i = 0; s->actions && s->actions[i]; i++) {
+        const action_spec *a = registry_action(r, s->actions[i]);
+        if (a && !adapter_of(a))
+            ok = preflight_add(checks, "deployment", false,
+                               "Deployment mode %s cannot be started by this build of tend",
+                               deploy_mode_name(a->deployment->mode));
+    }
+    for (size_t i = 0; s->actions && s->actions[i]; i++) {
+        const action_spec *a = registry_action(r, s->actions[i]);
+        const adapter *ad = a ? adapter_of(a) : NULL;
+        if (ad) ok &= ad->preflight(s, a, preflight_asks, checks);
     }
     if (s->health.type == HEALTH_COMMAND && s->health.command.user)
-        ok &= check_user(checks, s->health.command.user, " (health check)");
+        ok &= preflight_check_user(checks, s->health.command.user, " (health check)");
     if (port_check) ok &= check_port(checks, s);
     return ok;
 }

@@ -41,8 +41,9 @@ json_t *preflight_service(const registry *r, const service_spec *s, preflight_ru
 /* The first failed check of a checks array, or NULL. */
 const json_t *preflight_first_failure(const json_t *checks);
 
-/* Appends one {check, ok, message} to checks and returns ok. */
-bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Whether the checks of a deployment mode ask the real thing (its engine,
+ * its cluster, its endpoint), which may take a while: the CLI's do; the
+ * daemon's do not (a start asks in its job's first steps, off the loop). */
+void preflight_set_ask(bool ask);
 
 #endif

@@ -90,7 +90,10 @@ static job_tally svc_tally(const svc *s)
     if (!s->run) return t;
     for (size_t i = 0; i < s->run->n_jobs; i++) {
         const job_rt *j = s->run->jobs[i];
-        t.phase[j->phase]++;
+        /* A job whose watch says it does not serve (a rollout) is coming up. */
+        bool coming_up = j->phase == JOB_RUNNING && j->adapter && j->adapter->ready_by_watch &&
+                         !j->watch_up;
+        t.phase[coming_up ? JOB_STARTING : j->phase]++;
         if (j->phase == JOB_SUCCEEDED && j->spec->kind == ACTION_PROCESS)
             t.process_succeeded = true;
     }
@@ -597,18 +600,6 @@ static int service_start(supervisor *sv, const char *name, const start_options *
             free(order);
             return rc;
         }
-    }
-    for (size_t i = 0; i < n; i++) {
-        deploy_mode mode = sv->svcs[i]->spec->deployment.mode;
-        if (!mark[i] || mode == DEPLOY_NONE || mode == DEPLOY_BINARY) continue;
-        /* Saying so beats a run of no jobs that looks like success. */
-        snprintf(err, errlen,
-                 "%s: deployment mode %s cannot be started by this version of tend "
-                 "(binary and actions can)",
-                 sv->svcs[i]->name, deploy_mode_name(mode));
-        free(mark);
-        free(order);
-        return -ENOTSUP;
     }
     deps_start_order(sv->reg->r, &sv->deps, mark, order, &count);
     free(mark);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "base/strmap.h"
+#include "daemon/adapters/adapter.h"
 #include "daemon/supervisor.h"
 #include "model/graph.h"
 #include "model/restart.h"
@@ -64,7 +65,28 @@ struct job_rt {
     bool timed_out;               /* stopped because its timeout passed: failed */
     bool ended_while_down;        /* its process ended while no main process ran */
     bool stopping_counted;        /* counted in its service's stopping_jobs */
+    /* Its adapter (adapters/adapter.h) and the commands it runs beside
+     * the main process (job_steps.c, job_watch.c). */
+    const adapter *adapter;
+    struct job_command *step;    /* a before or after command in flight */
+    char ***before;              /* the before commands; step_next is the next */
+    size_t step_next;
+    struct job_command *stopper; /* the adapter's stop command */
+    struct job_command *watch;   /* the adapter's watch */
+    void *watch_state;
+    uv_timer_t *watch_again;     /* a watch that ended runs again after this */
+    struct adapter_ear *ear;
+    bool watch_up;               /* its watch says it serves */
+    bool ending;                 /* its main process ended; the after command runs */
+    bool end_lost;               /* ... and nothing says how it ended */
+    bool stop_overdue;           /* its stop command had its stop_timeout */
+    int end_code, end_signal;
     job_rt *next_live, *prev_live;
+};
+
+/* What a watch reports to (adapter_report). */
+struct adapter_ear {
+    job_rt *job;
 };
 
 struct run_rt {
@@ -151,6 +173,33 @@ void job_fail(job_rt *j, const char *reason);
 /* Frees j's runtime part once the loop closes its timer: until then (the
  * rest of the callback that released it) j and its spec may still be read. */
 void job_release(job_rt *j);
+/* Whether it may count as running: READY=1 came, if it must; its watch
+ * says it serves, if its adapter's readiness is the watch's. */
+bool job_is_ready(const job_rt *j);
+/* The adapter's view of j. */
+adapter_job job_adapter_view(const job_rt *j);
+/* jobs.c: its main process ended (or was found gone: lost, no status). */
+void job_main_ended(job_rt *j, int exit_code, int term_signal, bool lost);
+/* jobs.c: the before commands are done; the main process starts. */
+void job_start_main(job_rt *j);
+
+/* job_steps.c: the before commands of a start, then job_start_main; the
+ * after command of an end, then the end is concluded (job_conclude). A
+ * step that fails fails the job with its words. */
+void job_steps_before(job_rt *j);
+void job_steps_after(job_rt *j);
+/* The stop command of its adapter; done: the job's main process ends by
+ * itself (or, with none, the job is over when the command is). */
+bool job_steps_stop(job_rt *j);
+/* jobs.c: what its end comes to, once the after command is done. */
+void job_conclude(job_rt *j);
+/* The commands in flight are killed (a job being released). */
+void job_steps_cancel(job_rt *j);
+
+/* job_watch.c: the adapter's watch, from the main process's start until
+ * its end (run again if it ends before); what it reports moves the job. */
+void job_watch_start(job_rt *j);
+void job_watch_stop(job_rt *j);
 
 /* supervisor.c: what the supervisor does whenever a job changed phase.
  * jobs.c calls it through sv->job_changed: jobs never call up into the

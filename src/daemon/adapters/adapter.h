@@ -1,0 +1,98 @@
+/* adapter.h — the seam between tend and a deployment mode.
+ *
+ * A service's start is one job per action (jobs.c); each job is run by
+ * the adapter of its action's mode, so the supervisor and the job layer
+ * know no mode by name. Plain actions and deployment.binary are the
+ * binary adapter: a process tend runs. Every other mode drives something
+ * that runs outside tend's process tree (a container, a compose service,
+ * a Deployment, an endpoint elsewhere), and says, through these hooks,
+ * how:
+ *
+ *   preflight  what must hold before a start; with ask, the real thing
+ *              is asked (the engine answers, the file parses ...). The
+ *              CLI asks; the daemon's own checks stay cheap, and the job's
+ *              steps ask at start, off the loop.
+ *   before     commands a start runs first, in order, each to exit 0
+ *              (remove a container a lost job left; apply manifests).
+ *   launch     the main process, whose life is the job's and whose output
+ *              is the job's log (the binary; the attached engine client).
+ *              NULL: the job has no process of its own.
+ *   stop       a command that stops it (`podman stop`); NULL: the stop
+ *              signal to the main process. Either way the main process
+ *              has the stop timeout to end, then its tree is killed.
+ *   after      a command that clears what the main process leaves once
+ *              it ended, also one found gone by a daemon that took over.
+ *   watch      a long-running command whose output tells the actual
+ *              state (a Deployment's status); the adapter reads it
+ *              (watch_read) and reports through adapter_report.
+ *   reattach   the main process again, for a daemon that takes over a
+ *              job whose main process is gone while what it drove may
+ *              still run (`podman attach`); NULL: the job ended then.
+ *
+ * Default readiness: a job is running once its main process runs, unless
+ * the adapter has a watch (ready_by_watch): then once the watch says so.
+ * What a hook returns is the caller's to free (strv_free; adapter_cmds_free).
+ */
+#ifndef TEND_DAEMON_ADAPTERS_ADAPTER_H
+#define TEND_DAEMON_ADAPTERS_ADAPTER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/registry.h"
+#include "daemon/process/process.h"
+
+/* What an adapter knows of one job. */
+typedef struct adapter_job {
+    int64_t id;
+    const char *service;               /* NULL for a standalone job */
+    const action_spec *action;         /* what the job runs */
+    const deployment_spec *deployment; /* action->deployment: NULL for a plain action */
+} adapter_job;
+
+/* What a watch says of the thing it watches. */
+typedef enum {
+    ADAPTER_UP,   /* it serves: the job is running */
+    ADAPTER_DOWN, /* not (or no longer) serving, on its way: starting */
+    ADAPTER_FAILED, /* it will not come up by itself: the job fails with words */
+} adapter_verdict;
+
+/* The job layer's ear for a watch (adapter_report). */
+typedef struct adapter_ear adapter_ear;
+void adapter_report(adapter_ear *ear, adapter_verdict verdict, const char *words);
+
+typedef struct adapter {
+    const char *mode; /* deploy_mode_name, or "binary" for plain actions */
+    bool (*preflight)(const service_spec *s, const action_spec *a, bool ask, json_t *checks);
+    char ***(*before)(const adapter_job *j);
+    int (*launch)(const adapter_job *j, char *const *extra_env, proc_request *req, char *err,
+                  size_t errlen);
+    char **(*stop)(const adapter_job *j);
+    char **(*after)(const adapter_job *j);
+    char **(*watch)(const adapter_job *j);
+    /* Output of the watch as it comes (not split at lines); *state is the
+     * adapter's own, per job (NULL at first; freed with watch_free). */
+    void (*watch_read)(void **state, const char *data, size_t len, adapter_ear *ear);
+    void (*watch_free)(void *state);
+    char **(*reattach)(const adapter_job *j);
+    bool ready_by_watch;
+} adapter;
+
+/* The adapter of a's mode; NULL when this build of tend has none for it
+ * (then a start is refused in words). */
+const adapter *adapter_of(const action_spec *a);
+const adapter *adapter_for_mode(deploy_mode mode);
+
+/* The environment for a command an adapter runs (the engine's CLI, kubectl):
+ * the daemon's own, which says where the engine is (PATH, DOCKER_HOST,
+ * CONTAINERS_CONF, KUBECONFIG). A new strv. */
+char **adapter_environment(void);
+
+/* A NULL-terminated list of argvs, as before returns, freed. */
+void adapter_cmds_free(char ***cmds);
+/* Appends argv to *cmds (taking it): 0, or -ENOMEM (argv freed). */
+int adapter_cmds_push(char ****cmds, char **argv);
+
+#endif

@@ -1,0 +1,28 @@
+/* preflight_checks.h — the single checks a pre-flight is made of, which
+ * the adapters of the deployment modes (adapters/) and preflight.c put
+ * together: each appends one {check, ok, message} to a checks array and
+ * returns ok. */
+#ifndef TEND_DAEMON_PREFLIGHT_CHECKS_H
+#define TEND_DAEMON_PREFLIGHT_CHECKS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/registry.h"
+
+bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* What a process action needs: its program is there and executable for
+ * its user, its working directory exists, its user exists, its env files
+ * read (what they hold is wiped at once, never kept or told). */
+bool preflight_check_action(json_t *checks, const action_spec *a);
+/* what: words after the name ("" or " (health check)"). */
+bool preflight_check_user(json_t *checks, const char *name, const char *what);
+
+/* The first of names found in the daemon's PATH (its full path in found),
+ * or NULL. */
+const char *preflight_find_cli(const char *const *names, char *found, size_t size);
+
+#endif
