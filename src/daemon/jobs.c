@@ -87,6 +87,7 @@ static job_rt *job_alloc(supervisor *sv, reg_ref *reg, svc *service, run_rt *run
     j->spec = spec;
     j->phase = phase;
     j->attempt = attempt;
+    j->follow_fds[0] = j->follow_fds[1] = -1;
     return j;
 }
 
@@ -359,7 +360,8 @@ void job_launch(job_rt *j)
  * (or, with none, its health check) says. */
 static void job_start_without_process(job_rt *j)
 {
-    if (j->log) joblog_release(j->log), j->log = NULL;
+    /* Its log is what its follow command writes, if it has one. */
+    if (j->log && !j->adapter->follow) joblog_release(j->log), j->log = NULL;
     if (job_is_ready(j))
         job_transition(j, JOB_RUNNING, NULL);
     else
@@ -623,6 +625,13 @@ static bool job_resume_without_process(job_rt *j)
         return true;
     }
     if (j->phase == JOB_STARTING && job_is_ready(j)) job_transition(j, JOB_RUNNING, "adopted");
+    if (j->adapter->follow) {
+        uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
+        free(j->log_path);
+        j->log_path = NULL;
+        j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL,
+                             j->id, budget, &j->log_path);
+    }
     job_watch_start(j);
     return true;
 }

@@ -75,6 +75,9 @@ struct job_rt {
     struct job_command *watch;   /* the adapter's watch */
     void *watch_state;
     uv_timer_t *watch_again;     /* a watch that ended runs again after this */
+    struct proc *follower;       /* the adapter's follow (its log), while it runs */
+    uv_timer_t *follow_again;    /* ... and when it runs again */
+    int follow_fds[2];           /* its output's copies, until it started */
     struct adapter_ear *ear;
     bool watch_up;               /* its watch says it serves */
     bool ending;                 /* its main process ended; the after command runs */
@@ -196,8 +199,9 @@ void job_conclude(job_rt *j);
 /* The commands in flight are killed (a job being released). */
 void job_steps_cancel(job_rt *j);
 
-/* job_watch.c: the adapter's watch, from the main process's start until
- * its end (run again if it ends before); what it reports moves the job. */
+/* job_watch.c: the adapter's watch and follow, from the main process's
+ * start (the job's, with none) until its end (run again if they end
+ * before); what the watch reports moves the job. */
 void job_watch_start(job_rt *j);
 void job_watch_stop(job_rt *j);
 

@@ -25,6 +25,10 @@
  *   watch      a long-running command whose output tells the actual
  *              state (a Deployment's status); the adapter reads it
  *              (watch_read) and reports through adapter_report.
+ *   follow     a long-running command whose output is the job's log, for
+ *              an adapter with no main process (`kubectl logs -f`).
+ *   Watch and follow run while the job does, and again a second after
+ *   they end by themselves.
  *   reattach   the main process again, for a daemon that takes over a
  *              job whose main process is gone while what it drove may
  *              still run (`podman attach`); NULL: the job ended then.
@@ -76,6 +80,7 @@ typedef struct adapter {
      * adapter's own, per job (NULL at first; freed with watch_free). */
     void (*watch_read)(void **state, const char *data, size_t len, adapter_ear *ear);
     void (*watch_free)(void *state);
+    char **(*follow)(const adapter_job *j);
     char **(*reattach)(const adapter_job *j);
     bool ready_by_watch;
 } adapter;
