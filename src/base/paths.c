@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,4 +107,11 @@ void tend_paths_free(tend_paths *p)
     free(p->logs);
     free(p->config);
     *p = (tend_paths){0};
+}
+
+void tend_paths_instance_tag(const char *state_dir, char tag[13])
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const char *c = state_dir; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+    snprintf(tag, 13, "%012llx", (unsigned long long)(h & 0xffffffffffffull));
 }

@@ -43,4 +43,9 @@ int tend_paths_check_state(const tend_paths *p, char *err, size_t errlen);
 void tend_paths_tighten(const tend_paths *p);
 void tend_paths_free(tend_paths *p);
 
+/* A short tag that tells this TEND_HOME's daemon from another's on the
+ * same machine (its cgroup, the labels of its containers): 12 hex digits
+ * of a hash of state_dir. */
+void tend_paths_instance_tag(const char *state_dir, char tag[13]);
+
 #endif

@@ -106,6 +106,8 @@ typedef struct deployment_spec {
         char *restart_policy;
         char **env;
         char **args; /* arguments for the image's entrypoint */
+        bool init;   /* --init: a PID 1 that passes the stop signal on (default true) */
+        char *pull;  /* "missing" (default), "always" or "never" */
     } docker;
     struct {
         char *compose_file;
@@ -123,6 +125,9 @@ typedef struct deployment_spec {
         bool tls_enabled;
         char *auth_token_path;
     } remote;
+    /* stop_signal and stop_timeout of the modes other than binary (whose
+     * are in binary.process); the other fields stay at their defaults. */
+    process_keys stop;
 } deployment_spec;
 
 typedef enum { HEALTH_NONE, HEALTH_HTTP, HEALTH_TCP, HEALTH_COMMAND, HEALTH_FILE } health_type;

@@ -222,9 +222,14 @@ void read_process_keys(reader *rd, const toml_value *t, const char *path, proces
     if (read_choice(rd, t, path, "ready", ready_names, &ready) == READ_OK)
         k->ready_notify = ready == 1;
     read_seconds(rd, t, path, "timeout", 365 * DAY, &k->timeout);
+    read_stop_keys(rd, t, path, k);
+    read_confinement(rd, t, path, k);
+}
+
+void read_stop_keys(reader *rd, const toml_value *t, const char *path, process_keys *k)
+{
     read_stop_signal(rd, t, path, k);
     read_seconds(rd, t, path, "stop_timeout", DAY, &k->stop_timeout);
-    read_confinement(rd, t, path, k);
 }
 
 /* exec argv or script + interpreter: exactly one way to run. */
@@ -306,7 +311,7 @@ action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
 
 /* The action of a service with a deployment: binary's is a process like
  * any action's; the other modes' carry only what tend does around it
- * (stop signal and timeout: the defaults), their adapter the rest. */
+ * (stop signal and timeout), their adapter the rest. */
 action_spec *action_from_deployment(const service_spec *svc)
 {
     action_spec *a = action_new(svc->name);
@@ -314,8 +319,7 @@ action_spec *action_from_deployment(const service_spec *svc)
     a->pos = svc->pos;
     a->from_service = strdup(svc->name);
     a->deployment = &svc->deployment;
-    process_keys dflt = process_keys_default();
-    const process_keys *k = &dflt;
+    const process_keys *k = &svc->deployment.stop;
     if (svc->deployment.mode == DEPLOY_BINARY) {
         a->interpreter = strdup("exec");
         if (svc->deployment.binary.binary_path)

@@ -27,6 +27,8 @@ bool registry_name_valid(const char *name);
  * deployment.binary both take them. */
 void read_process_keys(reader *rd, const toml_value *t, const char *path, process_keys *k);
 process_keys process_keys_default(void);
+/* stop_signal and stop_timeout, as every mode that stops something has them. */
+void read_stop_keys(reader *rd, const toml_value *t, const char *path, process_keys *k);
 void process_keys_clear(process_keys *k);
 
 action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,

@@ -102,6 +102,10 @@ static json_t *deployment_to_json(const deployment_spec *d)
         set_string(m, "restart_policy", d->docker.restart_policy);
         set_env(m, "env", d->docker.env);
         set_strv(m, "args", d->docker.args);
+        json_object_set_new(m, "init", json_boolean(d->docker.init));
+        set_string(m, "pull", d->docker.pull);
+        json_object_set_new(m, "stop_signal", json_string(signal_name(d->stop.stop_signal)));
+        json_object_set_new(m, "stop_timeout", json_real(d->stop.stop_timeout));
         json_object_set_new(o, "docker", m);
         break;
     case DEPLOY_DOCKER_COMPOSE:

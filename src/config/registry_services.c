@@ -29,7 +29,9 @@ static const char *const binary_keys[] = {
     "limits",      NULL,
 };
 static const char *const docker_keys[] = {
-    "image", "container_name", "ports", "volumes", "restart_policy", "env", "args", NULL};
+    "image", "container_name", "ports",       "volumes",      "restart_policy", "env",
+    "args",  "init",           "pull",        "stop_signal",  "stop_timeout",   NULL};
+static const char *const pull_policies[] = {"missing", "always", "never", NULL};
 static const char *const restart_policies[] = {"no", "always", "on-failure", "unless-stopped",
                                                NULL};
 static const char *const compose_keys[] = {"compose_file", "service_name", "project_name", NULL};
@@ -83,10 +85,26 @@ static void read_mode_table(reader *rd, const toml_value *t, const char *path, d
         read_strv(rd, m, mpath, "ports", true, &d->docker.ports);
         read_strv(rd, m, mpath, "volumes", true, &d->docker.volumes);
         int policy = 0;
-        if (read_choice(rd, m, mpath, "restart_policy", restart_policies, &policy) == READ_OK)
+        if (read_choice(rd, m, mpath, "restart_policy", restart_policies, &policy) == READ_OK) {
             d->docker.restart_policy = strdup(restart_policies[policy]);
+            /* The engine restarting a container behind tend's back would
+             * make two restart policies act on it (docs/registry.md). */
+            if (policy != 0)
+                read_error(rd, toml_get(m, "restart_policy")->pos,
+                           "'%s.restart_policy' = \"%s\": tend restarts the container itself, "
+                           "as the service's startup.restart says; the engine's own policy "
+                           "would restart it as well. Leave restart_policy out (or \"no\") and "
+                           "set startup.restart instead",
+                           mpath, restart_policies[policy]);
+        }
         read_env(rd, m, mpath, "env", &d->docker.env);
         read_strv(rd, m, mpath, "args", true, &d->docker.args);
+        d->docker.init = true;
+        read_bool(rd, m, mpath, "init", &d->docker.init);
+        int pull = 0; /* "missing" unless it says */
+        read_choice(rd, m, mpath, "pull", pull_policies, &pull);
+        d->docker.pull = strdup(pull_policies[pull]);
+        read_stop_keys(rd, m, mpath, &d->stop);
         break;
     case DEPLOY_DOCKER_COMPOSE:
         read_check_keys(rd, m, mpath, compose_keys);
@@ -278,6 +296,7 @@ static service_spec *service_new(void)
     s->health.timeout = 5;
     s->log_max_bytes = 64L << 20;
     s->deployment.binary.process = process_keys_default();
+    s->deployment.stop = process_keys_default();
     s->startup = (startup_spec){
         .auto_start = false,
         .start_timeout = 30,
@@ -362,6 +381,7 @@ void service_spec_free(service_spec *s)
     strv_free(d->docker.ports);
     strv_free(d->docker.volumes);
     free(d->docker.restart_policy);
+    free(d->docker.pull);
     strv_free(d->docker.env);
     strv_free(d->docker.args);
     free(d->compose.compose_file);

@@ -15,6 +15,7 @@
  * after the one before died (--resumed) goes on with the stored registry:
  * FILE was applied once, and what `tend apply` changed since stays.
  */
+#include "daemon/adapters/adapter.h"
 #include "daemon/daemon.h"
 #include "base/clock.h"
 
@@ -339,6 +340,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
      * megabytes of resident memory for nothing. */
     mallopt(M_ARENA_MAX, 1);
     raise_fd_limit();
+    adapters_init(paths.state_dir);
     if (process_layer_init(d.loop, paths.state_dir, cgroups) < 0) {
         fprintf(stderr, "tend daemon: cannot watch child processes\n");
         store_close(d.st);

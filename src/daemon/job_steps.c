@@ -47,10 +47,11 @@ static void before_done(void *ctx, int code, int sig, const char *words)
     job_rt *j = ctx;
     j->step = NULL;
     if (j->phase != JOB_STARTING) return; /* stopped meanwhile: job_stop saw to it */
-    if (code != 0 || sig) {
+    const adapter_step *done = &j->before[j->step_next - 1];
+    if ((code != 0 || sig) && !done->may_fail) {
         char reason[512];
-        describe_end(reason, sizeof(reason), j->before[j->step_next - 1][0], code, sig, words);
-        adapter_cmds_free(j->before);
+        describe_end(reason, sizeof(reason), done->argv[0], code, sig, words);
+        adapter_steps_free(j->before);
         j->before = NULL;
         if (j->log) joblog_release(j->log), j->log = NULL;
         job_transition(j, JOB_FAILED, reason);
@@ -61,16 +62,16 @@ static void before_done(void *ctx, int code, int sig, const char *words)
 
 static void before_next(job_rt *j)
 {
-    char **next = j->before ? j->before[j->step_next] : NULL;
+    char **next = j->before ? j->before[j->step_next].argv : NULL;
     if (!next) {
-        adapter_cmds_free(j->before);
+        adapter_steps_free(j->before);
         j->before = NULL;
         job_start_main(j);
         return;
     }
     j->step_next++;
     if (!(j->step = run_command(j, "before", strv_copy(next), before_done))) {
-        adapter_cmds_free(j->before);
+        adapter_steps_free(j->before);
         j->before = NULL;
         if (j->log) joblog_release(j->log), j->log = NULL;
         job_transition(j, JOB_FAILED, "out of memory");
@@ -127,6 +128,6 @@ void job_steps_cancel(job_rt *j)
     j->step = NULL;
     job_command_cancel(j->stopper);
     j->stopper = NULL;
-    adapter_cmds_free(j->before);
+    adapter_steps_free(j->before);
     j->before = NULL;
 }

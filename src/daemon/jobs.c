@@ -292,7 +292,8 @@ static void job_spawned(void *data, proc *p, pid_t pid, int rc, const char *err)
      * with it, once it said READY=1 (which may have come already). Until
      * then the row has its pid all the same: a daemon that takes over
      * must find the process. */
-    if (job_is_ready(j))
+    /* (A reattached job runs already: its row gets the new pid.) */
+    if (job_is_ready(j) && j->phase != JOB_RUNNING)
         job_transition(j, JOB_RUNNING, NULL);
     else
         job_save(j);

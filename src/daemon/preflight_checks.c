@@ -2,6 +2,12 @@
 #include "daemon/preflight_checks.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -123,4 +129,75 @@ const char *preflight_find_cli(const char *const *names, char *found, size_t siz
         if (perm_find_program(names[i], search_path(NULL), &PERM_DAEMON, found, size))
             return names[i];
     return NULL;
+}
+
+extern char **environ;
+
+static double monotonic_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Keeps the last non-empty line of what came in words. */
+static void last_line(char *words, size_t size, char *line, size_t *len, const char *data, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (data[i] == '\n') {
+            if (*len) snprintf(words, size, "%.*s", (int)*len, line);
+            *len = 0;
+        } else if (data[i] != '\r' && *len < 511) {
+            line[(*len)++] = data[i];
+        }
+    }
+}
+
+int preflight_run(char *const *argv, double timeout, char *words, size_t size)
+{
+    int fds[2];
+    words[0] = '\0';
+    if (pipe2(fds, O_CLOEXEC) < 0) return snprintf(words, size, "%s", strerror(errno)), -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        snprintf(words, size, "%s: %s", argv[0], strerror(rc));
+        return -1;
+    }
+    char line[512], buf[4096];
+    size_t len = 0;
+    double deadline = monotonic_now() + timeout;
+    bool late = false;
+    for (;;) {
+        double left = deadline - monotonic_now();
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        int ready = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) {
+            late = true;
+            break;
+        }
+        ssize_t n = read(fds[0], buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        last_line(words, size, line, &len, buf, (size_t)n);
+    }
+    if (len) snprintf(words, size, "%.*s", (int)len, line);
+    close(fds[0]);
+    if (late) kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (late) {
+        snprintf(words, size, "no answer within %g s", timeout);
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

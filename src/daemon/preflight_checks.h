@@ -25,4 +25,10 @@ bool preflight_check_user(json_t *checks, const char *name, const char *what);
  * or NULL. */
 const char *preflight_find_cli(const char *const *names, char *found, size_t size);
 
+/* Runs argv (no shell, PATH searched) for at most timeout seconds, for a
+ * check that asks the real thing (the CLI's: it blocks). Its exit code,
+ * or -1 if it could not run or ran out of time (words then say which);
+ * words gets the last line it wrote. */
+int preflight_run(char *const *argv, double timeout, char *words, size_t size);
+
 #endif

@@ -69,7 +69,7 @@ struct job_rt {
      * the main process (job_steps.c, job_watch.c). */
     const adapter *adapter;
     struct job_command *step;    /* a before or after command in flight */
-    char ***before;              /* the before commands; step_next is the next */
+    adapter_step *before;        /* the before commands; step_next is the next */
     size_t step_next;
     struct job_command *stopper; /* the adapter's stop command */
     struct job_command *watch;   /* the adapter's watch */

@@ -62,8 +62,8 @@ def test_services_validate_adds_every_services_pre_flight_checks(tend):
                          'Total services: 7', 'Valid: 4', 'Invalid: 3']
     assert lines[7:] == ['Invalid services:'] + [
         line for name in ('coredns', 'gitea', 'oci-registry') for line in (
-            f'  {name}:', '     - Deployment mode docker cannot be started by this version '
-            'of tend (binary and actions can)')]
+            f'  {name}:', '     - Deployment mode docker cannot be started by this build '
+            'of tend')]
     r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart', '--json')
     out = json.loads(r.stdout)
     assert out['ok'] is False and out['services'] == 7

@@ -5,16 +5,29 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/paths.h"
 #include "base/strv.h"
 #include "daemon/adapters/modes.h"
 #include "daemon/job_env.h"
+
+static char instance[13] = "000000000000";
+
+void adapters_init(const char *state_dir)
+{
+    tend_paths_instance_tag(state_dir, instance);
+}
+
+const char *adapter_instance(void)
+{
+    return instance;
+}
 
 const adapter *adapter_for_mode(deploy_mode mode)
 {
     switch (mode) {
     case DEPLOY_NONE:
     case DEPLOY_BINARY: return &binary_adapter;
-    case DEPLOY_DOCKER:
+    case DEPLOY_DOCKER: return &docker_adapter;
     case DEPLOY_DOCKER_COMPOSE:
     case DEPLOY_KUBERNETES:
     case DEPLOY_REMOTE: return NULL;
@@ -32,23 +45,23 @@ char **adapter_environment(void)
     return job_env(NULL, NULL, NULL);
 }
 
-void adapter_cmds_free(char ***cmds)
+void adapter_steps_free(adapter_step *steps)
 {
-    for (size_t i = 0; cmds && cmds[i]; i++) strv_free(cmds[i]);
-    free(cmds);
+    for (size_t i = 0; steps && steps[i].argv; i++) strv_free(steps[i].argv);
+    free(steps);
 }
 
-int adapter_cmds_push(char ****cmds, char **argv)
+int adapter_steps_push(adapter_step **steps, char **argv, bool may_fail)
 {
     size_t n = 0;
-    while (*cmds && (*cmds)[n]) n++;
-    char ***grown = argv ? realloc(*cmds, (n + 2) * sizeof(*grown)) : NULL;
+    while (*steps && (*steps)[n].argv) n++;
+    adapter_step *grown = argv ? realloc(*steps, (n + 2) * sizeof(*grown)) : NULL;
     if (!grown) {
         strv_free(argv);
         return -ENOMEM;
     }
-    grown[n] = argv;
-    grown[n + 1] = NULL;
-    *cmds = grown;
+    grown[n] = (adapter_step){.argv = argv, .may_fail = may_fail};
+    grown[n + 1] = (adapter_step){0};
+    *steps = grown;
     return 0;
 }

@@ -13,7 +13,8 @@
  *              CLI asks; the daemon's own checks stay cheap, and the job's
  *              steps ask at start, off the loop.
  *   before     commands a start runs first, in order, each to exit 0
- *              (remove a container a lost job left; apply manifests).
+ *              unless it may fail (remove a container a lost job left;
+ *              apply manifests).
  *   launch     the main process, whose life is the job's and whose output
  *              is the job's log (the binary; the attached engine client).
  *              NULL: the job has no process of its own.
@@ -35,7 +36,7 @@
  *
  * Default readiness: a job is running once its main process runs, unless
  * the adapter has a watch (ready_by_watch): then once the watch says so.
- * What a hook returns is the caller's to free (strv_free; adapter_cmds_free).
+ * What a hook returns is the caller's to free (strv_free; adapter_steps_free).
  */
 #ifndef TEND_DAEMON_ADAPTERS_ADAPTER_H
 #define TEND_DAEMON_ADAPTERS_ADAPTER_H
@@ -56,6 +57,12 @@ typedef struct adapter_job {
     const deployment_spec *deployment; /* action->deployment: NULL for a plain action */
 } adapter_job;
 
+/* One before command; a list of them ends with argv NULL. */
+typedef struct {
+    char **argv;
+    bool may_fail; /* its exit status does not matter (removing what may not be there) */
+} adapter_step;
+
 /* What a watch says of the thing it watches. */
 typedef enum {
     ADAPTER_UP,   /* it serves: the job is running */
@@ -70,7 +77,7 @@ void adapter_report(adapter_ear *ear, adapter_verdict verdict, const char *words
 typedef struct adapter {
     const char *mode; /* deploy_mode_name, or "binary" for plain actions */
     bool (*preflight)(const service_spec *s, const action_spec *a, bool ask, json_t *checks);
-    char ***(*before)(const adapter_job *j);
+    adapter_step *(*before)(const adapter_job *j);
     int (*launch)(const adapter_job *j, char *const *extra_env, proc_request *req, char *err,
                   size_t errlen);
     char **(*stop)(const adapter_job *j);
@@ -85,6 +92,11 @@ typedef struct adapter {
     bool ready_by_watch;
 } adapter;
 
+/* The daemon on state_dir: what tells its containers from another
+ * daemon's (adapter_instance, 12 hex digits). */
+void adapters_init(const char *state_dir);
+const char *adapter_instance(void);
+
 /* The adapter of a's mode; NULL when this build of tend has none for it
  * (then a start is refused in words). */
 const adapter *adapter_of(const action_spec *a);
@@ -95,9 +107,9 @@ const adapter *adapter_for_mode(deploy_mode mode);
  * CONTAINERS_CONF, KUBECONFIG). A new strv. */
 char **adapter_environment(void);
 
-/* A NULL-terminated list of argvs, as before returns, freed. */
-void adapter_cmds_free(char ***cmds);
-/* Appends argv to *cmds (taking it): 0, or -ENOMEM (argv freed). */
-int adapter_cmds_push(char ****cmds, char **argv);
+/* A list of steps, as before returns, freed. */
+void adapter_steps_free(adapter_step *steps);
+/* Appends argv to *steps (taking it): 0, or -ENOMEM (argv freed). */
+int adapter_steps_push(adapter_step **steps, char **argv, bool may_fail);
 
 #endif

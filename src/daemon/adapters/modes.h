@@ -6,5 +6,6 @@
 #include "daemon/adapters/adapter.h"
 
 extern const adapter binary_adapter; /* binary.c: plain actions and deployment.binary */
+extern const adapter docker_adapter; /* docker.c */
 
 #endif

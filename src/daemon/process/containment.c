@@ -10,6 +10,7 @@
  * Nothing is enabled in subtree_control: the groups are for membership
  * and cgroup.kill, not for limits.
  */
+#include "base/paths.h"
 #include "daemon/process/containment.h"
 
 #include <dirent.h>
@@ -76,13 +77,6 @@ static bool own_cgroup(char *out, size_t size)
     return found;
 }
 
-static uint64_t home_hash(const char *state_dir)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const char *s = state_dir; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* Why cgroups cannot be used, or "" when they can (ct.base is set). */
 static const char *try_cgroups(const char *state_dir, char *why, size_t size)
 {
@@ -91,8 +85,9 @@ static const char *try_cgroups(const char *state_dir, char *why, size_t size)
     if (!own_cgroup(own, sizeof(own))) return "no cgroup v2 line in /proc/self/cgroup";
     const char *sep = strcmp(own, "/") == 0 ? "" : own;
     char procs[PATH_SIZE];
-    int n = snprintf(ct.base, sizeof(ct.base), "%s%s/tend-%012llx", mount, sep,
-                     (unsigned long long)(home_hash(state_dir) & 0xffffffffffffull));
+    char tag[13];
+    tend_paths_instance_tag(state_dir, tag);
+    int n = snprintf(ct.base, sizeof(ct.base), "%s%s/tend-%s", mount, sep, tag);
     int m = snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mount, sep);
     int r = snprintf(ct.relative, sizeof(ct.relative), "%s", ct.base + strlen(mount));
     if (r < 0) return "the cgroup path is too long";
