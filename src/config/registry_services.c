@@ -85,18 +85,8 @@ static void read_mode_table(reader *rd, const toml_value *t, const char *path, d
         read_strv(rd, m, mpath, "ports", true, &d->docker.ports);
         read_strv(rd, m, mpath, "volumes", true, &d->docker.volumes);
         int policy = 0;
-        if (read_choice(rd, m, mpath, "restart_policy", restart_policies, &policy) == READ_OK) {
+        if (read_choice(rd, m, mpath, "restart_policy", restart_policies, &policy) == READ_OK)
             d->docker.restart_policy = strdup(restart_policies[policy]);
-            /* The engine restarting a container behind tend's back would
-             * make two restart policies act on it (docs/registry.md). */
-            if (policy != 0)
-                read_error(rd, toml_get(m, "restart_policy")->pos,
-                           "'%s.restart_policy' = \"%s\": tend restarts the container itself, "
-                           "as the service's startup.restart says; the engine's own policy "
-                           "would restart it as well. Leave restart_policy out (or \"no\") and "
-                           "set startup.restart instead",
-                           mpath, restart_policies[policy]);
-        }
         read_env(rd, m, mpath, "env", &d->docker.env);
         read_strv(rd, m, mpath, "args", true, &d->docker.args);
         d->docker.init = true;
@@ -287,6 +277,40 @@ static void read_startup(reader *rd, const toml_value *svc, const char *spath, s
                    "'%s.restart_window': expected some seconds", path);
 }
 
+/* The engine's restart policy and tend's cannot both act on a container:
+ * the engine is always told --restart=no, and restart_policy says what
+ * tend does (docs/registry.md): "no" is restart = "never", "on-failure"
+ * is "on-failure", "always" and "unless-stopped" are "always" (tend
+ * never restarts what was stopped). A startup.restart that says else
+ * is refused. */
+static void read_engine_restart(reader *rd, const toml_value *svc, const char *spath,
+                                service_spec *s)
+{
+    static const restart_mode implied[] = {RESTART_NEVER, RESTART_ALWAYS, RESTART_ON_FAILURE,
+                                           RESTART_ALWAYS};
+    const char *policy = s->deployment.docker.restart_policy;
+    if (s->deployment.mode != DEPLOY_DOCKER || !policy) return;
+    int k = 0;
+    while (restart_policies[k] && strcmp(restart_policies[k], policy) != 0) k++;
+    if (!restart_policies[k]) return;
+    const toml_value *startup = toml_get(svc, "startup");
+    bool explicit = startup && startup->type == TOML_TABLE &&
+                    (toml_get(startup, "restart") || toml_get(startup, "restart_on_failure"));
+    if (!explicit) {
+        s->startup.restart = implied[k];
+        return;
+    }
+    if (s->startup.restart == implied[k]) return;
+    const toml_value *dep = toml_get(svc, "deployment");
+    const toml_value *docker = dep ? toml_get(dep, "docker") : NULL;
+    const toml_value *at = docker ? toml_get(docker, "restart_policy") : NULL;
+    read_error(rd, at ? at->pos : svc->pos,
+               "'%s.deployment.docker.restart_policy' = \"%s\" means tend restarts the container "
+               "as restart = \"%s\" (the engine itself never does), but startup.restart says "
+               "\"%s\": give one of the two",
+               spath, policy, restart_names[implied[k]], restart_names[s->startup.restart]);
+}
+
 static service_spec *service_new(void)
 {
     service_spec *s = calloc(1, sizeof(*s));
@@ -343,6 +367,7 @@ service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
     read_deployment(rd, table, path, &s->deployment);
     read_health(rd, table, path, &s->health);
     read_startup(rd, table, path, &s->startup);
+    read_engine_restart(rd, table, path, s);
     read_service_retention(rd, table, path, &s->retention);
     const toml_value *lmb = toml_get(table, "log_max_bytes");
     if (lmb && lmb->type == TOML_INTEGER && lmb->u.integer >= 65536 &&

@@ -103,6 +103,11 @@ void job_steps_after(job_rt *j)
     if (!argv || !(j->step = run_command(j, "after", argv, after_done))) job_conclude(j);
 }
 
+bool job_steps_after_needed(const job_rt *j)
+{
+    return j->adapter && j->adapter->after;
+}
+
 static void stop_done(void *ctx, int code, int sig, const char *words)
 {
     job_rt *j = ctx;

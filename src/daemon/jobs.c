@@ -200,8 +200,12 @@ void job_main_ended(job_rt *j, int exit_code, int term_signal, bool lost)
     j->end_lost = lost;
     j->end_code = exit_code;
     j->end_signal = term_signal;
+    j->end_stopped = j->phase == JOB_STOPPING;
     if (j->log) joblog_release(j->log), j->log = NULL;
     job_watch_stop(j);
+    /* While its adapter clears up, it runs no more: it is stopping. */
+    if (!j->end_stopped && job_steps_after_needed(j))
+        job_transition(j, JOB_STOPPING, "ended; clearing up");
     job_steps_after(j);
 }
 
@@ -212,7 +216,7 @@ void job_conclude(job_rt *j)
         j->pid = 0;
         free(j->error);
         j->error = strdup(JOB_ENDED_WHILE_DOWN);
-        job_transition(j, j->phase == JOB_STOPPING ? JOB_CANCELLED : JOB_FAILED, j->error);
+        job_transition(j, j->end_stopped ? JOB_CANCELLED : JOB_FAILED, j->error);
         return;
     }
     int exit_code = j->end_code, term_signal = j->end_signal;
@@ -228,7 +232,7 @@ void job_conclude(job_rt *j)
         snprintf(reason, sizeof(reason), "ended (its exit status is unknown)");
     else
         snprintf(reason, sizeof(reason), "exit code %d", exit_code);
-    if (j->phase == JOB_STOPPING && !j->timed_out) {
+    if (j->end_stopped && !j->timed_out) {
         /* A job tend failed (start_timeout, ...) keeps that as its outcome. */
         if (j->failed_by_tend)
             job_transition(j, JOB_FAILED, j->error);

@@ -82,6 +82,7 @@ struct job_rt {
     bool watch_up;               /* its watch says it serves */
     bool ending;                 /* its main process ended; the after command runs */
     bool end_lost;               /* ... and nothing says how it ended */
+    bool end_stopped;            /* ... while it was being stopped */
     bool stop_overdue;           /* its stop command had its stop_timeout */
     int end_code, end_signal;
     job_rt *next_live, *prev_live;
@@ -191,6 +192,8 @@ void job_start_main(job_rt *j);
  * step that fails fails the job with its words. */
 void job_steps_before(job_rt *j);
 void job_steps_after(job_rt *j);
+/* Whether its adapter has an after command to run. */
+bool job_steps_after_needed(const job_rt *j);
 /* The stop command of its adapter; done: the job's main process ends by
  * itself (or, with none, the job is over when the command is). */
 bool job_steps_stop(job_rt *j);

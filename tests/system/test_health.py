@@ -410,14 +410,10 @@ deployment = {{ mode = "kubernetes", kubernetes = {{ deployment_name = "x" }} }}
         'Pre-flight check failed: conflicts\ncoredns: Conflicting services running: dnsmasq'
     assert refusal(d, 'needsbin') == \
         f'Pre-flight check failed: binary\nnobin: Binary not found: {home}/missing'
-    # A mode this version cannot start is said first (nothing gets past
-    # it); the missing CLIs are checks of their own all the same.
-    assert refusal(d, 'box').startswith('Pre-flight check failed: deployment\n'
-                                        'box: Deployment mode docker cannot be started')
-    assert refusal(d, 'kube').startswith('Pre-flight check failed: deployment\nkube: ')
-    checks = {r['name']: {c['check']: c for c in r['checks']} for r in d.call('service.preflight')}
-    assert checks['box']['container_cli']['message'].startswith('Docker is not installed or not running')
-    assert checks['kube']['kubectl']['message'] == 'kubectl is not installed (not in PATH)'
+    # No engine to run the container on.
+    assert refusal(d, 'box') == ('Pre-flight check failed: container_cli\n'
+                                 'box: Neither docker nor podman is installed (not in PATH)')
+    assert refusal(d, 'kube').startswith('Pre-flight check failed: ')
     # Refused starts changed nothing.
     for name in ('nobin', 'nodir', 'nouser', 'taken', 'coredns', 'needsbin'):
         assert d.state(name) == 'inactive'

@@ -18,24 +18,24 @@ def errors_of(result):
 def test_example_registry_is_valid(tend):
     r = tend('validate', '-c', REPO / 'examples' / 'services.toml')
     assert r.returncode == 0, r.stderr
-    assert r.stdout == 'OK: 6 services, 7 actions\n'
+    assert r.stdout == 'OK: 6 services, 8 actions\n'
 
 
 @pytest.mark.parametrize('name,services,actions', [
     ('orchestrator.toml', 1, 1),
     ('structure.toml', 3, 3),
     ('binary.toml', 1, 1),
-    ('docker.toml', 1, 0),
-    ('docker-compose.toml', 1, 0),
-    ('kubernetes.toml', 1, 0),
-    ('remote.toml', 1, 0),
+    ('docker.toml', 1, 1),
+    ('docker-compose.toml', 1, 1),
+    ('kubernetes.toml', 1, 1),
+    ('remote.toml', 1, 1),
     ('health-http.toml', 1, 0),
     ('health-tcp.toml', 1, 0),
     ('health-command.toml', 1, 0),
     ('health-file.toml', 1, 0),
     ('conflicts.toml', 1, 0),
     ('startup-and-health-config.toml', 1, 0),
-    ('platform.toml', 7, 4),
+    ('platform.toml', 7, 7),
 ])
 def test_every_seed_example_is_accepted(tend, name, services, actions):
     r = tend('validate', '-c', SEED / name)
@@ -53,18 +53,22 @@ def test_services_validate_checks_the_registry_first(tend, tmp_path):
 
 
 def test_services_validate_adds_every_services_pre_flight_checks(tend):
-    stand_in(tend.home.parent / 'bin', docker='exit 0')  # the docker CLI is there; no adapter is
-    # The seed's three docker services cannot start: the others can.
-    r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart')
+    # A docker CLI whose engine does not answer, and a podman that fails:
+    # the engine is asked, so the seed's three docker services cannot start.
+    bin_dir = stand_in(tend.home.parent / 'bin', docker='exit 0',
+                       podman='echo "Error: the storage is broken" >&2; exit 125')
+    env = {'DOCKER_HOST': f'unix://{tend.home}/no-docker.sock'}
+    r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart', env=env)
     assert r.returncode == 1
     lines = r.stdout.splitlines()
-    assert lines[:6] == ['Registry: 7 services, 4 actions, no errors', '', 'Pre-flight checks:',
+    assert lines[:6] == ['Registry: 7 services, 7 actions, no errors', '', 'Pre-flight checks:',
                          'Total services: 7', 'Valid: 4', 'Invalid: 3']
     assert lines[7:] == ['Invalid services:'] + [
         line for name in ('coredns', 'gitea', 'oci-registry') for line in (
-            f'  {name}:', '     - Deployment mode docker cannot be started by this build '
-            'of tend')]
-    r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart', '--json')
+            f'  {name}:', f'     - podman found: {bin_dir}/podman, but `podman info` failed: '
+            'Error: the storage is broken')]
+    r = tend('services', 'validate', '-c', SEED / 'platform.toml', '--no-autostart', '--json',
+             env=env)
     out = json.loads(r.stdout)
     assert out['ok'] is False and out['services'] == 7
     orchestrator = out['results'][0]

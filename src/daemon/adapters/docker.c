@@ -86,6 +86,7 @@ static int docker_launch(const adapter_job *j, char *const *extra_env, proc_requ
     strv_push(&argv, path);
     strv_push(&argv, "run");
     strv_push(&argv, "--rm");
+    strv_push(&argv, "--restart=no"); /* tend's restart policy acts, not the engine's */
     push_pair(&argv, "--name", name);
     snprintf(label, sizeof(label), "tend.service=%s", j->service ? j->service : "");
     push_pair(&argv, "--label", label);
