@@ -97,8 +97,11 @@ typedef struct {
     bool skip_checks; /* start: no pre-flight checks */
 } cli_act_options;
 /* Whether --force could get past a pre-flight refusal (the daemon's
- * "Pre-flight check failed: CHECK..."): not for a deployment mode. */
+ * "Pre-flight check failed: CHECK..."): not for a check of what the
+ * mode needs (a mode this build lacks, a container engine, kubectl). */
 bool cli_force_would_help(const char *refusal);
+/* The same for the name of the check that failed. */
+bool cli_force_would_help_check(const char *check);
 /* act on each name in turn; exit status 1 if any failed. */
 int cli_act_and_wait(cli_act act, char **names, const cli_act_options *o);
 /* service.stop_all on names (all: every running service) in dependency

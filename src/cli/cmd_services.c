@@ -238,7 +238,7 @@ static int services_start(const svc_args *a)
         if (!ok) {
             fprintf(stderr, "%sPre-flight check failed: %s\n%s\n",
                     cli_fancy(stderr) ? "❌ " : "error: ", failed_check, failed_message);
-            if (strcmp(failed_check, "deployment") != 0)
+            if (cli_force_would_help_check(failed_check))
                 fprintf(stderr, "Use --force to start anyway\n");
             json_decref(results);
             return EXIT_FAILED;

@@ -237,11 +237,24 @@ static void say_no_wait(progress *p, const char *name, json_t *result)
     }
 }
 
+bool cli_force_would_help_check(const char *check)
+{
+    /* A mode this build cannot start, or a container engine or kubectl
+     * that is not there, stays so with --force: the start would fail. */
+    static const char *const hopeless[] = {"deployment", "container_cli", "kubectl", NULL};
+    for (size_t i = 0; hopeless[i]; i++)
+        if (strcmp(check, hopeless[i]) == 0) return false;
+    return true;
+}
+
 bool cli_force_would_help(const char *refusal)
 {
-    /* A deployment mode this version cannot start stays so with --force. */
-    return strncmp(refusal, "Pre-flight check failed: ", 25) == 0 &&
-           strncmp(refusal + 25, "deployment", 10) != 0;
+    static const char lead[] = "Pre-flight check failed: ";
+    if (strncmp(refusal, lead, sizeof(lead) - 1) != 0) return false;
+    const char *check = refusal + sizeof(lead) - 1;
+    char name[64];
+    snprintf(name, sizeof(name), "%.*s", (int)strcspn(check, "\n"), check);
+    return cli_force_would_help_check(name);
 }
 
 int cli_act_and_wait(cli_act act, char **names, const cli_act_options *o)

@@ -344,11 +344,24 @@ static uid_t action_uid(const action_spec *a)
     return user->pw_uid;
 }
 
+static uint64_t job_log_budget(const job_rt *j)
+{
+    return j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
+}
+
+/* Its output's pipes, into its log file (appended to: a job's main
+ * process may be started again, by a reattach). */
+static void job_open_log(job_rt *j)
+{
+    free(j->log_path);
+    j->log_path = NULL;
+    j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
+                         job_log_budget(j), &j->log_path);
+}
+
 void job_launch(job_rt *j)
 {
-    uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
-    j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
-                         budget, &j->log_path);
+    job_open_log(j);
     job_transition(j, JOB_STARTING, NULL);
     if (!(j->adapter = adapter_of(j->spec))) {
         char words[128];
@@ -373,6 +386,19 @@ static void job_start_without_process(job_rt *j)
         job_save(j);
     if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout);
     job_watch_start(j);
+}
+
+/* Spawns the main process with its output in the job's log (and a copy
+ * of the pipes with the keeper: they outlive a crash of this process). */
+static void job_spawn_logged(job_rt *j, const char *unit, proc_request *req)
+{
+    if (j->log) {
+        joblog_child_fds(j->log, &req->stdout_fd, &req->stderr_fd);
+        int out_fd, err_fd;
+        joblog_read_fds(j->log, &out_fd, &err_fd);
+        process_keep_fds(unit, out_fd, err_fd);
+    }
+    proc_spawn(j->proc, req);
 }
 
 void job_start_main(job_rt *j)
@@ -408,14 +434,7 @@ void job_start_main(job_rt *j)
         job_transition(j, JOB_FAILED, err);
         return;
     }
-    if (j->log) {
-        joblog_child_fds(j->log, &req.stdout_fd, &req.stderr_fd);
-        /* A copy for the keeper: the pipes outlive a crash of this process. */
-        int out_fd, err_fd;
-        joblog_read_fds(j->log, &out_fd, &err_fd);
-        process_keep_fds(unit, out_fd, err_fd);
-    }
-    proc_spawn(j->proc, &req);
+    job_spawn_logged(j, unit, &req);
 }
 
 void job_fail(job_rt *j, const char *reason)
@@ -588,11 +607,7 @@ static bool job_reattach(job_rt *j)
     if (!argv) return false;
     char unit[48];
     snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
-    uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
-    free(j->log_path);
-    j->log_path = NULL;
-    j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL, j->id,
-                         budget, &j->log_path);
+    job_open_log(j);
     proc_request req = {
         .argv = argv,
         .env = adapter_environment(),
@@ -606,14 +621,8 @@ static bool job_reattach(job_rt *j)
         if (j->log) joblog_release(j->log), j->log = NULL;
         return false;
     }
-    if (j->log) {
-        joblog_child_fds(j->log, &req.stdout_fd, &req.stderr_fd);
-        int out_fd, err_fd;
-        joblog_read_fds(j->log, &out_fd, &err_fd);
-        process_keep_fds(unit, out_fd, err_fd);
-    }
     j->pid = 0;
-    proc_spawn(j->proc, &req);
+    job_spawn_logged(j, unit, &req);
     return true;
 }
 
@@ -631,11 +640,7 @@ static bool job_resume_without_process(job_rt *j)
     }
     if (j->phase == JOB_STARTING && job_is_ready(j)) job_transition(j, JOB_RUNNING, "adopted");
     if (j->adapter->follow) {
-        uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
-        free(j->log_path);
-        j->log_path = NULL;
-        j->log = joblog_open(j->sv->loop, j->sv->logs_dir, j->service ? j->service->name : NULL,
-                             j->id, budget, &j->log_path);
+        job_open_log(j);
     }
     job_watch_start(j);
     return true;
@@ -667,9 +672,9 @@ bool job_resume(job_rt *j)
         j->proc = proc_adopt(unit, j->pid, j->proc_start, job_process_exited, j, &status);
         if (kept) {
             /* What it wrote while no main process read is in the pipes. */
-            uint64_t budget = j->service ? (uint64_t)j->service->spec->log_max_bytes : 64u << 20;
             j->log = joblog_attach(j->sv->loop, j->sv->logs_dir,
-                                   j->service ? j->service->name : NULL, j->id, budget, fds);
+                                   j->service ? j->service->name : NULL, j->id, job_log_budget(j),
+                                   fds);
         }
         j->ended_while_down = !j->proc;
         if (!j->proc && status >= 0) {

@@ -76,14 +76,12 @@ def test_stats_and_children_come_from_proc(d):
 
 
 def test_start_all_and_stop_all(d, home):
-    # A docker stand-in on PATH: what refuses dns is the missing adapter.
-    stand_in(home.parent / 'bin', docker='exit 0')
     setup_two(d)
-    d.call('service.set', {'name': 'dns', 'spec': {'deployment': {'mode': 'docker',
-                                                                  'docker': {'image': 'x'}}}})
+    d.call('service.set', {'name': 'dns', 'spec': {'deployment': {
+        'mode': 'binary', 'binary': {'binary_path': str(home / 'no-such-program')}}}})
     results = {r['name']: r for r in d.call('service.start_all')}
     assert results['db']['ok'] and results['web']['ok']
-    assert not results['dns']['ok'] and 'deployment mode docker' in results['dns']['message'].lower()
+    assert not results['dns']['ok'] and 'binary not found' in results['dns']['message'].lower()
     d.wait_state('web', 'running')
     order = [r['name'] for r in d.call('service.stop_all') if r['ok']]
     assert order.index('web') < order.index('db')  # dependents stop first

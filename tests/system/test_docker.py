@@ -57,7 +57,8 @@ def web(podman, tmp_path):
     port = free_port()
     config = tmp_path / 'services.toml'
     config.write_text(registry(podman, www, port))
-    d = Daemon(home, config=config, env=podman.env_for(home)).start()
+    d = Daemon(home, config=config, env=podman.env_for(home),
+               extra_args=['--http', '127.0.0.1:0']).start()
     d.port = port
     d.label = f'tend.instance={instance_tag(home)}'
     yield d
@@ -95,6 +96,15 @@ def test_a_container_comes_up_before_what_depends_on_it_and_serves(podman, web):
     listed = {s['name']: s for s in json.loads(d.tend('services', 'list', '--json').stdout)}
     assert listed['web']['state'] == 'running'
     assert listed['web']['deployment'] == 'docker'
+    # The dashboard, in a real browser, says so too.
+    from browser import chromium
+    from test_dashboard import badge_text, open_page, wait
+    browser = chromium()
+    try:
+        open_page(browser, (d.home / 'dashboard.url').read_text().strip())
+        wait(browser, lambda: badge_text(browser, 'web') == 'running', what='web running')
+    finally:
+        browser.quit()
     page = urllib.request.urlopen(f'http://127.0.0.1:{d.port}/index.html', timeout=5).read()
     assert page == b'hello from the container\n'
     # Its output is the job's log: the env reached it, httpd logs each check.

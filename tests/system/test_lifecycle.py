@@ -324,10 +324,11 @@ startup = { restart = "always", restart_delay = 0.2, restart_delay_max = 5, max_
 
 
 def test_force_is_not_offered_where_it_cannot_help(daemon, home):
+    # No container engine on the daemon's PATH: a forced start would fail too.
     d = daemon('''
 [services.box]
 deployment = { mode = "docker", docker = { image = "alpine" } }
-''')
+''', env={'PATH': str(home)})
     r = d.tend('services', 'start', 'box')
     assert r.returncode == 1
     assert 'Pre-flight check failed' in r.stderr and '--force' not in r.stderr, r.stderr

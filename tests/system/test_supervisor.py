@@ -356,19 +356,23 @@ def test_daemon_is_valgrind_clean(home):
     assert '==' not in d.output(), d.output()
 
 
-def test_deployment_modes_without_an_adapter_are_refused_in_words(daemon, home):
-    stand_in(home.parent / 'bin', docker='exit 0')  # the docker CLI is there; no adapter is
+def test_a_container_with_no_engine_to_run_on_is_refused_in_words(daemon, home):
+    # A docker CLI whose engine does not answer, and no podman: nothing can
+    # run the container, and what depends on it is refused too.
+    stand_in(home.parent / 'bin', docker='exit 0')
     d = daemon('''
 [services.coredns]
 deployment = { mode = "docker", docker = { image = "coredns/coredns:1.11.1" } }
 [services.web]
 dependencies = ["coredns"]
 deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }
-''')
+''', env={'PATH': str(home.parent / 'bin'), 'DOCKER_HOST': f'unix://{home}/none.sock'})
     for name in ('coredns', 'web'):
         with pytest.raises(RpcError) as e:
             d.call('service.start', {'name': name})
-        assert 'Pre-flight check failed: deployment\ncoredns: Deployment mode docker cannot be started' in e.value.message
+        assert 'Pre-flight check failed: container_cli\ncoredns: ' in e.value.message
+        assert (f'docker is installed but its engine does not answer ({home}/none.sock: '
+                'No such file or directory), and podman is not installed') in e.value.message
     assert d.state('web') == 'inactive'
     assert jobs_of(d) == []
 
