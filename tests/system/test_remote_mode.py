@@ -208,3 +208,79 @@ deployment = {{ mode = "remote", remote = {{ endpoint = "tend+https://{addr}:{PO
     here.wait_state('far', 'inactive')
     there.wait_state('ticker', 'inactive')
     assert not with_marker(mark)
+
+
+# ---- no namespace needed ----------------------------------------------------
+
+def test_the_endpoint_is_checked_with_its_place(tmp_path, tend, registry):
+    cfg = registry('''
+[services.a]
+deployment = { mode = "remote", remote = { endpoint = "ftp://example.org/" } }
+[services.b]
+deployment = { mode = "remote", remote = { endpoint = "tend+https://10.0.0.1:9443" } }
+[services.c]
+deployment = { mode = "remote", remote = { endpoint = "http://10.0.0.1/", tls_enabled = true } }
+''')
+    r = tend('validate', '-c', cfg)
+    assert r.returncode == 1, r.stderr
+    assert f"{cfg}:3:" in r.stderr and "expected an http://, https:// or tend+https://" in r.stderr
+    assert f"{cfg}:5:" in r.stderr and 'names the service after the port' in r.stderr, r.stderr
+    assert f"{cfg}:7:" in r.stderr and "'services.c.deployment.remote.tls_enabled' is true, " \
+        "but the endpoint is plain http" in r.stderr, r.stderr
+
+
+def test_a_remote_service_on_a_local_port_is_watched_and_adopted(tmp_path, registry, marks):
+    """An endpoint reached through a local port (a tunnel): its port is
+    taken, which is no reason to refuse it; a daemon that takes over goes
+    on watching the same job."""
+    import socket
+    from daemon import Daemon, crash
+    state = tmp_path / 'state'
+    state.write_text('200')
+    script = tmp_path / 'plain.py'
+    script.write_text(r'''
+import http.server, sys
+state = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(int(open(state).read()))
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+''')
+    server = subprocess.Popen([sys.executable, script, state], stdout=subprocess.PIPE, text=True)
+    home = tmp_path / 'home'
+    home.mkdir()
+    d = None
+    try:
+        port = int(server.stdout.readline())
+        cfg = registry(f'''
+[services.tunnel]
+deployment = {{ mode = "remote", remote = {{ endpoint = "http://127.0.0.1:{port}/" }} }}
+health_check = {{ type = "http", interval = 0.3, retries = 1, http = {{ endpoint = "http://127.0.0.1:{port}/" }} }}
+startup = {{ restart = "never" }}
+''')
+        d = Daemon(home, cfg, ['--no-cgroups']).start()
+        r = d.tend('services', 'start', 'tunnel')
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert d.state('tunnel') == 'running'
+        job = d.call('job.list', {'service_id': 'tunnel'})[0]
+
+        crash(d)
+        d.start()
+        d.wait_state('tunnel', 'running')
+        jobs = d.call('job.list', {'service_id': 'tunnel'})
+        assert [j['id'] for j in jobs] == [job['id']], jobs
+        # Still watched: it fails when the endpoint does.
+        state.write_text('500')
+        d.wait_state('tunnel', 'failed')
+        assert 'HTTP status 500' in why(d, 'tunnel'), why(d, 'tunnel')
+    finally:
+        if d:
+            assert d.stop() == 0, d.output()
+        server.kill()
+        server.wait()
