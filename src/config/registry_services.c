@@ -80,6 +80,11 @@ static void read_remote_endpoint(reader *rd, const toml_value *m, const char *mp
                    "'%s.endpoint': a tend+https:// endpoint names the service after the port "
                    "(tend+https://HOST:PORT/SERVICE)",
                    mpath);
+    if (strncmp(e, "tend+", 5) == 0 && !d->remote.auth_token_path)
+        read_error(rd, toml_get(m, "endpoint")->pos,
+                   "'%s': a tend+https:// endpoint needs auth_token_path (a token of the daemon "
+                   "there: tend token create)",
+                   mpath);
     const toml_value *t = toml_get(m, "tls_enabled");
     if (t && d->remote.tls_enabled != tls)
         read_error(rd, t->pos, "'%s.tls_enabled' is %s, but the endpoint is %s", mpath,

@@ -220,6 +220,8 @@ deployment = { mode = "remote", remote = { endpoint = "ftp://example.org/" } }
 deployment = { mode = "remote", remote = { endpoint = "tend+https://10.0.0.1:9443" } }
 [services.c]
 deployment = { mode = "remote", remote = { endpoint = "http://10.0.0.1/", tls_enabled = true } }
+[services.d]
+deployment = { mode = "remote", remote = { endpoint = "tend+https://10.0.0.1:9443/web" } }
 ''')
     r = tend('validate', '-c', cfg)
     assert r.returncode == 1, r.stderr
@@ -227,6 +229,7 @@ deployment = { mode = "remote", remote = { endpoint = "http://10.0.0.1/", tls_en
     assert f"{cfg}:5:" in r.stderr and 'names the service after the port' in r.stderr, r.stderr
     assert f"{cfg}:7:" in r.stderr and "'services.c.deployment.remote.tls_enabled' is true, " \
         "but the endpoint is plain http" in r.stderr, r.stderr
+    assert f"{cfg}:9:" in r.stderr and 'a tend+https:// endpoint needs auth_token_path' in r.stderr
 
 
 def test_a_remote_service_on_a_local_port_is_watched_and_adopted(tmp_path, registry, marks):

@@ -57,18 +57,13 @@ static bool remote_preflight(const service_spec *s, const action_spec *a, bool a
     const deployment_spec *d = a->deployment;
     remote_endpoint ep;
     bool ok = check_endpoint(checks, d->remote.endpoint, ask, &ep);
-    if (d->remote.auth_token_path)
-        ok &= check_token_file(checks, d->remote.auth_token_path);
-    else if (ep.tend)
-        ok = preflight_add(checks, "auth_token", false,
-                           "A tend+https:// endpoint needs auth_token_path (a token of the "
-                           "daemon there: tend token create)");
+    if (d->remote.auth_token_path) ok &= check_token_file(checks, d->remote.auth_token_path);
     if (d->remote.ca_file) {
         struct stat st;
-        int found = stat(d->remote.ca_file, &st) == 0 ? (S_ISREG(st.st_mode) ? 0 : EISDIR) : errno;
-        ok &= found
+        int problem = stat(d->remote.ca_file, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EISDIR;
+        ok &= problem
                   ? preflight_add(checks, "ca_file", false, "CA file %s: %s", d->remote.ca_file,
-                                  strerror(found))
+                                  strerror(problem))
                   : preflight_add(checks, "ca_file", true, "CA file %s exists", d->remote.ca_file);
     }
     return ok;
