@@ -121,9 +121,10 @@ typedef struct deployment_spec {
         char *context;
     } kubernetes;
     struct {
-        char *endpoint;
+        char *endpoint; /* http://, https:// or tend+https://HOST:PORT/SERVICE */
         bool tls_enabled;
         char *auth_token_path;
+        char *ca_file; /* the CA its certificate is checked against; NULL: the system's */
     } remote;
     /* stop_signal and stop_timeout of the modes other than binary (whose
      * are in binary.process); the other fields stay at their defaults. */
@@ -141,6 +142,10 @@ typedef struct {
         char *endpoint;
         int expected_status; /* default 200 */
         char *method;        /* default "GET" */
+        /* Not keys of the check: a remote service's own (deployment.remote),
+         * for the check of the endpoint elsewhere. NULL: none. */
+        char *ca_file;
+        char *token_file; /* its bearer token, read at each check */
     } http;
     struct {
         char *host; /* default "localhost" */

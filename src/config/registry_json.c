@@ -125,6 +125,7 @@ static json_t *deployment_to_json(const deployment_spec *d)
         set_string(m, "endpoint", d->remote.endpoint);
         json_object_set_new(m, "tls_enabled", json_boolean(d->remote.tls_enabled));
         set_string(m, "auth_token_path", d->remote.auth_token_path);
+        set_string(m, "ca_file", d->remote.ca_file);
         json_object_set_new(o, "remote", m);
         break;
     case DEPLOY_NONE: json_decref(m); break;

@@ -37,7 +37,8 @@ static const char *const restart_policies[] = {"no", "always", "on-failure", "un
 static const char *const compose_keys[] = {"compose_file", "service_name", "project_name", NULL};
 static const char *const kubernetes_keys[] = {"namespace", "deployment_name", "manifests_path",
                                               "context", NULL};
-static const char *const remote_keys[] = {"endpoint", "tls_enabled", "auth_token_path", NULL};
+static const char *const remote_keys[] = {"endpoint", "tls_enabled", "auth_token_path", "ca_file",
+                                          NULL};
 
 static const char *const health_keys[] = {"type", "interval", "retries", "timeout", "http",
                                           "tcp",  "command",  "file",    NULL};
@@ -58,6 +59,56 @@ static const char *const startup_keys[] = {
 static const char *const restart_names[] = {"on-failure", "always", "never", NULL};
 
 #define DAY (24.0 * 3600.0)
+
+/* A remote endpoint's scheme, and tls_enabled agreeing with it. */
+static void read_remote_endpoint(reader *rd, const toml_value *m, const char *mpath,
+                                 const deployment_spec *d)
+{
+    const char *e = d->remote.endpoint;
+    if (!e) return;
+    bool tls = strncmp(e, "https://", 8) == 0 || strncmp(e, "tend+https://", 13) == 0;
+    if (!tls && strncmp(e, "http://", 7) != 0) {
+        read_error(rd, toml_get(m, "endpoint")->pos,
+                   "'%s.endpoint': expected an http://, https:// or tend+https://HOST:PORT/SERVICE "
+                   "URL",
+                   mpath);
+        return;
+    }
+    const char *svc = strncmp(e, "tend+", 5) == 0 ? strchr(e + 13, '/') : "/x";
+    if (!svc || !svc[1] || strchr(svc + 1, '/'))
+        read_error(rd, toml_get(m, "endpoint")->pos,
+                   "'%s.endpoint': a tend+https:// endpoint names the service after the port "
+                   "(tend+https://HOST:PORT/SERVICE)",
+                   mpath);
+    if (strncmp(e, "tend+", 5) == 0 && !d->remote.auth_token_path)
+        read_error(rd, toml_get(m, "endpoint")->pos,
+                   "'%s': a tend+https:// endpoint needs auth_token_path (a token of the daemon "
+                   "there: tend token create)",
+                   mpath);
+    const toml_value *t = toml_get(m, "tls_enabled");
+    if (t && d->remote.tls_enabled != tls)
+        read_error(rd, t->pos, "'%s.tls_enabled' is %s, but the endpoint is %s", mpath,
+                   tls ? "false" : "true", tls ? "https" : "plain http");
+}
+
+/* A remote service is what its check of the endpoint says: with no
+ * health_check of its own, a GET of the endpoint (none for tend+https,
+ * whose state comes from the daemon there); an http check is made with
+ * the remote's CA and token. */
+static void remote_health(service_spec *s)
+{
+    const deployment_spec *d = &s->deployment;
+    health_spec *h = &s->health;
+    if (d->mode != DEPLOY_REMOTE || !d->remote.endpoint) return;
+    if (h->type == HEALTH_NONE && strncmp(d->remote.endpoint, "tend+", 5) != 0) {
+        h->type = HEALTH_HTTP;
+        free(h->http.endpoint);
+        h->http.endpoint = strdup(d->remote.endpoint);
+    }
+    if (h->type != HEALTH_HTTP) return;
+    if (d->remote.ca_file) h->http.ca_file = strdup(d->remote.ca_file);
+    if (d->remote.auth_token_path) h->http.token_file = strdup(d->remote.auth_token_path);
+}
 
 /* Reads the table of the chosen mode ([...deployment.binary] etc.) into d. */
 static void read_mode_table(reader *rd, const toml_value *t, const char *path, deployment_spec *d)
@@ -116,9 +167,13 @@ static void read_mode_table(reader *rd, const toml_value *t, const char *path, d
         read_check_keys(rd, m, mpath, remote_keys);
         if (read_require(rd, m, mpath, "endpoint"))
             read_string(rd, m, mpath, "endpoint", true, &d->remote.endpoint);
-        d->remote.tls_enabled = d->remote.endpoint && strncmp(d->remote.endpoint, "https:", 6) == 0;
+        d->remote.tls_enabled =
+            d->remote.endpoint && (strncmp(d->remote.endpoint, "https:", 6) == 0 ||
+                                   strncmp(d->remote.endpoint, "tend+", 5) == 0);
         read_bool(rd, m, mpath, "tls_enabled", &d->remote.tls_enabled);
         read_string(rd, m, mpath, "auth_token_path", true, &d->remote.auth_token_path);
+        read_string(rd, m, mpath, "ca_file", true, &d->remote.ca_file);
+        read_remote_endpoint(rd, m, mpath, d);
         break;
     case DEPLOY_NONE: break;
     }
@@ -366,6 +421,7 @@ service_spec *service_from_toml(reader *rd, const char *key, toml_pos key_pos,
                    "'%s.actions': list at least one action, or leave the key out", path);
     read_deployment(rd, table, path, &s->deployment);
     read_health(rd, table, path, &s->health);
+    remote_health(s);
     read_startup(rd, table, path, &s->startup);
     read_engine_restart(rd, table, path, s);
     read_service_retention(rd, table, path, &s->retention);
@@ -418,6 +474,7 @@ void service_spec_free(service_spec *s)
     free(d->kubernetes.context);
     free(d->remote.endpoint);
     free(d->remote.auth_token_path);
+    free(d->remote.ca_file);
     health_spec_clear(&s->health);
     free(s);
 }
@@ -426,6 +483,8 @@ void health_spec_clear(health_spec *h)
 {
     free(h->http.endpoint);
     free(h->http.method);
+    free(h->http.ca_file);
+    free(h->http.token_file);
     free(h->tcp.host);
     strv_free(h->command.argv);
     free(h->command.user);
@@ -443,6 +502,8 @@ health_spec health_spec_copy(const health_spec *h)
     health_spec c = *h;
     c.http.endpoint = dup_or_null(h->http.endpoint);
     c.http.method = dup_or_null(h->http.method);
+    c.http.ca_file = dup_or_null(h->http.ca_file);
+    c.http.token_file = dup_or_null(h->http.token_file);
     c.tcp.host = dup_or_null(h->tcp.host);
     c.command.argv = strv_copy(h->command.argv);
     c.command.user = dup_or_null(h->command.user);

@@ -158,6 +158,13 @@ static int cloexec_socket(void *ctx, curl_socket_t fd, curlsocktype purpose)
 http_check *http_check_start(uv_loop_t *loop, const char *method, const char *url, double timeout,
                              http_check_fn done, void *ctx, char *err, size_t errlen)
 {
+    return http_check_start_with(loop, method, url, timeout, NULL, NULL, done, ctx, err, errlen);
+}
+
+http_check *http_check_start_with(uv_loop_t *loop, const char *method, const char *url,
+                                  double timeout, const char *ca_file, const char *bearer,
+                                  http_check_fn done, void *ctx, char *err, size_t errlen)
+{
     if (multi_open(loop, err, errlen) < 0) return NULL;
     http_check *c = calloc(1, sizeof(*c));
     if (!c || !(c->easy = curl->easy_init())) {
@@ -182,6 +189,12 @@ http_check *http_check_start(uv_loop_t *loop, const char *method, const char *ur
     /* A health check asks the service itself, never a proxy in between. */
     curl->easy_setopt(e, CURLOPT_NOPROXY, "*");
     curl->easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, cloexec_socket);
+    if (ca_file) curl->easy_setopt(e, CURLOPT_CAINFO, ca_file);
+    if (bearer) {
+        /* The only method: sent with the first request (curl copies it). */
+        curl->easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+        curl->easy_setopt(e, CURLOPT_XOAUTH2_BEARER, bearer);
+    }
     if (curl->multi_add_handle(multi, e) != CURLM_OK) {
         curl->easy_cleanup(e);
         free(c);

@@ -21,6 +21,12 @@ typedef void (*http_check_fn)(void *ctx, long status, const char *error);
  * cannot start (libcurl missing). */
 http_check *http_check_start(uv_loop_t *loop, const char *method, const char *url, double timeout,
                              http_check_fn done, void *ctx, char *err, size_t errlen);
+/* The same, for a service elsewhere: its certificate checked against
+ * ca_file (NULL: the system's CAs), bearer sent as its Authorization
+ * (NULL: none). */
+http_check *http_check_start_with(uv_loop_t *loop, const char *method, const char *url,
+                                  double timeout, const char *ca_file, const char *bearer,
+                                  http_check_fn done, void *ctx, char *err, size_t errlen);
 /* Abandons a check: done is not called. */
 void http_check_cancel(http_check *c);
 /* Frees the multi handle (daemon exit); checks must be over. */

@@ -188,6 +188,10 @@ void adapter_report(adapter_ear *ear, adapter_verdict verdict, const char *words
         j->watch_up = false;
         j->sv->job_changed(j->sv, j);
         return;
-    case ADAPTER_FAILED: job_fail(j, words && words[0] ? words : "failed"); return;
+    case ADAPTER_FAILED:
+        /* A job tend fails is not explained by its end: say why here. */
+        if (j->service) svc_explain(j->service, "%s", words && words[0] ? words : "failed");
+        job_fail(j, words && words[0] ? words : "failed");
+        return;
     }
 }

@@ -280,16 +280,46 @@ static void http_answered(void *ctx, long status, const char *error)
         finish(p, false, "%s %s: %s", method, p->spec->http.endpoint, error ? error : "failed");
     else if (status == expected)
         finish(p, true, "HTTP status %ld matches expected", status);
+    else if ((status == 401 || status == 403) && p->spec->http.token_file)
+        finish(p, false, "HTTP status %ld, expected %d: the token in %s was refused", status,
+               expected, p->spec->http.token_file);
     else
         finish(p, false, "HTTP status %ld, expected %d", status, expected);
+}
+
+/* The bearer token of a check of a service elsewhere: the first line of
+ * its file, read at each check (a rotated token is taken at once). */
+static int read_token(const char *path, char *out, size_t size, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(err, errlen, "token file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    bool got = fgets(out, (int)size, f) != NULL;
+    fclose(f);
+    out[got ? strcspn(out, "\r\n") : 0] = '\0';
+    if (!out[0]) {
+        snprintf(err, errlen, "token file %s is empty", path);
+        return -1;
+    }
+    return 0;
 }
 
 static void http_begin(probe *p)
 {
     char err[256];
     const char *method = p->spec->http.method ? p->spec->http.method : "GET";
-    p->http = http_check_start(p->loop, method, p->spec->http.endpoint, p->spec->timeout,
-                               http_answered, p, err, sizeof(err));
+    char token[512] = "";
+    if (p->spec->http.token_file &&
+        read_token(p->spec->http.token_file, token, sizeof(token), err, sizeof(err)) < 0) {
+        finish(p, false, "%s", err);
+        return;
+    }
+    p->http = http_check_start_with(p->loop, method, p->spec->http.endpoint, p->spec->timeout,
+                                    p->spec->http.ca_file, token[0] ? token : NULL, http_answered,
+                                    p, err, sizeof(err));
+    explicit_bzero(token, sizeof(token));
     if (!p->http) finish(p, false, "%s", err);
 }
 

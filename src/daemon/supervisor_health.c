@@ -23,6 +23,25 @@ static void health_event(supervisor *sv, svc *s, const char *kind, const char *f
     json_decref(data);
 }
 
+/* A job with nothing of its own running (a service elsewhere, only
+ * watched) is only what its check says: unhealthy and not restarted, it
+ * fails, in the check's words. */
+static void svc_fail_processless(svc *s, const char *message)
+{
+    char why[400];
+    snprintf(why, sizeof(why), "unhealthy: %s", message);
+    size_t n = s->run ? s->run->n_jobs : 0, count = 0;
+    job_rt **ending = calloc(n ? n : 1, sizeof(*ending));
+    if (!ending) return;
+    for (size_t i = 0; i < n; i++) {
+        job_rt *j = s->run->jobs[i];
+        if (j->adapter && !j->adapter->launch && !job_phase_is_terminal(j->phase))
+            ending[count++] = j;
+    }
+    for (size_t i = 0; i < count; i++) job_fail(ending[i], why);
+    free(ending);
+}
+
 /* Its health check failed `retries` times in a row after it had passed:
  * a restart, as the restart policy allows, counted like one after a crash. */
 static void svc_unhealthy(supervisor *sv, svc *s, const char *message)
@@ -45,6 +64,7 @@ static void svc_unhealthy(supervisor *sv, svc *s, const char *message)
         svc_explain(s, "unhealthy: %s; %s", message, d.reason);
         if (d.verdict == RESTART_GIVE_UP)
             store_event_add(sv->st, wall_now(), "service.gave_up", s->name, 0, s->run->id, NULL);
+        svc_fail_processless(s, message);
         return;
     }
     /* Snapshot first: stopping and replacing change the run's slots. */

@@ -37,6 +37,9 @@ const adapter *adapter_for_mode(deploy_mode mode)
 
 const adapter *adapter_of(const action_spec *a)
 {
+    /* A remote endpoint's adapter depends on what the endpoint is. */
+    if (a->deployment && a->deployment->mode == DEPLOY_REMOTE)
+        return remote_adapter_of(a->deployment);
     return adapter_for_mode(a->deployment ? a->deployment->mode : DEPLOY_NONE);
 }
 

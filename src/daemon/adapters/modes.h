@@ -8,4 +8,11 @@
 extern const adapter binary_adapter; /* binary.c: plain actions and deployment.binary */
 extern const adapter docker_adapter; /* docker.c */
 
+/* remote.c: deployment.remote, an endpoint only watched, or another tend's
+ * service (tend+https://) driven through its API; remote_watch.c reads the
+ * latter's events. */
+const adapter *remote_adapter_of(const deployment_spec *d);
+void remote_watch_read(void **state, const char *data, size_t len, adapter_ear *ear);
+void remote_watch_free(void *state);
+
 #endif
