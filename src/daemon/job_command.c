@@ -49,21 +49,24 @@ static void close_child_fds(job_command *c)
     c->child_out = c->child_err = -1;
 }
 
-/* Frees c once nothing of it is left on the loop. */
-static void maybe_free(job_command *c)
+/* Frees c once nothing of it is left on the loop; whether it did. */
+static bool maybe_free(job_command *c)
 {
-    if (c->out.open || c->err.open || c->proc || !c->spawned) return;
-    if (!c->cancelled && !c->exited) return;
+    if (c->out.open || c->err.open || c->proc || !c->spawned) return false;
+    if (!c->cancelled && !c->exited) return false;
     free(c);
+    return true;
 }
 
-static void finish_if_over(job_command *c)
+/* Calls done once the command is over, then frees it; whether it did
+ * (c is gone then). */
+static bool finish_if_over(job_command *c)
 {
-    if (c->cancelled || !c->exited || c->out.open || c->err.open) return;
+    if (c->cancelled || !c->exited || c->out.open || c->err.open) return false;
     const char *words = c->line_len ? c->line : c->words;
     c->cancelled = true; /* no second call */
     c->done(c->ctx, c->exit_code, c->term_signal, words);
-    maybe_free(c);
+    return maybe_free(c);
 }
 
 static void stream_closed(uv_handle_t *h)
@@ -71,8 +74,7 @@ static void stream_closed(uv_handle_t *h)
     stream *s = h->data;
     job_command *c = s->cmd;
     s->open = false;
-    finish_if_over(c);
-    maybe_free(c);
+    if (!finish_if_over(c)) maybe_free(c);
 }
 
 static void stream_close(stream *s)
