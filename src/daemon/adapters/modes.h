@@ -7,5 +7,6 @@
 
 extern const adapter binary_adapter; /* binary.c: plain actions and deployment.binary */
 extern const adapter docker_adapter; /* docker.c */
+extern const adapter compose_adapter; /* compose.c: docker-compose */
 
 #endif

@@ -1,0 +1,16 @@
+/* compose_preflight.h — the docker-compose adapter's pre-flight
+ * (private to adapters/; compose_preflight.c). */
+#ifndef TEND_DAEMON_ADAPTERS_COMPOSE_PREFLIGHT_H
+#define TEND_DAEMON_ADAPTERS_COMPOSE_PREFLIGHT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "config/registry.h"
+
+/* container_cli: a compose tool is there (with ask: its engine answers);
+ * compose_file: the file can be read (with ask: it parses and has the
+ * service). */
+bool compose_preflight(const service_spec *s, const action_spec *a, bool ask, json_t *checks);
+
+#endif
