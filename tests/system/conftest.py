@@ -163,3 +163,24 @@ def other_user():
     """A second local user, created for this session and deleted after it
     (root only: skipped with the reason otherwise)."""
     yield from _session_user('tendx')
+
+
+@pytest.fixture(scope='session')
+def podman():
+    """Podman for this session (containers.py): .image, a busybox image
+    imported once; .env, the CONTAINERS_CONF and PATH entries whatever runs
+    podman needs (env_for(home) for a daemon: stand-ins first); .label,
+    'tend.test-session=VALUE', which every container a test starts must
+    carry; containers(label_filter) -> names; rm_labelled(label). At the end
+    every container and network with .label is removed, then the image.
+    Skips with the reason when podman cannot run containers here."""
+    import containers
+    gen = containers.session()
+    got = next(gen)
+    if isinstance(got, tuple):
+        gen.close()
+        pytest.skip(got[1])
+    try:
+        yield got
+    finally:
+        gen.close()
