@@ -222,6 +222,8 @@ def test_preflight_reads_the_compose_file_without_running_anything(podman, tmp_p
     good.write_text(compose_file(podman, tmp_path, free_port()))
     broken = tmp_path / 'broken.yml'
     broken.write_text('services:\n  web: [unclosed\n')
+    restarting = tmp_path / 'restarting.yml'
+    restarting.write_text(f'services:\n  web:\n    image: {podman.image}\n    restart: always\n')
     config = tmp_path / 'services.toml'
     config.write_text(f'''
 [services.ok]
@@ -230,6 +232,8 @@ deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "com
 deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "{good}", service_name = "nosuch", project_name = "{project}" }} }}
 [services.broken]
 deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "{broken}", service_name = "web", project_name = "{project}" }} }}
+[services.restarting]
+deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "{restarting}", service_name = "web", project_name = "{project}" }} }}
 [services.gone]
 deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "{tmp_path}/nofile.yml", service_name = "web", project_name = "{project}" }} }}
 ''')
@@ -244,8 +248,26 @@ deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "{tm
     assert "no service 'nosuch'" in results['missing']['compose_file']['message']
     assert not results['broken']['compose_file']['ok']
     assert 'does not parse' in results['broken']['compose_file']['message']
+    assert not results['restarting']['compose_file']['ok']
+    assert 'restart: always' in results['restarting']['compose_file']['message']
     assert not results['gone']['compose_file']['ok']
     assert 'cannot be read' in results['gone']['compose_file']['message']
     # Asking made nothing: no container, no network of the project.
     assert podman.containers(f'io.podman.compose.project={project}') == []
     assert podman.run('network', 'exists', f'{project}_default').returncode != 0
+
+
+def test_a_start_of_a_service_the_file_does_not_have_fails_saying_so(podman, daemon, home,
+                                                                    tmp_path):
+    project = f'tendcompose{secrets.token_hex(4)}'
+    (tmp_path / 'compose.yml').write_text(compose_file(podman, tmp_path, free_port()))
+    d = daemon(f'''
+[services.typo]
+deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "{tmp_path}/compose.yml", service_name = "wbe", project_name = "{project}" }} }}
+startup = {{ restart = "never" }}
+''', env=podman.env_for(home))
+    d.tend('services', 'start', 'typo')
+    d.wait_state('typo', 'failed', timeout=30)
+    job = d.call('service.status', {'name': 'typo'})['jobs'][0]
+    assert "has no service 'wbe'" in d.call('job.get', {'id': job['id']})['error']
+    assert podman.containers(f'io.podman.compose.project={project}') == []

@@ -9,7 +9,9 @@
  * only the one, but always exits 0, whatever the container's code. What
  * works with every tool is to let the tool create the container, not
  * start it, and start it attached with the engine:
- *   before    `ENGINE rm --force NAME` (may fail: a container a lost job
+ *   before    the compose file is read (compose_file_check: it has the
+ *             service, with no restart policy of the engine's), then
+ *             `ENGINE rm --force NAME` (may fail: a container a lost job
  *             left), then `TOOL -f F -p P up --no-start --no-deps S`:
  *             the tool makes the network and the container as the file
  *             says (podman-compose also creates a dependency's container
@@ -44,7 +46,8 @@ static adapter_step *compose_before(const adapter_job *j)
     char name[512];
     compose_container(&t, j->deployment, name, sizeof(name));
     adapter_step *steps = NULL;
-    if (adapter_steps_push(&steps, compose_engine_argv(&t, "rm", "--force", name, NULL), true) < 0 ||
+    if (adapter_steps_push(&steps, compose_file_check(&t, j->deployment), false) < 0 ||
+        adapter_steps_push(&steps, compose_engine_argv(&t, "rm", "--force", name, NULL), true) < 0 ||
         adapter_steps_push(&steps,
                            compose_tool_argv(&t, j->deployment, "up", "--no-start", "--no-deps",
                                              j->deployment->compose.service_name, NULL),

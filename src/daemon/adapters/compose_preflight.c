@@ -7,7 +7,9 @@
  * no `config`, and its --dry-run still creates the project's network, so
  * the file is read by the YAML parser podman-compose itself uses
  * (python3's yaml.safe_load, run by the interpreter of podman-compose's
- * own #! line), the file and the service's name given as arguments. */
+ * own #! line), the file and the service's name given as arguments; it
+ * also refuses a restart policy of the engine's for the service. The same
+ * reading is the first step of every start (compose.c). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +19,9 @@
 #include "daemon/adapters/compose_tool.h"
 #include "daemon/preflight_checks.h"
 
-/* Reads the file and looks for the service; prints why not, exits 1. */
+/* Reads the file and looks for the service, with no restart policy of
+ * the engine's (tend's acts: the two cannot both); prints why not, exits 1.
+ * (YAML 1.1 reads `restart: no` as false.) */
 static const char yaml_check[] =
     "import sys, yaml\n"
     "try:\n"
@@ -28,6 +32,11 @@ static const char yaml_check[] =
     "s = d.get('services') if isinstance(d, dict) else None\n"
     "if not isinstance(s, dict) or sys.argv[2] not in s:\n"
     "    print('has no service ' + repr(sys.argv[2]))\n"
+    "    sys.exit(1)\n"
+    "r = s[sys.argv[2]].get('restart') if isinstance(s[sys.argv[2]], dict) else None\n"
+    "if r not in (None, False, 'no'):\n"
+    "    print('gives ' + sys.argv[2] + ' restart: ' + str(r) + '; tend restarts it as its '\n"
+    "          'startup.restart says, the engine must not: leave restart out')\n"
     "    sys.exit(1)\n";
 
 /* The interpreter of program's #! line (python3 for podman-compose). */
@@ -52,29 +61,37 @@ static bool interpreter_of(const char *program, char *out, size_t size)
     return true;
 }
 
+char **compose_file_check(const compose_tool *t, const deployment_spec *d)
+{
+    if (t->kind != COMPOSE_PODMAN) return compose_tool_argv(t, d, "config", "--services", NULL);
+    char python[1024];
+    if (!interpreter_of(t->program, python, sizeof(python))) return NULL;
+    char **argv = NULL;
+    const char *const words[] = {python, "-c", yaml_check, d->compose.compose_file,
+                                 d->compose.service_name, NULL};
+    for (size_t i = 0; words[i]; i++)
+        if (strv_push(&argv, words[i]) < 0) {
+            strv_free(argv);
+            return NULL;
+        }
+    return argv;
+}
+
 static bool check_file_parses(const compose_tool *t, const deployment_spec *d, json_t *checks)
 {
-    const char *file = d->compose.compose_file, *service = d->compose.service_name;
+    const char *file = d->compose.compose_file;
     char words[512];
-    int code;
-    if (t->kind == COMPOSE_PODMAN) {
-        char python[1024];
-        if (!interpreter_of(t->program, python, sizeof(python)))
-            return preflight_add(checks, "compose_file", false,
-                                 "Cannot tell which python runs %s, to read %s", t->program, file);
-        char *const argv[] = {python, "-c", (char *)yaml_check, (char *)file, (char *)service, NULL};
-        code = preflight_run(argv, 10, words, sizeof(words));
-    } else {
-        char **argv = compose_tool_argv(t, d, "config", "--services", NULL);
-        if (!argv) return preflight_add(checks, "compose_file", false, "out of memory");
-        code = preflight_run(argv, 10, words, sizeof(words));
-        strv_free(argv);
-    }
+    char **argv = compose_file_check(t, d);
+    if (!argv)
+        return preflight_add(checks, "compose_file", false,
+                             "Cannot tell which python runs %s, to read %s", t->program, file);
+    int code = preflight_run(argv, 10, words, sizeof(words));
+    strv_free(argv);
     if (code != 0)
         return preflight_add(checks, "compose_file", false, "Compose file %s %s", file,
                              words[0] ? words : "does not parse");
     return preflight_add(checks, "compose_file", true, "Compose file %s parses and has service %s",
-                         file, service);
+                         file, d->compose.service_name);
 }
 
 bool compose_preflight(const service_spec *s, const action_spec *a, bool ask, json_t *checks)
