@@ -46,7 +46,10 @@ static adapter_step *compose_before(const adapter_job *j)
     char name[512];
     compose_container(&t, j->deployment, name, sizeof(name));
     adapter_step *steps = NULL;
-    if (adapter_steps_push(&steps, compose_file_check(&t, j->deployment), false) < 0 ||
+    /* No check when it cannot be made (no python for podman-compose: its
+     * pre-flight says so); the tool then reads the file itself. */
+    char **check = compose_file_check(&t, j->deployment);
+    if ((check && adapter_steps_push(&steps, check, false) < 0) ||
         adapter_steps_push(&steps, compose_engine_argv(&t, "rm", "--force", name, NULL), true) < 0 ||
         adapter_steps_push(&steps,
                            compose_tool_argv(&t, j->deployment, "up", "--no-start", "--no-deps",

@@ -3,13 +3,14 @@
  * compose file can be read. With ask (the CLI's), the real thing, with
  * no side effect: the engine answers (`ENGINE info`), and the file
  * parses and names the service. Docker's tools say so themselves
- * (`config --services`, which creates nothing). podman-compose 1.0.3 has
+ * (`config --quiet SERVICE`, which creates nothing). podman-compose 1.0.3 has
  * no `config`, and its --dry-run still creates the project's network, so
  * the file is read by the YAML parser podman-compose itself uses
  * (python3's yaml.safe_load, run by the interpreter of podman-compose's
  * own #! line), the file and the service's name given as arguments; it
  * also refuses a restart policy of the engine's for the service. The same
  * reading is the first step of every start (compose.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,7 +64,8 @@ static bool interpreter_of(const char *program, char *out, size_t size)
 
 char **compose_file_check(const compose_tool *t, const deployment_spec *d)
 {
-    if (t->kind != COMPOSE_PODMAN) return compose_tool_argv(t, d, "config", "--services", NULL);
+    if (t->kind != COMPOSE_PODMAN)
+        return compose_tool_argv(t, d, "config", "--quiet", d->compose.service_name, NULL);
     char python[1024];
     if (!interpreter_of(t->program, python, sizeof(python))) return NULL;
     char **argv = NULL;
@@ -113,8 +115,8 @@ bool compose_preflight(const service_spec *s, const action_spec *a, bool ask, js
         ok = preflight_add(checks, "container_cli", true, "%s", t.words);
     }
     if (access(d->compose.compose_file, R_OK) != 0)
-        return preflight_add(checks, "compose_file", false, "Compose file %s cannot be read: %m",
-                             d->compose.compose_file);
+        return preflight_add(checks, "compose_file", false, "Compose file %s cannot be read: %s",
+                             d->compose.compose_file, strerror(errno));
     if (!ask) return preflight_add(checks, "compose_file", true, "Compose file %s can be read",
                                    d->compose.compose_file) && ok;
     return check_file_parses(&t, d, checks) && ok;

@@ -17,7 +17,7 @@ bool compose_preflight(const service_spec *s, const action_spec *a, bool ask, js
 /* The command that reads the compose file and fails, saying why, when it
  * does not parse, has no such service, or gives it an engine's restart
  * policy (podman-compose: python3's yaml; Docker's tools: `config
- * --services`); run by the check and before each start. NULL when it
+ * --quiet SERVICE`); run by the check and before each start. NULL when it
  * cannot be made. */
 char **compose_file_check(const compose_tool *t, const deployment_spec *d);
 
