@@ -57,13 +57,16 @@ static void maybe_free(job_command *c)
     free(c);
 }
 
-static void finish_if_over(job_command *c)
+/* True when it was over: done was called and c may be freed already, so
+ * the caller must not touch it again. */
+static bool finish_if_over(job_command *c)
 {
-    if (c->cancelled || !c->exited || c->out.open || c->err.open) return;
+    if (c->cancelled || !c->exited || c->out.open || c->err.open) return false;
     const char *words = c->line_len ? c->line : c->words;
     c->cancelled = true; /* no second call */
     c->done(c->ctx, c->exit_code, c->term_signal, words);
     maybe_free(c);
+    return true;
 }
 
 static void stream_closed(uv_handle_t *h)
@@ -71,8 +74,7 @@ static void stream_closed(uv_handle_t *h)
     stream *s = h->data;
     job_command *c = s->cmd;
     s->open = false;
-    finish_if_over(c);
-    maybe_free(c);
+    if (!finish_if_over(c)) maybe_free(c);
 }
 
 static void stream_close(stream *s)
