@@ -151,6 +151,14 @@ static void read_mode_table(reader *rd, const toml_value *t, const char *path, d
         read_check_keys(rd, m, mpath, compose_keys);
         if (read_require(rd, m, mpath, "compose_file"))
             read_string(rd, m, mpath, "compose_file", true, &d->compose.compose_file);
+        if (d->compose.compose_file) { /* kept absolute: the project's folder is its folder */
+            char where[600], *full;
+            key_path(where, sizeof(where), mpath, "compose_file");
+            full = registry_absolute_path(rd, source_item_pos(m, "compose_file", 0), where,
+                                          d->compose.compose_file);
+            free(d->compose.compose_file);
+            d->compose.compose_file = full;
+        }
         if (read_require(rd, m, mpath, "service_name"))
             read_string(rd, m, mpath, "service_name", true, &d->compose.service_name);
         read_string(rd, m, mpath, "project_name", true, &d->compose.project_name);

@@ -28,7 +28,7 @@ const adapter *adapter_for_mode(deploy_mode mode)
     case DEPLOY_NONE:
     case DEPLOY_BINARY: return &binary_adapter;
     case DEPLOY_DOCKER: return &docker_adapter;
-    case DEPLOY_DOCKER_COMPOSE:
+    case DEPLOY_DOCKER_COMPOSE: return &compose_adapter;
     case DEPLOY_KUBERNETES:
     case DEPLOY_REMOTE: return NULL;
     }

@@ -7,6 +7,7 @@
 
 extern const adapter binary_adapter; /* binary.c: plain actions and deployment.binary */
 extern const adapter docker_adapter; /* docker.c */
+extern const adapter compose_adapter; /* compose.c: docker-compose */
 
 /* remote.c: deployment.remote, an endpoint only watched, or another tend's
  * service (tend+https://) driven through its API; remote_watch.c reads the
