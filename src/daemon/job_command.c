@@ -169,8 +169,10 @@ static int stream_open(uv_loop_t *loop, job_command *c, stream *s, bool is_out, 
     s->open = true;
     int rc = uv_pipe_open(&s->pipe, fds[0]);
     if (rc == 0) rc = uv_read_start((uv_stream_t *)&s->pipe, alloc_buffer, stream_read);
-    if (rc < 0) close(fds[1]);
-    else *child_fd = fds[1];
+    if (rc < 0)
+        close(fds[1]);
+    else
+        *child_fd = fds[1];
     return rc;
 }
 

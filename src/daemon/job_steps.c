@@ -19,8 +19,7 @@ static void unit_name(const job_rt *j, const char *what, char *out, size_t size)
     snprintf(out, size, "job-%lld-%s", (long long)j->id, what);
 }
 
-static job_command *run_command(job_rt *j, const char *what, char **argv,
-                                job_command_done_fn done)
+static job_command *run_command(job_rt *j, const char *what, char **argv, job_command_done_fn done)
 {
     char unit[64];
     unit_name(j, what, unit, sizeof(unit));
@@ -33,7 +32,7 @@ static void describe_end(char *out, size_t size, const char *program, int code, 
 {
     const char *base = strrchr(program, '/');
     base = base ? base + 1 : program;
-    int n = sig ? snprintf(out, size, "%s killed by %s", base, signal_name(sig))
+    int n = sig        ? snprintf(out, size, "%s killed by %s", base, signal_name(sig))
             : code < 0 ? snprintf(out, size, "%s could not start", base)
                        : snprintf(out, size, "%s exited with %d", base, code);
     if (words && words[0] && n >= 0 && (size_t)n < size)

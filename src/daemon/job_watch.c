@@ -15,8 +15,8 @@
 #include "daemon/job_command.h"
 #include "daemon/joblog.h"
 #include "daemon/process/process.h"
-#include <unistd.h>
 #include "daemon/supervisor_internal.h"
+#include <unistd.h>
 
 #define WATCH_AGAIN_MS 1000
 
@@ -119,7 +119,8 @@ static void follow_run(job_rt *j)
     };
     char unit[64];
     snprintf(unit, sizeof(unit), "job-%lld-follow", (long long)j->id);
-    if (!req.argv || !req.env || !(j->follower = proc_new(unit, follow_started, follow_exited, j))) {
+    if (!req.argv || !req.env ||
+        !(j->follower = proc_new(unit, follow_started, follow_exited, j))) {
         strv_free(req.argv);
         strv_free(req.env);
         if (req.stdout_fd >= 0) close(req.stdout_fd);
@@ -161,7 +162,8 @@ void job_watch_stop(job_rt *j)
         uv_close((uv_handle_t *)j->watch_again, again_closed);
         j->watch_again = NULL;
     }
-    if (j->adapter && j->adapter->watch_free && j->watch_state) j->adapter->watch_free(j->watch_state);
+    if (j->adapter && j->adapter->watch_free && j->watch_state)
+        j->adapter->watch_free(j->watch_state);
     j->watch_state = NULL;
     free(j->ear);
     j->ear = NULL;

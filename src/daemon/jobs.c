@@ -608,15 +608,10 @@ static bool job_reattach(job_rt *j)
     char unit[48];
     snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
     job_open_log(j);
-    proc_request req = {
-        .argv = argv,
-        .env = adapter_environment(),
-        .uid = (uid_t)-1,
-        .gid = (gid_t)-1,
-        .stdout_fd = -1,
-        .stderr_fd = -1,
-    };
-    if (!req.env || !(j->proc = proc_new(unit, job_spawned, job_process_exited, j))) {
+    proc_request req;
+    char err[64];
+    if (adapter_request(&req, argv, err, sizeof(err)) < 0 ||
+        !(j->proc = proc_new(unit, job_spawned, job_process_exited, j))) {
         launch_request_free(&req);
         if (j->log) joblog_release(j->log), j->log = NULL;
         return false;

@@ -3,18 +3,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/perm.h"
@@ -122,7 +122,6 @@ bool preflight_check_action(json_t *checks, const action_spec *a)
     return ok;
 }
 
-
 const char *preflight_find_cli(const char *const *names, char *found, size_t size)
 {
     for (size_t i = 0; names[i]; i++)
@@ -194,7 +193,8 @@ int preflight_run(char *const *argv, double timeout, char *words, size_t size)
     close(fds[0]);
     if (late) kill(pid, SIGKILL);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
     if (late) {
         snprintf(words, size, "no answer within %g s", timeout);
         return -1;

@@ -58,8 +58,9 @@ static void test_a_tool_call_is_an_argv(void **state)
     compose_tool t = {.kind = COMPOSE_DOCKER_PLUGIN};
     strcpy(t.program, "/usr/bin/docker");
     char **argv = compose_tool_argv(&t, &d, "up", "--no-start", d.compose.service_name, NULL);
-    char *const want[] = {"/usr/bin/docker", "compose", "-f", "/srv/a b/compose.yaml", "-p", "p",
-                          "up", "--no-start", "web; rm -rf /", NULL};
+    char *const want[] = {
+        "/usr/bin/docker", "compose",       "-f", "/srv/a b/compose.yaml", "-p", "p", "up",
+        "--no-start",      "web; rm -rf /", NULL};
     assert_true(strv_equal(argv, want));
     strv_free(argv);
     t.kind = COMPOSE_PODMAN;

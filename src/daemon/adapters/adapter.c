@@ -3,6 +3,7 @@
 #include "daemon/adapters/adapter.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "base/paths.h"
@@ -46,6 +47,24 @@ const adapter *adapter_of(const action_spec *a)
 char **adapter_environment(void)
 {
     return job_env(NULL, NULL, NULL);
+}
+
+int adapter_request(proc_request *req, char **argv, char *err, size_t errlen)
+{
+    *req = (proc_request){
+        .argv = argv,
+        .env = argv ? adapter_environment() : NULL,
+        .uid = (uid_t)-1,
+        .gid = (gid_t)-1,
+        .stdout_fd = -1,
+        .stderr_fd = -1,
+    };
+    if (req->argv && req->env) return 0;
+    strv_free(req->argv);
+    strv_free(req->env);
+    req->argv = req->env = NULL;
+    snprintf(err, errlen, "out of memory");
+    return -1;
 }
 
 void adapter_steps_free(adapter_step *steps)

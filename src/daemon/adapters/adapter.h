@@ -65,8 +65,8 @@ typedef struct {
 
 /* What a watch says of the thing it watches. */
 typedef enum {
-    ADAPTER_UP,   /* it serves: the job is running */
-    ADAPTER_DOWN, /* not (or no longer) serving, on its way: starting */
+    ADAPTER_UP,     /* it serves: the job is running */
+    ADAPTER_DOWN,   /* not (or no longer) serving, on its way: starting */
     ADAPTER_FAILED, /* it will not come up by itself: the job fails with words */
 } adapter_verdict;
 
@@ -106,6 +106,11 @@ const adapter *adapter_for_mode(deploy_mode mode);
  * the daemon's own, which says where the engine is (PATH, DOCKER_HOST,
  * CONTAINERS_CONF, KUBECONFIG). A new strv. */
 char **adapter_environment(void);
+
+/* Fills req for a launch hook: argv (taken) run with adapter_environment,
+ * as the daemon's user, output wired by the caller. 0, or -1 with the
+ * reason in err (argv NULL: out of memory). */
+int adapter_request(proc_request *req, char **argv, char *err, size_t errlen);
 
 /* A list of steps, as before returns, freed. */
 void adapter_steps_free(adapter_step *steps);

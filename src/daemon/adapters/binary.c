@@ -6,16 +6,15 @@
 #include "daemon/launch.h"
 #include "daemon/preflight_checks.h"
 
-static bool binary_preflight(const service_spec *s, const action_spec *a, bool ask,
-                             json_t *checks)
+static bool binary_preflight(const service_spec *s, const action_spec *a, bool ask, json_t *checks)
 {
     (void)s;
     (void)ask; /* nothing here is slow to ask */
     return preflight_check_action(checks, a);
 }
 
-static int binary_launch(const adapter_job *j, char *const *extra_env, proc_request *req,
-                         char *err, size_t errlen)
+static int binary_launch(const adapter_job *j, char *const *extra_env, proc_request *req, char *err,
+                         size_t errlen)
 {
     return launch_request(j->action, extra_env, req, err, errlen);
 }

@@ -50,7 +50,8 @@ static adapter_step *compose_before(const adapter_job *j)
      * pre-flight says so); the tool then reads the file itself. */
     char **check = compose_file_check(&t, j->deployment);
     if ((check && adapter_steps_push(&steps, check, false) < 0) ||
-        adapter_steps_push(&steps, compose_engine_argv(&t, "rm", "--force", name, NULL), true) < 0 ||
+        adapter_steps_push(&steps, compose_engine_argv(&t, "rm", "--force", name, NULL), true) <
+            0 ||
         adapter_steps_push(&steps,
                            compose_tool_argv(&t, j->deployment, "up", "--no-start", "--no-deps",
                                              j->deployment->compose.service_name, NULL),
@@ -67,25 +68,14 @@ static int compose_launch(const adapter_job *j, char *const *extra_env, proc_req
     (void)extra_env;
     compose_tool t;
     char name[512];
-    memset(req, 0, sizeof(*req));
-    req->uid = (uid_t)-1;
-    req->gid = (gid_t)-1;
-    req->stdout_fd = req->stderr_fd = -1;
+    *req = (proc_request){.stdout_fd = -1, .stderr_fd = -1};
     if (!compose_tool_pick(&t)) {
         snprintf(err, errlen, "%s", t.words);
         return -1;
     }
     compose_container(&t, j->deployment, name, sizeof(name));
-    req->argv = compose_engine_argv(&t, "start", "--attach", name, NULL);
-    req->env = adapter_environment();
-    if (!req->argv || !req->env) {
-        strv_free(req->argv);
-        strv_free(req->env);
-        req->argv = req->env = NULL;
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
+    return adapter_request(req, compose_engine_argv(&t, "start", "--attach", name, NULL), err,
+                           errlen);
 }
 
 static char **compose_stop(const adapter_job *j)

@@ -50,7 +50,8 @@ static bool interpreter_of(const char *program, char *out, size_t size)
     if (!ok) return false;
     char *words[3] = {NULL, NULL, NULL}, *save = NULL;
     int n = 0;
-    for (char *w = strtok_r(line + 2, " \t\r\n", &save); w && n < 3; w = strtok_r(NULL, " \t\r\n", &save))
+    for (char *w = strtok_r(line + 2, " \t\r\n", &save); w && n < 3;
+         w = strtok_r(NULL, " \t\r\n", &save))
         words[n++] = w;
     if (!words[0]) return false;
     const char *base = strrchr(words[0], '/');
@@ -69,8 +70,8 @@ char **compose_file_check(const compose_tool *t, const deployment_spec *d)
     char python[1024];
     if (!interpreter_of(t->program, python, sizeof(python))) return NULL;
     char **argv = NULL;
-    const char *const words[] = {python, "-c", yaml_check, d->compose.compose_file,
-                                 d->compose.service_name, NULL};
+    const char *const words[] = {
+        python, "-c", yaml_check, d->compose.compose_file, d->compose.service_name, NULL};
     for (size_t i = 0; words[i]; i++)
         if (strv_push(&argv, words[i]) < 0) {
             strv_free(argv);
@@ -117,7 +118,9 @@ bool compose_preflight(const service_spec *s, const action_spec *a, bool ask, js
     if (access(d->compose.compose_file, R_OK) != 0)
         return preflight_add(checks, "compose_file", false, "Compose file %s cannot be read: %s",
                              d->compose.compose_file, strerror(errno));
-    if (!ask) return preflight_add(checks, "compose_file", true, "Compose file %s can be read",
-                                   d->compose.compose_file) && ok;
+    if (!ask)
+        return preflight_add(checks, "compose_file", true, "Compose file %s can be read",
+                             d->compose.compose_file) &&
+               ok;
     return check_file_parses(&t, d, checks) && ok;
 }

@@ -17,10 +17,9 @@
 /* Docker's compose plugin where the docker CLI looks for it. */
 static bool docker_plugin_found(void)
 {
-    static const char *const dirs[] = {"/usr/local/lib/docker/cli-plugins",
-                                       "/usr/local/libexec/docker/cli-plugins",
-                                       "/usr/lib/docker/cli-plugins",
-                                       "/usr/libexec/docker/cli-plugins", NULL};
+    static const char *const dirs[] = {
+        "/usr/local/lib/docker/cli-plugins", "/usr/local/libexec/docker/cli-plugins",
+        "/usr/lib/docker/cli-plugins", "/usr/libexec/docker/cli-plugins", NULL};
     char path[1024];
     const char *config = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
     if (config && config[0]) {

@@ -14,9 +14,9 @@
 #include "config/registry.h"
 
 typedef enum {
-    COMPOSE_DOCKER_PLUGIN, /* docker compose */
+    COMPOSE_DOCKER_PLUGIN,  /* docker compose */
     COMPOSE_DOCKER_COMPOSE, /* docker-compose */
-    COMPOSE_PODMAN, /* podman-compose */
+    COMPOSE_PODMAN,         /* podman-compose */
 } compose_kind;
 
 typedef struct {

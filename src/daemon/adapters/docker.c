@@ -37,7 +37,8 @@ static void container_name(const adapter_job *j, char *out, size_t size)
     if (named)
         snprintf(out, size, "%s", named);
     else
-        snprintf(out, size, "tend-%s-%s", adapter_instance(), j->service ? j->service : j->action->name);
+        snprintf(out, size, "tend-%s-%s", adapter_instance(),
+                 j->service ? j->service : j->action->name);
 }
 
 /* ENGINE followed by words (NULL-terminated); NULL when no engine can run. */
@@ -70,16 +71,13 @@ static adapter_step *docker_before(const adapter_job *j)
     return steps;
 }
 
-static int docker_launch(const adapter_job *j, char *const *extra_env, proc_request *req,
-                         char *err, size_t errlen)
+static int docker_launch(const adapter_job *j, char *const *extra_env, proc_request *req, char *err,
+                         size_t errlen)
 {
     (void)extra_env;
     const deployment_spec *dep = j->deployment;
     char path[1024], name[256], label[512], number[64];
-    memset(req, 0, sizeof(*req));
-    req->uid = (uid_t)-1;
-    req->gid = (gid_t)-1;
-    req->stdout_fd = req->stderr_fd = -1;
+    *req = (proc_request){.stdout_fd = -1, .stderr_fd = -1};
     if (!engine_pick(path, sizeof(path), err, errlen)) return -1;
     container_name(j, name, sizeof(name));
     char **argv = NULL;
@@ -100,21 +98,16 @@ static int docker_launch(const adapter_job *j, char *const *extra_env, proc_requ
     push_pair(&argv, "--stop-timeout", number);
     snprintf(label, sizeof(label), "--pull=%s", dep->docker.pull ? dep->docker.pull : "missing");
     strv_push(&argv, label);
-    for (size_t i = 0; dep->docker.ports && dep->docker.ports[i]; i++) push_pair(&argv, "--publish", dep->docker.ports[i]);
-    for (size_t i = 0; dep->docker.volumes && dep->docker.volumes[i]; i++) push_pair(&argv, "--volume", dep->docker.volumes[i]);
-    for (size_t i = 0; dep->docker.env && dep->docker.env[i]; i++) push_pair(&argv, "--env", dep->docker.env[i]);
+    for (size_t i = 0; dep->docker.ports && dep->docker.ports[i]; i++)
+        push_pair(&argv, "--publish", dep->docker.ports[i]);
+    for (size_t i = 0; dep->docker.volumes && dep->docker.volumes[i]; i++)
+        push_pair(&argv, "--volume", dep->docker.volumes[i]);
+    for (size_t i = 0; dep->docker.env && dep->docker.env[i]; i++)
+        push_pair(&argv, "--env", dep->docker.env[i]);
     strv_push(&argv, dep->docker.image);
-    for (size_t i = 0; dep->docker.args && dep->docker.args[i]; i++) strv_push(&argv, dep->docker.args[i]);
-    req->argv = argv;
-    req->env = adapter_environment();
-    if (!req->argv || !req->env) {
-        strv_free(req->argv);
-        strv_free(req->env);
-        req->argv = req->env = NULL;
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    return 0;
+    for (size_t i = 0; dep->docker.args && dep->docker.args[i]; i++)
+        strv_push(&argv, dep->docker.args[i]);
+    return adapter_request(req, argv, err, errlen);
 }
 
 static char **docker_stop(const adapter_job *j)

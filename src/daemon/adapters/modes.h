@@ -5,8 +5,8 @@
 
 #include "daemon/adapters/adapter.h"
 
-extern const adapter binary_adapter; /* binary.c: plain actions and deployment.binary */
-extern const adapter docker_adapter; /* docker.c */
+extern const adapter binary_adapter;  /* binary.c: plain actions and deployment.binary */
+extern const adapter docker_adapter;  /* docker.c */
 extern const adapter compose_adapter; /* compose.c: docker-compose */
 
 /* remote.c: deployment.remote, an endpoint only watched, or another tend's
