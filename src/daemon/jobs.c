@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -318,6 +319,7 @@ adapter_job job_adapter_view(const job_rt *j)
         .service = j->service ? j->service->name : NULL,
         .action = j->spec,
         .deployment = j->spec->deployment,
+        .log_since = j->follow_since,
     };
 }
 
@@ -640,6 +642,10 @@ static bool job_resume_without_process(job_rt *j)
     }
     if (j->phase == JOB_STARTING && job_is_ready(j)) job_transition(j, JOB_RUNNING, "adopted");
     if (j->adapter->follow) {
+        /* What the daemon before wrote of it is in the log already. */
+        struct stat st;
+        if (j->log_path && stat(j->log_path, &st) == 0)
+            j->follow_since = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
         job_open_log(j);
     }
     job_watch_start(j);
