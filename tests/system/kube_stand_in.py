@@ -16,6 +16,7 @@ a document in two writes, and may end the watch (a server does, now and
 then). Subscribers (a watch, a `logs -f`) each read a FIFO of their own in
 STATE/subs, named CHANNEL-PID; Cluster writes every change to each.
 """
+import calendar
 import errno
 import json
 import os
@@ -120,11 +121,15 @@ class Cluster:
         publish(self.state, 'watch', END)
 
     def log(self, *lines):
-        """Lines the Deployment's pod writes."""
-        text = ''.join(f'{line}\n' for line in lines)
+        """Lines the Deployment's pod writes (kept with their time, for
+        `logs --since-time`)."""
         with open(self.state / 'pod.log', 'a') as f:
-            f.write(text)
-        publish(self.state, 'logs', text.encode())
+            f.write(''.join(json.dumps([time.time(), line]) + '\n' for line in lines))
+        publish(self.state, 'logs', ''.join(f'{line}\n' for line in lines).encode())
+
+    def end_logs(self):
+        """The followed pod went (`logs -f` ends)."""
+        publish(self.state, 'logs', END)
 
     def unreachable(self, yes=True):
         flag = self.state / 'unreachable'
@@ -304,10 +309,13 @@ def cmd_get(state, argv, rest):
 
 def cmd_logs(state, argv):
     fd = subscribe(state, 'logs') if '-f' in argv or '--follow' in argv else None
+    since = option(argv, '--since-time')
+    since = calendar.timegm(time.strptime(since, '%Y-%m-%dT%H:%M:%SZ')) if since else 0
     try:
-        sys.stdout.write((state / 'pod.log').read_text())
+        kept = [json.loads(line) for line in (state / 'pod.log').read_text().splitlines()]
     except FileNotFoundError:
-        pass
+        kept = []
+    sys.stdout.write(''.join(f'{line}\n' for at, line in kept if at >= since))
     sys.stdout.flush()
     if fd is not None:
         stream(fd)

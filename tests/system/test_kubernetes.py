@@ -13,6 +13,7 @@ pids they registered there."""
 import json
 import os
 import signal
+import time
 
 import pytest
 
@@ -245,6 +246,9 @@ def test_contract_readoption_after_kill_9_applies_and_scales_nothing_again(home,
         assert d.state('web') == 'running'
         assert d.call('service.status', {'name': 'web'})['jobs'][0]['id'] == job
         after = cluster.calls()
+        # Its log is followed again from where the log is (no line twice).
+        d.wait_for(lambda: len(cluster.calls_of('logs')) == 2, what='a second logs -f')
+        assert cluster.calls_of('logs')[1][-1].startswith('--since-time=')
         for verb in ('apply', 'scale'):
             assert [c for c in after if verb in c] == [c for c in before if verb in c]
         # Its watch is the new daemon's: changes still move the service.
@@ -275,6 +279,23 @@ def test_contract_logs_follow_the_deployment(daemon, cluster):
         return all(line in out for line in ('listening on :8080', 'GET /healthz 200',
                                             'GET /api/orders 200')) and out
     d.wait_for(logged, what='the pod lines in services logs')
+    # The followed pod goes: tend follows again from where its log is, so
+    # no line is there twice. (--since-time has whole seconds, as the API
+    # takes it: lines of the second the follow ended may come twice, so the
+    # clock moves on a second first.)
+    time.sleep(1.1)
+    cluster.end_logs()
+    d.wait_for(lambda: len(cluster.calls_of('logs')) == 2, what='a second logs -f')
+    again = cluster.calls_of('logs')[1]
+    assert again[:-1] == prefix() + ['logs', '-f', 'deployment/web'], again
+    assert again[-1].startswith('--since-time=20') and again[-1].endswith('Z'), again
+    d.wait_for(lambda: cluster.subscribers('logs'), what='the second logs -f')
+    cluster.log('GET /api/orders 201')
+    d.wait_for(lambda: 'GET /api/orders 201' in d.tend('services', 'logs', 'web').stdout,
+               what='a line after the second follow started')
+    out = d.tend('services', 'logs', 'web').stdout
+    for line in ('listening on :8080', 'GET /healthz 200', 'GET /api/orders 200'):
+        assert out.count(line) == 1, out
 
 
 def test_contract_preflight_asks_the_cluster_and_checks_the_manifests(tend, registry, cluster,

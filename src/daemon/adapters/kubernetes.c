@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "base/strv.h"
 #include "daemon/adapters/kubernetes_ask.h"
@@ -75,11 +76,18 @@ static char **kube_watch(const adapter_job *j)
                    "--watch", "--output-watch-events", (char *)NULL);
 }
 
+/* Again (the pod it followed went, or a daemon took over): from where the
+ * log is, to the second (a line of that second may come twice, none is
+ * lost). */
 static char **kube_follow(const adapter_job *j)
 {
-    char target[300];
+    char target[300], since[64] = "";
     snprintf(target, sizeof(target), "deployment/%s", j->deployment->kubernetes.deployment_name);
-    return kubectl(j, "logs", "-f", target, (char *)NULL);
+    time_t at = (time_t)j->log_since;
+    struct tm tm;
+    if (j->log_since > 0 && gmtime_r(&at, &tm))
+        strftime(since, sizeof(since), "--since-time=%Y-%m-%dT%H:%M:%SZ", &tm);
+    return kubectl(j, "logs", "-f", target, since[0] ? since : (char *)NULL, (char *)NULL);
 }
 
 static bool kube_preflight(const service_spec *s, const action_spec *a, bool ask, json_t *checks)
