@@ -652,6 +652,20 @@ static bool job_resume_without_process(job_rt *j)
     return true;
 }
 
+/* What a daemon before this one ran beside j (adapters/adapter.h: its
+ * steps, watch, follow) and left running goes: this daemon runs its own
+ * (a kubectl watch of the one before would run on until it next writes,
+ * and hold the unit's cgroup). */
+static void job_kill_leftovers(const job_rt *j)
+{
+    static const char *const beside[] = {"before", "stop", "after", "watch", "follow"};
+    for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+        char unit[64];
+        snprintf(unit, sizeof(unit), "job-%lld-%s", (long long)j->id, beside[i]);
+        proc_kill_leftover(unit);
+    }
+}
+
 bool job_resume(job_rt *j)
 {
     double now = wall_now();
@@ -664,6 +678,7 @@ bool job_resume(job_rt *j)
     case JOB_STARTING:
     case JOB_RUNNING:
     case JOB_STOPPING: {
+        job_kill_leftovers(j);
         if (!(j->adapter = adapter_of(j->spec))) {
             j->pid = 0;
             job_transition(j, j->phase == JOB_STOPPING ? JOB_CANCELLED : JOB_FAILED,
