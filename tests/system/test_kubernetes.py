@@ -237,18 +237,35 @@ def test_contract_readoption_after_kill_9_applies_and_scales_nothing_again(home,
         started(d, cluster)
         roll_out(cluster)
         d.wait_state('web', 'running')
+        cluster.log('serving orders')
+        d.wait_for(lambda: 'serving orders' in d.tend('services', 'logs', 'web').stdout,
+                   what='a line in the log')
+        # --since-time has whole seconds (see the logs test): the log's
+        # last second may come twice, so a line of a second later is last.
+        time.sleep(1.1)
+        cluster.log('still serving')
+        d.wait_for(lambda: 'still serving' in d.tend('services', 'logs', 'web').stdout,
+                   what='a later line in the log')
         job = d.call('service.status', {'name': 'web'})['jobs'][0]['id']
         before = cluster.calls()
+        old = cluster.subscribers('watch') + cluster.subscribers('logs')
         main = d.main_pid()
         os.kill(main, signal.SIGKILL)
         d.wait_for(lambda: d.main_pid() not in (None, main), what='a new main process')
-        d.wait_for(lambda: len(cluster.calls_of('get')) == 2, what='the new daemon watching')
-        assert d.state('web') == 'running'
+        d.wait_for(lambda: len(cluster.calls_of('get')) >= 2, what='the new daemon watching')
+        # Running once the new watch says so (it prints the Deployment first).
+        d.wait_state('web', 'running')
         assert d.call('service.status', {'name': 'web'})['jobs'][0]['id'] == job
         after = cluster.calls()
         # Its log is followed again from where the log is (no line twice).
-        d.wait_for(lambda: len(cluster.calls_of('logs')) == 2, what='a second logs -f')
-        assert cluster.calls_of('logs')[1][-1].startswith('--since-time=')
+        d.wait_for(lambda: len(cluster.calls_of('logs')) >= 2, what='a second logs -f')
+        assert all(c[-1].startswith('--since-time=') for c in cluster.calls_of('logs')[1:])
+        assert d.tend('services', 'logs', 'web').stdout.count('serving orders') == 1
+        # The watch and follow of the daemon before are gone, not left to
+        # run until they next write.
+        d.wait_for(lambda: not set(old) & set(cluster.subscribers('watch') +
+                                              cluster.subscribers('logs')),
+                   what="the old daemon's kubectl commands gone")
         for verb in ('apply', 'scale'):
             assert [c for c in after if verb in c] == [c for c in before if verb in c]
         # Its watch is the new daemon's: changes still move the service.

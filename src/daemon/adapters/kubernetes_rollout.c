@@ -4,8 +4,8 @@
  * The reader keeps what came and is not a whole document yet; each whole
  * one is decoded where it starts (jansson, stopping at its end) and told.
  * What cannot be read (a watch cut off mid-document, then started again,
- * which prints the whole object first) is dropped up to the next document
- * that starts a line, so the reader finds its feet again. */
+ * which prints the whole object first) is dropped up to where the next
+ * document starts, so the reader finds its feet again. */
 #include "daemon/adapters/kubernetes_rollout.h"
 
 #include <stdbool.h>
@@ -128,21 +128,26 @@ static void drop(reader_state *r, size_t n)
     r->kept.data[r->kept.len] = '\0';
 }
 
-/* Past what cannot be read: to the next '{' that starts a line. */
+/* Where the next document after from may start: kubectl prints each
+ * with 4 spaces per level (json.MarshalIndent), so a '{' that starts a
+ * line, or one followed by a line at the first level, opens a document
+ * (inner objects follow a key or open deeper lines). NULL if none. */
+static const char *next_document(const char *from)
+{
+    const char *line = strstr(from, "\n{"), *opened = strstr(from, "{\n    \"");
+    if (line) line++;
+    if (!line) return opened;
+    return opened && opened < line ? opened : line;
+}
+
+/* Past what cannot be read: to where the next document may start. */
 static void skip_unreadable(reader_state *r, size_t start)
 {
-    const char *next = strstr(r->kept.data + start + 1, "\n{");
-    drop(r, next ? (size_t)(next + 1 - r->kept.data) : r->kept.len);
+    const char *next = next_document(r->kept.data + start + 1);
+    drop(r, next ? (size_t)(next - r->kept.data) : r->kept.len);
 }
 
-static void tell(json_t *doc, adapter_ear *ear)
-{
-    char words[512];
-    int verdict = kube_rollout_verdict(doc, words, sizeof(words));
-    if (verdict >= 0) adapter_report(ear, (adapter_verdict)verdict, words);
-}
-
-void kube_watch_read(void **state, const char *data, size_t len, adapter_ear *ear)
+void kube_reader_feed(void **state, const char *data, size_t len, kube_doc_fn fn, void *ctx)
 {
     reader_state *r = *state;
     if (!r && !(r = *state = calloc(1, sizeof(*r)))) return;
@@ -165,17 +170,28 @@ void kube_watch_read(void **state, const char *data, size_t len, adapter_ear *ea
             bool unfinished = json_error_code(&err) == json_error_premature_end_of_input ||
                               (json_error_code(&err) == json_error_invalid_utf8 &&
                                (size_t)err.position + 4 >= r->kept.len - start);
-            /* Unless another document started since: kubectl indents
-             * what is inside one, so '{' starts a line only at the start
-             * of a document, and this one was cut off. */
-            if (unfinished && !strstr(r->kept.data + start + 1, "\n{")) return;
+            /* Unless another document started since: this one was cut
+             * off (its watch ended), and the next watch printed anew. */
+            if (unfinished && !next_document(r->kept.data + start + 1)) return;
             skip_unreadable(r, start);
             continue;
         }
         drop(r, start + (size_t)err.position);
-        tell(doc, ear);
+        fn(ctx, doc);
         json_decref(doc);
     }
+}
+
+static void tell(void *ctx, json_t *doc)
+{
+    char words[512];
+    int verdict = kube_rollout_verdict(doc, words, sizeof(words));
+    if (verdict >= 0) adapter_report(ctx, (adapter_verdict)verdict, words);
+}
+
+void kube_watch_read(void **state, const char *data, size_t len, adapter_ear *ear)
+{
+    kube_reader_feed(state, data, len, tell, ear);
 }
 
 void kube_watch_free(void *state)

@@ -17,7 +17,13 @@
  * kind). */
 int kube_rollout_verdict(json_t *doc, char *out, size_t size);
 
-/* watch_read and watch_free of the kubernetes adapter. */
+/* Each whole document of what came so far, to fn, in order; what is
+ * not whole yet is kept in *state (NULL at first; kube_watch_free). */
+typedef void (*kube_doc_fn)(void *ctx, json_t *doc);
+void kube_reader_feed(void **state, const char *data, size_t len, kube_doc_fn fn, void *ctx);
+
+/* watch_read (kube_reader_feed, each verdict to adapter_report) and
+ * watch_free of the kubernetes adapter. */
 void kube_watch_read(void **state, const char *data, size_t len, adapter_ear *ear);
 void kube_watch_free(void *state);
 
