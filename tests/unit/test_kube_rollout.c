@@ -86,8 +86,8 @@ static void test_watch_events_and_other_documents(void **state)
 {
     (void)state;
     char w[512];
-    json_t *ev = json_pack("{s:s, s:o}", "type", "MODIFIED", "object",
-                           deployment(1, 1, 1, 1, 1, 1, "[]"));
+    json_t *ev =
+        json_pack("{s:s, s:o}", "type", "MODIFIED", "object", deployment(1, 1, 1, 1, 1, 1, "[]"));
     assert_int_equal(verdict(ev, w), ADAPTER_UP);
     ev = json_pack("{s:s, s:o}", "type", "DELETED", "object", deployment(1, 1, 1, 1, 1, 1, "[]"));
     assert_int_equal(verdict(ev, w), ADAPTER_FAILED);

@@ -40,8 +40,10 @@ static void read_both(int fds[2], buf *out, buf *err, long deadline)
             if (p[k].fd < 0 || !p[k].revents) continue;
             char chunk[4096];
             ssize_t n = read(p[k].fd, chunk, sizeof(chunk));
-            if (n > 0) buf_append(k ? err : out, chunk, (size_t)n);
-            else if (n == 0 || errno != EINTR) p[k].fd = -1;
+            if (n > 0)
+                buf_append(k ? err : out, chunk, (size_t)n);
+            else if (n == 0 || errno != EINTR)
+                p[k].fd = -1;
         }
     }
 }
@@ -80,7 +82,8 @@ static int run(char *const argv[], buf *out, buf *err)
     if (rc == 0) {
         read_both(fds, out, err, now_ms() + ASK_MS);
         kill(pid, SIGKILL); /* gone already, unless it hung */
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
     }
     close(o[0]);
     close(e[0]);

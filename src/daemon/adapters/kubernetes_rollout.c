@@ -35,8 +35,8 @@ static json_t *condition(json_t *status, const char *type)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(status, "conditions"), i, c)
-        if (strcmp(text_at(c, "type"), type) == 0) return c;
+    json_array_foreach(json_object_get(status, "conditions"), i,
+                       c) if (strcmp(text_at(c, "type"), type) == 0) return c;
     return NULL;
 }
 
@@ -90,8 +90,8 @@ static int deployment_verdict(json_t *d, char *out, size_t size)
                  "are available...",
                  name, (long long)available, (long long)updated);
     else {
-        snprintf(out, size, "deployment \"%s\" successfully rolled out (%lld/%lld available)",
-                 name, (long long)available, (long long)wanted);
+        snprintf(out, size, "deployment \"%s\" successfully rolled out (%lld/%lld available)", name,
+                 (long long)available, (long long)wanted);
         return ADAPTER_UP;
     }
     return ADAPTER_DOWN;
@@ -164,8 +164,8 @@ void kube_reader_feed(void **state, const char *data, size_t len, kube_doc_fn fn
             return;
         }
         json_error_t err;
-        json_t *doc = json_loadb(r->kept.data + start, r->kept.len - start,
-                                 JSON_DISABLE_EOF_CHECK, &err);
+        json_t *doc =
+            json_loadb(r->kept.data + start, r->kept.len - start, JSON_DISABLE_EOF_CHECK, &err);
         if (!doc) {
             bool unfinished = json_error_code(&err) == json_error_premature_end_of_input ||
                               (json_error_code(&err) == json_error_invalid_utf8 &&
