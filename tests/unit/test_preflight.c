@@ -264,22 +264,6 @@ static void test_remote_hosts_and_running_services_skip_the_port(void **state)
     registry_free(r);
 }
 
-static void test_deployment_modes_without_an_adapter_fail(void **state)
-{
-    (void)state;
-    registry *r;
-    json_t *out = check("[services.k]\n"
-                        "deployment = { mode = \"docker-compose\", docker_compose = { "
-                        "compose_file = \"/c.yml\", service_name = \"k\" } }\n",
-                        "k", nothing_runs, NULL, &r);
-    bool ok = true;
-    assert_string_equal(message_of(out, "deployment", &ok),
-                        "Deployment mode docker-compose cannot be started by this build of tend");
-    assert_false(ok);
-    json_decref(out);
-    registry_free(r);
-}
-
 /* The daemon's own checks: kubectl in PATH (it is not asked here: only
  * the CLI asks the cluster) and the manifests there. */
 static void test_kubernetes_needs_kubectl_and_its_manifests(void **state)
@@ -358,7 +342,6 @@ int main(void)
         cmocka_unit_test(test_working_dir_and_user),
         cmocka_unit_test(test_port_of_tcp_and_http_checks),
         cmocka_unit_test(test_remote_hosts_and_running_services_skip_the_port),
-        cmocka_unit_test(test_deployment_modes_without_an_adapter_fail),
         cmocka_unit_test(test_kubernetes_needs_kubectl_and_its_manifests),
         cmocka_unit_test(test_conflicts_both_ways_and_dependencies),
     };
