@@ -119,6 +119,7 @@ typedef struct deployment_spec {
         char *deployment_name;
         char *manifests_path;
         char *context;
+        int replicas; /* scaled to on start (to 0 on stop), >= 1 */
     } kubernetes;
     struct {
         char *endpoint; /* http://, https:// or tend+https://HOST:PORT/SERVICE */

@@ -119,6 +119,7 @@ static json_t *deployment_to_json(const deployment_spec *d)
         set_string(m, "deployment_name", d->kubernetes.deployment_name);
         set_string(m, "manifests_path", d->kubernetes.manifests_path);
         set_string(m, "context", d->kubernetes.context);
+        json_object_set_new(m, "replicas", json_integer(d->kubernetes.replicas));
         json_object_set_new(o, "kubernetes", m);
         break;
     case DEPLOY_REMOTE:

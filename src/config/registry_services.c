@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/strv.h"
+#include "config/kube_names.h"
 #include "config/words.h"
 
 static const char *const service_keys[] = {
@@ -36,7 +37,7 @@ static const char *const restart_policies[] = {"no", "always", "on-failure", "un
                                                NULL};
 static const char *const compose_keys[] = {"compose_file", "service_name", "project_name", NULL};
 static const char *const kubernetes_keys[] = {"namespace", "deployment_name", "manifests_path",
-                                              "context", NULL};
+                                              "context", "replicas", NULL};
 static const char *const remote_keys[] = {"endpoint", "tls_enabled", "auth_token_path", "ca_file",
                                           NULL};
 
@@ -110,6 +111,36 @@ static void remote_health(service_spec *s)
     if (d->remote.auth_token_path) h->http.token_file = strdup(d->remote.auth_token_path);
 }
 
+/* deployment_name a DNS-1123 subdomain, namespace a DNS-1123 label (as
+ * the API server would insist), manifests_path absolute, replicas >= 1. */
+static void read_kubernetes_checked(reader *rd, const toml_value *m, const char *mpath,
+                                  deployment_spec *d)
+{
+    const toml_value *v = toml_get(m, "deployment_name");
+    if (v && d->kubernetes.deployment_name && !dns1123_subdomain(d->kubernetes.deployment_name))
+        read_error(rd, v->pos,
+                   "'%s.deployment_name': \"%s\" is not a valid Kubernetes name (lowercase "
+                   "letters, digits, '-' and '.', starting and ending with a letter or digit, "
+                   "at most 253 characters)",
+                   mpath, d->kubernetes.deployment_name);
+    if ((v = toml_get(m, "namespace")) && d->kubernetes.namespace_ &&
+        !dns1123_label(d->kubernetes.namespace_))
+        read_error(rd, v->pos,
+                   "'%s.namespace': \"%s\" is not a valid namespace (lowercase letters, digits "
+                   "and '-', starting and ending with a letter or digit, at most 63 characters)",
+                   mpath, d->kubernetes.namespace_);
+    char *given = NULL;
+    if ((v = toml_get(m, "manifests_path")) &&
+        read_string(rd, m, mpath, "manifests_path", true, &given) == READ_OK) {
+        char where[600];
+        key_path(where, sizeof(where), mpath, "manifests_path");
+        d->kubernetes.manifests_path = registry_absolute_path(rd, v->pos, where, given);
+    }
+    free(given);
+    d->kubernetes.replicas = 1;
+    read_int(rd, m, mpath, "replicas", 1, 1000000, &d->kubernetes.replicas);
+}
+
 /* Reads the table of the chosen mode ([...deployment.binary] etc.) into d. */
 static void read_mode_table(reader *rd, const toml_value *t, const char *path, deployment_spec *d)
 {
@@ -168,8 +199,8 @@ static void read_mode_table(reader *rd, const toml_value *t, const char *path, d
         if (read_require(rd, m, mpath, "deployment_name"))
             read_string(rd, m, mpath, "deployment_name", true, &d->kubernetes.deployment_name);
         read_string(rd, m, mpath, "namespace", true, &d->kubernetes.namespace_);
-        read_string(rd, m, mpath, "manifests_path", true, &d->kubernetes.manifests_path);
         read_string(rd, m, mpath, "context", true, &d->kubernetes.context);
+        read_kubernetes_checked(rd, m, mpath, d);
         break;
     case DEPLOY_REMOTE:
         read_check_keys(rd, m, mpath, remote_keys);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "base/strv.h"
 #include "daemon/job_command.h"
 #include "daemon/joblog.h"
@@ -85,6 +86,7 @@ static void follow_exited(void *data, proc *p, int exit_code, int term_signal)
     (void)term_signal;
     proc_release(p);
     j->follower = NULL;
+    j->follow_since = wall_now();
     if (job_phase_is_terminal(j->phase) || j->phase == JOB_STOPPING || j->ending) return;
     if (!(j->follow_again = malloc(sizeof(*j->follow_again)))) return;
     uv_timer_init(j->sv->loop, j->follow_again);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -318,6 +319,7 @@ adapter_job job_adapter_view(const job_rt *j)
         .service = j->service ? j->service->name : NULL,
         .action = j->spec,
         .deployment = j->spec->deployment,
+        .log_since = j->follow_since,
     };
 }
 
@@ -635,10 +637,28 @@ static bool job_resume_without_process(job_rt *j)
     }
     if (j->phase == JOB_STARTING && job_is_ready(j)) job_transition(j, JOB_RUNNING, "adopted");
     if (j->adapter->follow) {
+        /* What the daemon before wrote of it is in the log already. */
+        struct stat st;
+        if (j->log_path && stat(j->log_path, &st) == 0)
+            j->follow_since = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
         job_open_log(j);
     }
     job_watch_start(j);
     return true;
+}
+
+/* What a daemon before this one ran beside j (adapters/adapter.h: its
+ * steps, watch, follow) and left running goes: this daemon runs its own
+ * (a kubectl watch of the one before would run on until it next writes,
+ * and hold the unit's cgroup). */
+static void job_kill_leftovers(const job_rt *j)
+{
+    static const char *const beside[] = {"before", "stop", "after", "watch", "follow"};
+    for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+        char unit[64];
+        snprintf(unit, sizeof(unit), "job-%lld-%s", (long long)j->id, beside[i]);
+        proc_kill_leftover(unit);
+    }
 }
 
 bool job_resume(job_rt *j)
@@ -653,6 +673,7 @@ bool job_resume(job_rt *j)
     case JOB_STARTING:
     case JOB_RUNNING:
     case JOB_STOPPING: {
+        job_kill_leftovers(j);
         if (!(j->adapter = adapter_of(j->spec))) {
             j->pid = 0;
             job_transition(j, j->phase == JOB_STOPPING ? JOB_CANCELLED : JOB_FAILED,

@@ -78,6 +78,7 @@ struct job_rt {
     struct proc *follower;       /* the adapter's follow (its log), while it runs */
     uv_timer_t *follow_again;    /* ... and when it runs again */
     int follow_fds[2];           /* its output's copies, until it started */
+    double follow_since;         /* what the log holds lines up to (adapter_job.log_since) */
     struct adapter_ear *ear;
     bool watch_up;               /* its watch says it serves */
     bool ending;                 /* its main process ended; the after command runs */

@@ -413,7 +413,8 @@ deployment = {{ mode = "kubernetes", kubernetes = {{ deployment_name = "x" }} }}
     # No engine to run the container on.
     assert refusal(d, 'box') == ('Pre-flight check failed: container_cli\n'
                                  'box: Neither docker nor podman is installed (not in PATH)')
-    assert refusal(d, 'kube').startswith('Pre-flight check failed: ')
+    assert refusal(d, 'kube') == \
+        'Pre-flight check failed: kubectl\nkube: kubectl is not installed (not in PATH)'
     # Refused starts changed nothing.
     for name in ('nobin', 'nodir', 'nouser', 'taken', 'coredns', 'needsbin'):
         assert d.state(name) == 'inactive'

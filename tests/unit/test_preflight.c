@@ -264,20 +264,31 @@ static void test_remote_hosts_and_running_services_skip_the_port(void **state)
     registry_free(r);
 }
 
-static void test_deployment_modes_without_an_adapter_fail(void **state)
+/* The daemon's own checks: kubectl in PATH (it is not asked here: only
+ * the CLI asks the cluster) and the manifests there. */
+static void test_kubernetes_needs_kubectl_and_its_manifests(void **state)
 {
     (void)state;
+    char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    setenv("PATH", "/nonexistent", 1);
     registry *r;
     json_t *out = check("[services.k]\n"
                         "deployment = { mode = \"kubernetes\", kubernetes = { deployment_name = "
-                        "\"k\" } }\n",
+                        "\"k\", manifests_path = \"/nonexistent/k8s\" } }\n",
                         "k", nothing_runs, NULL, &r);
     bool ok = true;
-    assert_string_equal(message_of(out, "deployment", &ok),
-                        "Deployment mode kubernetes cannot be started by this build of tend");
+    assert_string_equal(message_of(out, "kubectl", &ok), "kubectl is not installed (not in PATH)");
     assert_false(ok);
+    ok = true;
+    assert_string_equal(message_of(out, "manifests", &ok), "Manifests not found: /nonexistent/k8s");
+    assert_false(ok);
+    assert_null(message_of(out, "deployment", NULL));
+    assert_false(json_is_true(json_object_get(out, "ok")));
     json_decref(out);
     registry_free(r);
+    if (path) setenv("PATH", path, 1);
+    else unsetenv("PATH");
+    free(path);
 }
 
 static void test_conflicts_both_ways_and_dependencies(void **state)
@@ -331,7 +342,7 @@ int main(void)
         cmocka_unit_test(test_working_dir_and_user),
         cmocka_unit_test(test_port_of_tcp_and_http_checks),
         cmocka_unit_test(test_remote_hosts_and_running_services_skip_the_port),
-        cmocka_unit_test(test_deployment_modes_without_an_adapter_fail),
+        cmocka_unit_test(test_kubernetes_needs_kubectl_and_its_manifests),
         cmocka_unit_test(test_conflicts_both_ways_and_dependencies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

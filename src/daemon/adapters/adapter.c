@@ -30,7 +30,7 @@ const adapter *adapter_for_mode(deploy_mode mode)
     case DEPLOY_BINARY: return &binary_adapter;
     case DEPLOY_DOCKER: return &docker_adapter;
     case DEPLOY_DOCKER_COMPOSE: return &compose_adapter;
-    case DEPLOY_KUBERNETES:
+    case DEPLOY_KUBERNETES: return &kubernetes_adapter;
     case DEPLOY_REMOTE: return NULL;
     }
     return NULL;

@@ -55,6 +55,10 @@ typedef struct adapter_job {
     const char *service;               /* NULL for a standalone job */
     const action_spec *action;         /* what the job runs */
     const deployment_spec *deployment; /* action->deployment: NULL for a plain action */
+    /* For follow: the wall time up to which the job's log holds what an
+     * earlier follow wrote (it ended, or a daemon before this one ran
+     * it), so that this one starts there; 0 the first time. */
+    double log_since;
 } adapter_job;
 
 /* One before command; a list of them ends with argv NULL. */

@@ -15,5 +15,6 @@ extern const adapter compose_adapter; /* compose.c: docker-compose */
 const adapter *remote_adapter_of(const deployment_spec *d);
 void remote_watch_read(void **state, const char *data, size_t len, adapter_ear *ear);
 void remote_watch_free(void *state);
+extern const adapter kubernetes_adapter; /* kubernetes.c: a Deployment, through kubectl */
 
 #endif

@@ -258,6 +258,12 @@ void proc_kill(proc *p)
     containment_kill(p->unit, p->pid);
 }
 
+void proc_kill_leftover(const char *unit)
+{
+    if (strmap_get(&layer.live, unit)) return;
+    containment_kill(unit, 0);
+}
+
 void proc_release(proc *p)
 {
     if (!p) return;

@@ -107,6 +107,11 @@ uint64_t process_start_time(pid_t pid);
  * else -1. */
 proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_fn exited,
                  void *data, int *status);
+/* Kills what still runs in unit's cgroup while no proc of this daemon
+ * has it: what a daemon before this one ran there and nobody took over
+ * (a command beside a job). Without cgroups, nothing (its processes are
+ * not ours to find). */
+void proc_kill_leftover(const char *unit);
 /* The main process's start time (for the store), 0 before it started. */
 uint64_t proc_start_time(const proc *p);
 /* sig to the main process's group (its session); 0 or -errno. */
