@@ -465,10 +465,11 @@ void job_stop(job_rt *j, bool kill_now)
         }
         if (!j->proc) {
             /* Its before commands, or an adapter with no process: its
-             * stop command (if any) ends it. */
+             * stop command (if any) ends it, killed or not (there is no
+             * process to kill: a Deployment is scaled to 0 all the same). */
             job_steps_cancel(j);
             job_transition(j, JOB_STOPPING, kill_now ? "killed" : "stop requested");
-            if (kill_now || !job_steps_stop(j)) job_main_ended(j, 0, 0, false);
+            if (!job_steps_stop(j)) job_main_ended(j, 0, 0, false);
             else job_arm(j, TIMER_STOP, j->spec->stop_timeout);
             return;
         }

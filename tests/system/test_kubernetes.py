@@ -203,6 +203,22 @@ def test_contract_stop_scales_to_zero(daemon, cluster, manifests):
                what='watch and follow ended')
 
 
+def test_contract_a_forced_stop_scales_to_zero_too(daemon, cluster, manifests):
+    # Killing processes does nothing to a Deployment: a stop --force (kill)
+    # still scales it to 0, or it would run on with the service inactive.
+    cluster.put(deployment('web', 'shop', replicas=1))
+    d = daemon(kube_service(manifests))
+    d.call('service.start', {'name': 'web'})
+    started(d, cluster)
+    roll_out(cluster)
+    d.wait_state('web', 'running')
+    out = d.tend('platform', 'stop', 'web', '--force')
+    assert out.returncode == 0, out
+    d.wait_state('web', 'inactive')
+    assert cluster.calls_of('scale')[-1] == prefix() + ['scale', 'deployment/web', '--replicas=0']
+    assert cluster.get()['spec']['replicas'] == 0
+
+
 def test_contract_a_watch_that_ends_is_watched_again(daemon, cluster):
     cluster.put(deployment('web', 'shop', replicas=1))
     d = daemon(kube_service())
