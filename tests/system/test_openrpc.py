@@ -67,3 +67,33 @@ def test_every_method_names_its_missing_or_mistyped_parameter_and_changes_nothin
             for item in x if isinstance(x, list) else []:
                 item.pop('uptime', None), item.pop('since', None)
     assert before == after
+
+
+def test_every_pre_flight_check_a_daemon_makes_is_one_the_document_names(daemon, home):
+    # A service of each mode, with each prerequisite a check looks at.
+    (home / 'env').write_text('A=1\n')
+    (home / 'token').write_text('t\n')
+    (home / 'token').chmod(0o600)
+    (home / 'ca.pem').write_text('')
+    (home / 'compose.yml').write_text('services:\n  s:\n    image: x\n')
+    d = daemon(f'''
+[services.bin]
+deployment = {{ mode = "binary", binary = {{ binary_path = "/bin/sleep", working_dir = "/", user = "root", env_file = "{home}/env" }} }}
+health_check = {{ type = "tcp", tcp = {{ port = 1 }} }}
+[services.box]
+deployment = {{ mode = "docker", docker = {{ image = "x" }} }}
+[services.comp]
+deployment = {{ mode = "docker-compose", docker_compose = {{ compose_file = "{home}/compose.yml", service_name = "s" }} }}
+[services.kube]
+deployment = {{ mode = "kubernetes", kubernetes = {{ deployment_name = "k", manifests_path = "{home}" }} }}
+[services.far]
+deployment = {{ mode = "remote", remote = {{ endpoint = "https://127.0.0.1:1/", auth_token_path = "{home}/token", ca_file = "{home}/ca.pem" }} }}
+''')
+    doc = d.call('rpc.discover')
+    named = set(doc['components']['schemas']['Preflight']['properties']['checks']['items']
+                ['properties']['check']['enum'])
+    made = {c['check'] for r in d.call('service.preflight') for c in r['checks']}
+    assert made - named == set()
+    assert {'binary', 'working_dir', 'user', 'env_file', 'port', 'container_cli',
+            'compose_file', 'kubectl', 'manifests', 'endpoint', 'auth_token', 'ca_file',
+            'conflicts', 'dependencies'} <= made
