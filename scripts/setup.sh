@@ -15,7 +15,8 @@ set -eu
 # Prometheus (a real scraper of /metrics, and promtool to lint it), openssl
 # (the remote API's test certificates), iproute2 (its network namespaces),
 # and podman, runc, catatonit (podman's --init, which tend's containers
-# use), busybox-static and podman-compose (the container adapters' tests: a
+# use), aardvark-dns (compose services find each other by name),
+# busybox-static and podman-compose (the container adapters' tests: a
 # busybox image built from /bin/busybox, no registry).
 # The other programs the tests run (sh, bash, sleep, coreutils) are in every
 # Debian base system; python3 also runs the tests' own servers.
@@ -24,7 +25,7 @@ packages="gcc make meson ninja-build pkg-config
     libcurl4-openssl-dev
     libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema python3-selenium
     chromium chromium-driver valgrind postgresql prometheus openssl iproute2
-    podman runc catatonit busybox-static podman-compose"
+    podman runc catatonit aardvark-dns busybox-static podman-compose"
 case "${1:-}" in
 fuzz) packages="$packages clang libclang-rt-14-dev" ;;
 bench) packages="$packages s6 runit supervisor" ;;

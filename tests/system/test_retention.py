@@ -64,9 +64,13 @@ def test_a_crash_loop_of_thousands_of_restarts_keeps_bounded_history(daemon, hom
     d = daemon(registry_text(mark))
     d.wait_for(lambda: d.state('looper') in ('running', 'starting') and restarts(d, 'looper') > 0,
                what='looper crash-looping')
-    run_id, jobs = run_jobs(d, 'looper')
-    hold = next(j for j in jobs if j['action_id'] == 'hold')
-    assert hold['phase'] == 'running'
+    # hold's process is spawned off the loop: on a busy machine crash may
+    # have failed before that spawn answered.
+    def hold_running():
+        run_id, jobs = run_jobs(d, 'looper')
+        hold = next(j for j in jobs if j['action_id'] == 'hold')
+        return (run_id, jobs, hold) if hold['phase'] == 'running' else None
+    run_id, jobs, hold = d.wait_for(hold_running, what='hold running')
 
     d.wait_for(lambda: restarts(d, 'looper') >= 1000, timeout=120, what='1000 restarts')
     size_at_1000 = db_bytes(home)
