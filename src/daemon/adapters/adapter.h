@@ -20,7 +20,9 @@
  *              NULL: the job has no process of its own.
  *   stop       a command that stops it (`podman stop`); NULL: the stop
  *              signal to the main process. Either way the main process
- *              has the stop timeout to end, then its tree is killed.
+ *              has the stop timeout to end (2 s more after a command),
+ *              then its tree is killed. For a job with no process the
+ *              command is the whole stop, a forced one too.
  *   after      a command that clears what the main process leaves once
  *              it ended, also one found gone by a daemon that took over.
  *   watch      a long-running command whose output tells the actual
