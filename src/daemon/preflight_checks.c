@@ -49,8 +49,8 @@ static bool action_identity(const action_spec *a, perm_identity *id, gid_t *grou
     *id = PERM_DAEMON;
     if (!a->user) return true;
     struct passwd pw, *user = NULL;
-    char buf[4096];
-    if (getpwnam_r(a->user, &pw, buf, sizeof(buf), &user) != 0 || !user) return false;
+    char pwbuf[4096];
+    if (getpwnam_r(a->user, &pw, pwbuf, sizeof(pwbuf), &user) != 0 || !user) return false;
     int n = max;
     if (getgrouplist(user->pw_name, user->pw_gid, groups, &n) < 0) n = 0;
     *id = (perm_identity){
@@ -82,8 +82,8 @@ static bool check_program(json_t *checks, const action_spec *a)
 bool preflight_check_user(json_t *checks, const char *name, const char *what)
 {
     struct passwd pw, *user = NULL;
-    char buf[4096];
-    if (getpwnam_r(name, &pw, buf, sizeof(buf), &user) == 0 && user)
+    char pwbuf[4096];
+    if (getpwnam_r(name, &pw, pwbuf, sizeof(pwbuf), &user) == 0 && user)
         return preflight_add(checks, "user", true, "User exists: %s%s", name, what);
     return preflight_add(checks, "user", false, "No such user: %s%s", name, what);
 }
@@ -139,65 +139,86 @@ static double monotonic_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Keeps the last non-empty line of what came in words. */
-static void last_line(char *words, size_t size, char *line, size_t *len, const char *data, size_t n)
+/* Reads fds[0] into out and fds[1] into err until both end; false if the
+ * deadline came first. */
+static bool read_both(int fds[2], buf *out, buf *err, double deadline)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (data[i] == '\n') {
-            if (*len) snprintf(words, size, "%.*s", (int)*len, line);
-            *len = 0;
-        } else if (data[i] != '\r' && *len < 511) {
-            line[(*len)++] = data[i];
+    struct pollfd p[2] = {{.fd = fds[0], .events = POLLIN}, {.fd = fds[1], .events = POLLIN}};
+    while (p[0].fd >= 0 || p[1].fd >= 0) {
+        double left = deadline - monotonic_now();
+        int ready = left > 0 ? poll(p, 2, (int)(left * 1000) + 1) : 0;
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return false;
+        for (int k = 0; k < 2; k++) {
+            if (p[k].fd < 0 || !p[k].revents) continue;
+            char chunk[4096];
+            ssize_t n = read(p[k].fd, chunk, sizeof(chunk));
+            if (n > 0)
+                buf_append(k ? err : out, chunk, (size_t)n);
+            else if (n == 0 || errno != EINTR)
+                p[k].fd = -1;
         }
     }
+    return true;
+}
+
+int preflight_capture(char *const *argv, double timeout, buf *out, buf *err)
+{
+    int o[2], e[2];
+    if (pipe2(o, O_CLOEXEC) < 0) return -1;
+    if (pipe2(e, O_CLOEXEC) < 0) {
+        close(o[0]), close(o[1]);
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, o[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(o[1]);
+    close(e[1]);
+    int fds[2] = {o[0], e[0]}, code = -1;
+    if (rc != 0) {
+        char words[300];
+        int n = snprintf(words, sizeof(words), "%s: %s\n", argv[0], strerror(rc));
+        buf_append(err, words, (size_t)n);
+    } else {
+        bool in_time = read_both(fds, out, err, monotonic_now() + timeout);
+        if (!in_time) kill(pid, SIGKILL);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        code = !in_time ? -2 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    close(o[0]);
+    close(e[0]);
+    return code;
+}
+
+void preflight_last_line(const char *text, size_t len, char *words, size_t size)
+{
+    const char *end = text + len;
+    while (end > text && (end[-1] == '\n' || end[-1] == '\r')) end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n') start--;
+    snprintf(words, size, "%.*s", (int)(end - start), start);
 }
 
 int preflight_run(char *const *argv, double timeout, char *words, size_t size)
 {
-    int fds[2];
+    buf out = {0}, err = {0};
+    int code = preflight_capture(argv, timeout, &out, &err);
     words[0] = '\0';
-    if (pipe2(fds, O_CLOEXEC) < 0) return snprintf(words, size, "%s", strerror(errno)), -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        snprintf(words, size, "%s: %s", argv[0], strerror(rc));
-        return -1;
-    }
-    char line[512], buf[4096];
-    size_t len = 0;
-    double deadline = monotonic_now() + timeout;
-    bool late = false;
-    for (;;) {
-        double left = deadline - monotonic_now();
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        int ready = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) {
-            late = true;
-            break;
-        }
-        ssize_t n = read(fds[0], buf, sizeof(buf));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        last_line(words, size, line, &len, buf, (size_t)n);
-    }
-    if (len) snprintf(words, size, "%.*s", (int)len, line);
-    close(fds[0]);
-    if (late) kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (late) {
+    if (code == -2)
         snprintf(words, size, "no answer within %g s", timeout);
-        return -1;
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    else if (err.len)
+        preflight_last_line(err.data, err.len, words, size);
+    else if (out.len)
+        preflight_last_line(out.data, out.len, words, size);
+    buf_free(&out);
+    buf_free(&err);
+    return code < 0 ? -1 : code;
 }

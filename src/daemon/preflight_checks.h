@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "config/registry.h"
 
 bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
@@ -30,5 +31,11 @@ const char *preflight_find_cli(const char *const *names, char *found, size_t siz
  * or -1 if it could not run or ran out of time (words then say which);
  * words gets the last line it wrote. */
 int preflight_run(char *const *argv, double timeout, char *words, size_t size);
+/* The same with what it wrote: stdout into out, stderr into err (which
+ * also says why it could not run). Its exit code; -1 if it could not run
+ * or was killed by a signal, -2 if it ran out of time (then killed). */
+int preflight_capture(char *const *argv, double timeout, buf *out, buf *err);
+/* The last non-empty line of len bytes of text, into words. */
+void preflight_last_line(const char *text, size_t len, char *words, size_t size);
 
 #endif

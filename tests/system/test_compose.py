@@ -144,7 +144,9 @@ def test_two_compose_services_come_up_in_order_serve_log_and_go(podman, stack):
     # checks, and worker reached web by its compose name.
     d.wait_for(lambda: 'greeting=hello' in logs(d, 'web'), what='the greeting in the log')
     d.wait_for(lambda: 'response:200' in logs(d, 'web'), what="httpd's access lines")
-    d.wait_for(lambda: 'hello from compose' in logs(d, 'worker'), what="worker's fetches")
+    # (by name: the network's DNS may take a moment to answer on a busy machine)
+    d.wait_for(lambda: 'hello from compose' in logs(d, 'worker'), timeout=30,
+               what="worker's fetches")
     assert 'worker up' in logs(d, 'worker')
     r = d.tend('platform', 'stop')
     assert r.returncode == 0, r.stdout + r.stderr
