@@ -98,7 +98,7 @@ typedef struct {
 } cli_act_options;
 /* Whether --force could get past a pre-flight refusal (the daemon's
  * "Pre-flight check failed: CHECK..."): not for a check of what the
- * mode needs (a mode this build lacks, a container engine, kubectl). */
+ * mode needs (a container engine, kubectl). */
 bool cli_force_would_help(const char *refusal);
 /* The same for the name of the check that failed. */
 bool cli_force_would_help_check(const char *check);

@@ -239,9 +239,9 @@ static void say_no_wait(progress *p, const char *name, json_t *result)
 
 bool cli_force_would_help_check(const char *check)
 {
-    /* A mode this build cannot start, or a container engine or kubectl
-     * that is not there, stays so with --force: the start would fail. */
-    static const char *const hopeless[] = {"deployment", "container_cli", "kubectl", NULL};
+    /* A container engine or kubectl that is not there stays so with
+     * --force: the start would fail. */
+    static const char *const hopeless[] = {"container_cli", "kubectl", NULL};
     for (size_t i = 0; hopeless[i]; i++)
         if (strcmp(check, hopeless[i]) == 0) return false;
     return true;

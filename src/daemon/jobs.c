@@ -365,14 +365,7 @@ void job_launch(job_rt *j)
 {
     job_open_log(j);
     job_transition(j, JOB_STARTING, NULL);
-    if (!(j->adapter = adapter_of(j->spec))) {
-        char words[128];
-        snprintf(words, sizeof(words), "deployment mode %s cannot be started by this build of tend",
-                 deploy_mode_name(j->spec->deployment->mode));
-        if (j->log) joblog_release(j->log), j->log = NULL;
-        job_transition(j, JOB_FAILED, words);
-        return;
-    }
+    j->adapter = adapter_of(j->spec);
     job_steps_before(j);
 }
 
@@ -675,12 +668,7 @@ bool job_resume(job_rt *j)
     case JOB_RUNNING:
     case JOB_STOPPING: {
         job_kill_leftovers(j);
-        if (!(j->adapter = adapter_of(j->spec))) {
-            j->pid = 0;
-            job_transition(j, j->phase == JOB_STOPPING ? JOB_CANCELLED : JOB_FAILED,
-                           "its deployment mode cannot be run by this build of tend");
-            return false;
-        }
+        j->adapter = adapter_of(j->spec);
         if (!j->adapter->launch) return job_resume_without_process(j);
         char unit[48];
         snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);

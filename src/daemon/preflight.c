@@ -104,23 +104,15 @@ bool preflight_prerequisites(const registry *r, const service_spec *s, bool port
                              json_t *checks)
 {
     bool ok = true;
-    /* A mode this build has no adapter for first, as the one failure
-     * nothing (not even --force) gets past. */
-    for (size_t i = 0; s->actions && s->actions[i]; i++) {
-        const action_spec *a = registry_action(r, s->actions[i]);
-        if (a && !adapter_of(a))
-            ok = preflight_add(checks, "deployment", false,
-                               "Deployment mode %s cannot be started by this build of tend",
-                               deploy_mode_name(a->deployment->mode));
-    }
     /* Only what runs here needs the port of its check free (a service
      * elsewhere may well be reached through a local port). */
     bool runs_here = !s->actions || !s->actions[0];
     for (size_t i = 0; s->actions && s->actions[i]; i++) {
         const action_spec *a = registry_action(r, s->actions[i]);
-        const adapter *ad = a ? adapter_of(a) : NULL;
-        if (ad) ok &= ad->preflight(s, a, preflight_asks, checks);
-        if (!ad || ad->launch) runs_here = true;
+        if (!a) continue;
+        const adapter *ad = adapter_of(a);
+        ok &= ad->preflight(s, a, preflight_asks, checks);
+        if (ad->launch) runs_here = true;
     }
     if (s->health.type == HEALTH_COMMAND && s->health.command.user)
         ok &= preflight_check_user(checks, s->health.command.user, " (health check)");

@@ -23,25 +23,18 @@ const char *adapter_instance(void)
     return instance;
 }
 
-const adapter *adapter_for_mode(deploy_mode mode)
+const adapter *adapter_of(const action_spec *a)
 {
-    switch (mode) {
-    case DEPLOY_NONE:
-    case DEPLOY_BINARY: return &binary_adapter;
+    switch (a->deployment ? a->deployment->mode : DEPLOY_NONE) {
     case DEPLOY_DOCKER: return &docker_adapter;
     case DEPLOY_DOCKER_COMPOSE: return &compose_adapter;
     case DEPLOY_KUBERNETES: return &kubernetes_adapter;
-    case DEPLOY_REMOTE: return NULL;
-    }
-    return NULL;
-}
-
-const adapter *adapter_of(const action_spec *a)
-{
     /* A remote endpoint's adapter depends on what the endpoint is. */
-    if (a->deployment && a->deployment->mode == DEPLOY_REMOTE)
-        return remote_adapter_of(a->deployment);
-    return adapter_for_mode(a->deployment ? a->deployment->mode : DEPLOY_NONE);
+    case DEPLOY_REMOTE: return remote_adapter_of(a->deployment);
+    case DEPLOY_NONE:
+    case DEPLOY_BINARY: break;
+    }
+    return &binary_adapter;
 }
 
 char **adapter_environment(void)

@@ -103,10 +103,8 @@ typedef struct adapter {
 void adapters_init(const char *state_dir);
 const char *adapter_instance(void);
 
-/* The adapter of a's mode; NULL when this build of tend has none for it
- * (then a start is refused in words). */
+/* The adapter of a's mode (every mode has one). */
 const adapter *adapter_of(const action_spec *a);
-const adapter *adapter_for_mode(deploy_mode mode);
 
 /* The environment for a command an adapter runs (the engine's CLI, kubectl):
  * the daemon's own, which says where the engine is (PATH, DOCKER_HOST,
