@@ -134,6 +134,12 @@ class Podman:
         """`podman ARGS...` in .env; the CompletedProcess (text)."""
         return run_podman(self.env, *args, timeout=timeout)
 
+    def program_pid(self, name):
+        """The host pid of container name's program (the child of its init)."""
+        init = int(self.run('inspect', '--format', '{{.State.Pid}}', name).stdout.strip())
+        children = open(f'/proc/{init}/task/{init}/children').read().split()
+        return int(children[0]) if children else init
+
     def containers(self, label_filter):
         """Names of every container, running or not, whose labels match
         LABEL_FILTER ('KEY=VALUE' or 'KEY'), from

@@ -36,6 +36,19 @@ def stand_in(folder, **programs):
     return folder
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 free at this moment."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def first_event(events, kind, service, pred=lambda e: True):
+    """The id of the first event of that kind and service that pred likes."""
+    return min(e['id'] for e in events
+               if e['kind'] == kind and e.get('service') == service and pred(e))
+
+
 def tend_env(home, **extra):
     """The environment of every tend process a test starts. PATH is exactly
     the system folders behind a folder of the test's own (HOME/../bin, where

@@ -17,16 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon import (Daemon, TEND_BIN, alive, crash, main_pid_of as main_pid, sleeping, tend_env,
-                    with_marker)
+from daemon import (Daemon, TEND_BIN, alive, crash, free_port, main_pid_of as main_pid, sleeping,
+                    tend_env, with_marker)
 
 SLEEPERS = 48
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def registry(marks, home):

@@ -7,22 +7,16 @@ And the registry errors of those keys, at file:line:col."""
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from daemon import Daemon
+from daemon import Daemon, free_port
 
 PG_BIN = Path('/usr/lib/postgresql/15/bin')
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

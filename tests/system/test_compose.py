@@ -8,19 +8,13 @@ import json
 import os
 import secrets
 import signal
-import socket
 import time
 import urllib.request
 
 import pytest
 
-from daemon import Daemon, alive, crash
+from daemon import Daemon, alive, crash, first_event, free_port
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def compose_file(podman, www, port):
@@ -109,12 +103,6 @@ def containers_of(podman, d):
     return found
 
 
-def main_pid_in_container(podman, name):
-    """The host pid of the container's program (the child of its init)."""
-    init = int(podman.run('inspect', '--format', '{{.State.Pid}}', name).stdout.strip())
-    children = open(f'/proc/{init}/task/{init}/children').read().split()
-    return int(children[0]) if children else init
-
 
 def logs(d, name):
     return d.tend('services', 'logs', name).stdout
@@ -127,11 +115,9 @@ def test_two_compose_services_come_up_in_order_serve_log_and_go(podman, stack):
     assert d.state('web') == 'running' and d.state('worker') == 'running'
     # Ordered: worker's job started only once web had passed its check.
     events = d.call('events.list', {'limit': 1000})
-    def first(kind, service, pred=lambda e: True):
-        return min(e['id'] for e in events if e['kind'] == kind and e.get('service') == service
-                   and pred(e))
-    assert first('job.phase', 'worker', lambda e: e['data']['to'] == 'starting') > first(
-        'service.health', 'web', lambda e: e['data']['to'] == 'healthy')
+    started = first_event(events, 'job.phase', 'worker', lambda e: e['data']['to'] == 'starting')
+    healthy = first_event(events, 'service.health', 'web', lambda e: e['data']['to'] == 'healthy')
+    assert started > healthy
     listed = {s['name']: s for s in json.loads(d.tend('services', 'list', '--json').stdout)}
     assert listed['web']['state'] == listed['worker']['state'] == 'running'
     assert listed['web']['deployment'] == 'docker-compose'
@@ -174,7 +160,7 @@ def test_a_killed_container_program_is_restarted_by_tends_policy(podman, stack):
     d = stack
     assert d.tend('services', 'start', 'web').returncode == 0
     first_job = d.call('service.status', {'name': 'web'})['jobs'][0]['id']
-    os.kill(main_pid_in_container(podman, containers_of(podman, d)['web']), signal.SIGKILL)
+    os.kill(podman.program_pid(containers_of(podman, d)['web']), signal.SIGKILL)
     d.wait_for(lambda: d.call('service.status', {'name': 'web'})['jobs'][0]['id'] != first_job
                and d.state('web') == 'running', timeout=40, what='web restarted')
     old = d.call('job.get', {'id': first_job})

@@ -6,20 +6,14 @@ those; they skip, saying why, where podman cannot run containers."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from daemon import Daemon, alive, crash
+from daemon import Daemon, alive, crash, first_event, free_port
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def instance_tag(home):
@@ -74,12 +68,6 @@ def container_of(podman, d):
     return names[0]
 
 
-def main_pid_in_container(podman, name):
-    """The host pid of the container's program (the child of its init)."""
-    init = int(podman.run('inspect', '--format', '{{.State.Pid}}', name).stdout.strip())
-    children = open(f'/proc/{init}/task/{init}/children').read().split()
-    return int(children[0]) if children else init
-
 
 def test_a_container_comes_up_before_what_depends_on_it_and_serves(podman, web):
     d = web
@@ -88,11 +76,9 @@ def test_a_container_comes_up_before_what_depends_on_it_and_serves(podman, web):
     assert d.state('web') == 'running' and d.state('app') == 'running'
     # Ordered: app's process started only once web had passed its check.
     events = d.call('events.list', {'limit': 1000})
-    def first(kind, service, pred=lambda e: True):
-        return min(e['id'] for e in events if e['kind'] == kind and e.get('service') == service
-                   and pred(e))
-    assert first('job.phase', 'app', lambda e: e['data']['to'] == 'starting') > first(
-        'service.health', 'web', lambda e: e['data']['to'] == 'healthy')
+    started = first_event(events, 'job.phase', 'app', lambda e: e['data']['to'] == 'starting')
+    healthy = first_event(events, 'service.health', 'web', lambda e: e['data']['to'] == 'healthy')
+    assert started > healthy
     listed = {s['name']: s for s in json.loads(d.tend('services', 'list', '--json').stdout)}
     assert listed['web']['state'] == 'running'
     assert listed['web']['deployment'] == 'docker'
@@ -125,7 +111,7 @@ def test_a_killed_container_program_is_restarted_by_tends_policy(podman, web):
     d = web
     assert d.tend('services', 'start', 'web').returncode == 0
     first_job = d.call('service.status', {'name': 'web'})['jobs'][0]['id']
-    os.kill(main_pid_in_container(podman, container_of(podman, d)), signal.SIGKILL)
+    os.kill(podman.program_pid(container_of(podman, d)), signal.SIGKILL)
     d.wait_for(lambda: d.call('service.status', {'name': 'web'})['jobs'][0]['id'] != first_job
                and d.state('web') == 'running', timeout=30, what='web restarted')
     old = d.call('job.get', {'id': first_job})
