@@ -246,6 +246,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "why") == 0) return cmd_why(argc - 1, argv + 1);
     if (strcmp(cmd, "dashboard") == 0) return cmd_dashboard(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0) return cmd_token(argc - 1, argv + 1);
+    if (strcmp(cmd, "script") == 0) return cmd_script(argc - 1, argv + 1, &remote);
     if (strcmp(cmd, "jobs") == 0) return cmd_jobs(argc - 1, argv + 1);
     if (strcmp(cmd, "runs") == 0) return cmd_runs(argc - 1, argv + 1);
     if (strcmp(cmd, "events") == 0) return cmd_events(argc - 1, argv + 1);

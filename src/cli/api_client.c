@@ -26,6 +26,8 @@
 #include "cli/api_remote.h"
 
 static bool autostart = true;
+/* The tend binary that `tend daemon` is started from. */
+static const char *daemon_program = "/proc/self/exe";
 static const curl_api *lib; /* libcurl, loaded by the first call */
 
 static bool curl_ready(call_error *err)
@@ -37,6 +39,11 @@ static bool curl_ready(call_error *err)
 void api_set_autostart(bool allowed)
 {
     autostart = allowed;
+}
+
+void api_set_daemon_program(const char *path)
+{
+    daemon_program = path;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *ctx)
@@ -112,7 +119,7 @@ static int start_daemon(const tend_paths *paths, call_error *err)
          * shell had open. */
         if (dup2(ready[1], 3) < 0 || fcntl(3, F_SETFD, 0) < 0) _exit(1);
         syscall(SYS_close_range, 4u, ~0u, 0u);
-        execl("/proc/self/exe", "tend", "daemon", "--ready-fd", "3", (char *)NULL);
+        execl(daemon_program, "tend", "daemon", "--ready-fd", "3", (char *)NULL);
         _exit(127);
     }
     close(ready[1]);

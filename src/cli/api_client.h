@@ -41,5 +41,8 @@ call_status api_follow(const char *path, int (*on_event)(json_t *ev, void *ctx),
 /* Whether api_call may start a daemon when none answers (default yes;
  * --no-autostart and TEND_NO_AUTOSTART=1 say no). */
 void api_set_autostart(bool allowed);
+/* The tend binary such a daemon is started from (default: this very
+ * program; tend-lua names the tend next to it). path must last. */
+void api_set_daemon_program(const char *path);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli/api_client.h"
+#include "cli/api_remote.h"
 #include "config/registry.h"
 
 enum {
@@ -84,6 +85,8 @@ int cmd_events(int argc, char **argv);
 int cmd_dependencies(int argc, char **argv);
 int cmd_dashboard(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+/* cmd_script.c: execs tend-lua with the remote options in its environment. */
+int cmd_script(int argc, char **argv, const api_remote_options *remote);
 /* `services health|monitor|readiness|check|validate`: argv[0] is the subcommand. */
 int cmd_services_health(int argc, char **argv, const char *usage);
 int cli_platform_health(bool json);
