@@ -9,7 +9,8 @@
 # must be installed.
 set -eu
 
-# build: the compiler, meson and the libraries tend links;
+# build: the compiler, meson and the libraries tend links (Lua 5.4 for
+# tend-lua alone);
 # test: cmocka, pytest and its helpers, Chromium for the dashboard, valgrind,
 # PostgreSQL (a real server the binary-service tests run as user postgres),
 # Prometheus (a real scraper of /metrics, and promtool to lint it), openssl
@@ -18,14 +19,16 @@ set -eu
 # use), aardvark-dns (compose services find each other by name),
 # busybox-static and podman-compose (the container adapters' tests: a
 # busybox image built from /bin/busybox, no registry).
-# The other programs the tests run (sh, bash, sleep, coreutils) are in every
-# Debian base system; python3 also runs the tests' own servers.
+# git (the build-and-install workflow example clones a repository its
+# test makes). The other programs the tests run (sh, bash, sleep,
+# coreutils) are in every Debian base system; python3 also runs the
+# tests' own servers.
 packages="gcc make meson ninja-build pkg-config
     libuv1-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libgnutls28-dev
-    libcurl4-openssl-dev
+    libcurl4-openssl-dev liblua5.4-dev
     libcmocka-dev python3 python3-pytest python3-requests python3-jsonschema python3-selenium
     chromium chromium-driver valgrind postgresql prometheus openssl iproute2
-    podman runc catatonit aardvark-dns busybox-static podman-compose"
+    podman runc catatonit aardvark-dns busybox-static podman-compose git"
 case "${1:-}" in
 fuzz) packages="$packages clang libclang-rt-14-dev" ;;
 bench) packages="$packages s6 runit supervisor" ;;
