@@ -211,7 +211,7 @@ static int list_bindings(lua_State *L)
 int bindings_open(lua_State *L)
 {
     script_error_setup(L);
-    lua_createtable(L, 0, (int)(sizeof(bindings) / sizeof(bindings[0])) + 4);
+    lua_createtable(L, 0, (int)(sizeof(bindings) / sizeof(bindings[0])) + 5);
     for (size_t i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
         lua_pushlightuserdata(L, (void *)&bindings[i]);
         lua_pushcclosure(L, call_binding, 1);
@@ -223,6 +223,8 @@ int bindings_open(lua_State *L)
     lua_setfield(L, -2, "bindings");
     lua_pushcfunction(L, script_wait);
     lua_setfield(L, -2, "wait");
+    lua_pushcfunction(L, script_wait_job);
+    lua_setfield(L, -2, "wait_job");
     lua_json_push_null(L);
     lua_setfield(L, -2, "null");
     return 1;

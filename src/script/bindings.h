@@ -1,5 +1,6 @@
 /* bindings.h — the tend module: one Lua function per JSON-RPC method
- * (tend.service_start for service.start, ...), plus tend.wait, tend.call,
+ * (tend.service_start for service.start, ...), plus tend.wait,
+ * tend.wait_job, tend.call,
  * tend.null and tend.bindings. Each binding is a thin layer over its one
  * method: Lua arguments become its params, its result comes back as Lua
  * values, its error is raised as a tend error (script_error.h).

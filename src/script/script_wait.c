@@ -1,4 +1,6 @@
-/* script_wait.c — tend.wait(NAME, STATE [, {timeout = SECONDS}]): waits
+/* script_wait.c — tend.wait and tend.wait_job.
+ *
+ * tend.wait(NAME, STATE [, {timeout = SECONDS}]): waits
  * until a service is in STATE (one of service.status's states, or
  * "healthy", "unhealthy", or "stopped": none of starting, running,
  * stopping) and returns its status. It follows the daemon's event stream
@@ -6,7 +8,11 @@
  * is polled. Raises a "timeout" error when the time runs out (default
  * 60 s) and a "failed" one as soon as the state cannot come: the service
  * failed or exited while a start was waited for, or is not wanted to
- * start at all. */
+ * start at all.
+ *
+ * tend.wait_job(ID [, {timeout = SECONDS}]): waits until a job has ended
+ * (succeeded, failed, cancelled or lost) and returns its row; a standalone
+ * job (job_create) has no service to wait for. */
 #include "script/script_wait.h"
 
 #include <lauxlib.h>
@@ -94,20 +100,33 @@ static void url_encode(const char *s, char *out, size_t size)
     out[n] = 0;
 }
 
-static double timeout_of(lua_State *L)
+/* {timeout = SECONDS} at idx, if given. */
+static double timeout_of(lua_State *L, int idx, const char *func)
 {
-    if (lua_isnoneornil(L, 3)) return DEFAULT_TIMEOUT;
-    if (!lua_istable(L, 3))
-        script_raise(L, "wait", SCRIPT_ARGUMENT, NULL, 0,
-                     "argument 3 must be a table of options ({timeout = SECONDS}), not a %s",
-                     luaL_typename(L, 3));
-    lua_getfield(L, 3, "timeout");
+    if (lua_isnoneornil(L, idx)) return DEFAULT_TIMEOUT;
+    if (!lua_istable(L, idx))
+        script_raise(L, func, SCRIPT_ARGUMENT, NULL, 0,
+                     "argument %d must be a table of options ({timeout = SECONDS}), not a %s", idx,
+                     luaL_typename(L, idx));
+    lua_getfield(L, idx, "timeout");
     double t = lua_isnil(L, -1) ? DEFAULT_TIMEOUT : lua_tonumber(L, -1);
     if (!lua_isnil(L, -1) && (!lua_isnumber(L, -1) || !(t > 0) || !isfinite(t)))
-        script_raise(L, "wait", SCRIPT_ARGUMENT, NULL, 0,
+        script_raise(L, func, SCRIPT_ARGUMENT, NULL, 0,
                      "'timeout' must be a number of seconds above 0");
     lua_pop(L, 1);
     return t;
+}
+
+/* Follows events after *last (matching query) for at most left seconds,
+ * until on_event ends the stream; raises what went wrong. */
+static void follow(lua_State *L, const char *func, const char *query, double left,
+                   int (*on_event)(json_t *ev, void *ctx), void *ctx)
+{
+    call_error err = {0};
+    call_status got = api_follow_events_for(query, left, on_event, ctx, &err);
+    if (got == CALL_UNREACHABLE)
+        script_raise(L, func, SCRIPT_UNREACHABLE, NULL, 0, "%s", err.message);
+    if (got != CALL_OK) script_raise(L, func, SCRIPT_RPC, NULL, err.code, "%s", err.message);
 }
 
 int script_wait(lua_State *L)
@@ -123,7 +142,7 @@ int script_wait(lua_State *L)
         script_raise(L, "wait", SCRIPT_ARGUMENT, NULL, 0,
                      "argument 2 must be a state to wait for: inactive, starting, running, "
                      "stopping, success, failed, exited, healthy, unhealthy or stopped");
-    double timeout = timeout_of(L), deadline = now_monotonic() + timeout;
+    double timeout = timeout_of(L, 3, "wait"), deadline = now_monotonic() + timeout;
     char encoded[512], query[640];
     url_encode(name, encoded, sizeof(encoded));
     json_int_t last = last_event_id(L);
@@ -149,12 +168,54 @@ int script_wait(lua_State *L)
                          "'%s' is not %s after %g s: it is %s%s%s", name, target, timeout,
                          text(*st, "state"), reason ? ": " : "", reason ? reason : "");
         snprintf(query, sizeof(query), "after=%lld&service=%s", (long long)last, encoded);
-        call_error err = {0};
-        call_status got = api_follow_events_for(query, left, newest_event, &last, &err);
-        if (got == CALL_UNREACHABLE)
-            script_raise(L, "wait", SCRIPT_UNREACHABLE, NULL, 0, "%s", err.message);
-        if (got != CALL_OK) script_raise(L, "wait", SCRIPT_RPC, NULL, err.code, "%s", err.message);
+        follow(L, "wait", query, left, newest_event, &last);
     }
     lua_json_push(L, *st);
+    return 1;
+}
+
+typedef struct {
+    json_int_t last, job;
+} job_watch;
+
+static int event_of_job(json_t *ev, void *ctx)
+{
+    job_watch *w = ctx;
+    json_int_t id = json_integer_value(json_object_get(ev, "id"));
+    if (id > w->last) w->last = id;
+    return json_integer_value(json_object_get(ev, "job_id")) == w->job;
+}
+
+static bool ended(const char *phase)
+{
+    return !strcmp(phase, "succeeded") || !strcmp(phase, "failed") ||
+           !strcmp(phase, "cancelled") || !strcmp(phase, "lost");
+}
+
+int script_wait_job(lua_State *L)
+{
+    if (!lua_isinteger(L, 1))
+        script_raise(L, "wait_job", SCRIPT_ARGUMENT, NULL, 0,
+                     "argument 1 must be a job's id (an integer), not a %s", luaL_typename(L, 1));
+    job_watch w = {.job = (json_int_t)lua_tointeger(L, 1)};
+    double timeout = timeout_of(L, 2, "wait_job"), deadline = now_monotonic() + timeout;
+    w.last = last_event_id(L);
+    json_t **params = lua_json_box(L, json_pack("{s:I}", "id", w.job));
+    json_t **job = lua_json_box(L, NULL);
+    for (;;) {
+        json_decref(*job);
+        *job = NULL;
+        *job = bindings_call(L, "wait_job", "job.get", *params);
+        if (ended(text(*job, "phase"))) break;
+        double left = deadline - now_monotonic();
+        if (left <= 0)
+            script_raise(L, "wait_job", SCRIPT_TIMEOUT, NULL, 0,
+                         "job %lld has not ended after %g s: it is %s", (long long)w.job, timeout,
+                         text(*job, "phase"));
+        char query[64];
+        snprintf(query, sizeof(query), "after=%lld", (long long)w.last);
+        follow(L, "wait_job", query, left, event_of_job, &w);
+    }
+    lua_json_push(L, *job);
     return 1;
 }

@@ -6,5 +6,7 @@
 
 /* tend.wait(NAME, STATE [, {timeout = SECONDS}]) -> the service's status. */
 int script_wait(lua_State *L);
+/* tend.wait_job(ID [, {timeout = SECONDS}]) -> the job's row once it ended. */
+int script_wait_job(lua_State *L);
 
 #endif
