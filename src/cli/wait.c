@@ -18,9 +18,7 @@
 #include "base/strv.h"
 #include "cli/api_client.h"
 #include "cli/cli.h"
-
-/* How long a service with no readiness check must run to count as started. */
-#define FIRST_SECOND 1.0
+#include "cli/started.h"
 
 /* Progress for people; with --json only the final JSON is printed. */
 #define SAY(p, ...)                                                                                \
@@ -59,18 +57,6 @@ static bool is(const char *state, const char *a)
     return strcmp(state, a) == 0;
 }
 
-/* Whether something other than time says the service is ready: a health
- * check (the daemon reports "starting" until it passes) or READY=1. */
-static bool has_readiness(json_t *st)
-{
-    if (!is(text(json_object_get(st, "health"), "check"), "none")) return true;
-    size_t i;
-    json_t *job;
-    json_array_foreach(json_object_get(st, "jobs"), i, job) if (json_object_get(job, "notified"))
-        return true;
-    return false;
-}
-
 static void say_waiting(progress *p, const char *name, const char *why)
 {
     if (strv_contains(p->waiting, name)) return;
@@ -81,21 +67,18 @@ static void say_waiting(progress *p, const char *name, const char *why)
 /* Where a start stands: 1 got there, -1 failed, 0 not yet. */
 static int start_outcome(progress *p, json_t *st)
 {
-    const char *state = text(st, "state");
-    if (is(state, "success")) return 1;
-    if (is(state, "failed") || is(state, "exited")) return -1;
     /* Its processes were restarted since this start: it did not come up. */
-    if (json_integer_value(json_object_get(st, "restarts")) > 0 && !is(state, "stopping"))
+    const char *state = text(st, "state");
+    if (json_integer_value(json_object_get(st, "restarts")) > 0 && !is(state, "stopping") &&
+        !is(state, "success"))
         return -1;
-    if (!is(state, "running")) return 0;
-    if (has_readiness(st)) return 1;
-    json_t *uptime = json_object_get(st, "uptime");
-    if (!json_is_number(uptime)) return 1; /* no process of its own: a target */
-    double left = FIRST_SECOND - json_number_value(uptime);
-    if (left <= 0) return 1;
-    double at = now_monotonic() + left;
-    if (!p->trial_at || at < p->trial_at) p->trial_at = at;
-    return 0;
+    double left;
+    int outcome = started_outcome(st, &left);
+    if (outcome == 0 && left > 0) {
+        double at = now_monotonic() + left;
+        if (!p->trial_at || at < p->trial_at) p->trial_at = at;
+    }
+    return outcome;
 }
 
 /* Prints a service's outcome once; returns whether it has settled. */

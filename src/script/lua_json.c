@@ -127,7 +127,8 @@ static json_t *from_table(lua_State *L, int idx, const char *path, int depth, ch
 {
     char name[512];
     name_of(name, sizeof(name), path);
-    if (depth > MAX_DEPTH) {
+    /* Each level holds a key and a value on Lua's stack. */
+    if (depth > MAX_DEPTH || !lua_checkstack(L, 4)) {
         snprintf(err, errlen, "%s is nested too deep (a table that holds itself?)", name);
         return NULL;
     }

@@ -3,7 +3,9 @@
  * tend.wait(NAME, STATE [, {timeout = SECONDS}]): waits
  * until a service is in STATE (one of service.status's states, or
  * "healthy", "unhealthy", or "stopped": none of starting, running,
- * stopping) and returns its status. It follows the daemon's event stream
+ * stopping) and returns its status. "running" means started as `tend
+ * services start` judges it (cli/started.h): running and ready, or
+ * running for its first second when nothing else can tell. It follows the daemon's event stream
  * for that service and looks at the status again at each event; nothing
  * is polled. Raises a "timeout" error when the time runs out (default
  * 60 s) and a "failed" one as soon as the state cannot come: the service
@@ -23,6 +25,7 @@
 #include <time.h>
 
 #include "cli/api_client.h"
+#include "cli/started.h"
 #include "script/bindings.h"
 #include "script/lua_json.h"
 #include "script/script_error.h"
@@ -51,9 +54,13 @@ static bool up(const char *state)
     return !strcmp(state, "starting") || !strcmp(state, "running") || !strcmp(state, "stopping");
 }
 
-/* 1: the status is in target; -1: it cannot get there; 0: not yet. */
-static int judge(json_t *st, const char *target)
+/* 1: the status is in target; -1: it cannot get there; 0: not yet, and
+ * *look_again_in seconds from now if no event comes first (0: at an
+ * event only). "running" is what `tend services start` waits for: running
+ * and ready, or running for its first second when nothing can tell. */
+static int judge(json_t *st, const char *target, double *look_again_in)
 {
+    *look_again_in = 0;
     const char *state = text(st, "state");
     const char *health = text(json_object_get(st, "health"), "status");
     if (!strcmp(target, "stopped")) return !up(state);
@@ -61,7 +68,12 @@ static int judge(json_t *st, const char *target)
         return -1;
     if (!strcmp(target, "healthy") || !strcmp(target, "unhealthy"))
         if (!strcmp(state, "running") && !strcmp(health, target)) return 1;
-    if (!strcmp(state, target)) return 1;
+    if (!strcmp(target, "running")) {
+        int outcome = started_outcome(st, look_again_in);
+        if (outcome != 0) return outcome;
+    } else if (!strcmp(state, target)) {
+        return 1;
+    }
     bool start_awaited =
         !strcmp(target, "running") || !strcmp(target, "healthy") || !strcmp(target, "success");
     if (start_awaited && (!strcmp(state, "failed") || !strcmp(state, "exited"))) return -1;
@@ -152,7 +164,8 @@ int script_wait(lua_State *L)
         json_decref(*st);
         *st = NULL;
         *st = bindings_call(L, "wait", "service.status", *params);
-        int verdict = judge(*st, target);
+        double look_again_in;
+        int verdict = judge(*st, target, &look_again_in);
         const char *reason = json_string_value(json_object_get(*st, "reason"));
         if (verdict > 0) break;
         if (verdict < 0 && strstr(target, "healthy") &&
@@ -168,7 +181,8 @@ int script_wait(lua_State *L)
                          "'%s' is not %s after %g s: it is %s%s%s", name, target, timeout,
                          text(*st, "state"), reason ? ": " : "", reason ? reason : "");
         snprintf(query, sizeof(query), "after=%lld&service=%s", (long long)last, encoded);
-        follow(L, "wait", query, left, newest_event, &last);
+        follow(L, "wait", query, look_again_in > 0 && look_again_in < left ? look_again_in : left,
+               newest_event, &last);
     }
     lua_json_push(L, *st);
     return 1;
