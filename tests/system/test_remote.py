@@ -518,3 +518,39 @@ tls_key = "/etc/tend/server.key"
 ''', name='ok.toml')
     r = tend('validate', '-c', ok, '--json')
     assert r.returncode == 0, r.stderr
+
+
+def test_a_script_drives_a_remote_daemon_over_tls(tmp_path, netns, pki, started, marks, registry):
+    """`tend --host URL script FILE.lua`: the script's every call goes to the
+    daemon on the other host, through TLS with the token, as the CLI's do."""
+    server_ns, addr, client_ns = netns
+    mark = marks()
+    d = started(server_ns, registry(service(mark)),
+                ['--listen', f'{addr}:{PORT}', '--tls-cert', pki['cert'], '--tls-key', pki['key']])
+    url = f'https://{addr}:{PORT}'
+    tend = Client(client_ns, tmp_path / 'client', url, d.token_file(tmp_path), pki['ca'])
+    flow = tmp_path / 'flow.lua'
+    flow.write_text('''
+        tend.service_start("ticker")
+        local st = tend.wait("ticker", "running", {timeout = 30})
+        print(st.state, math.type(st.pid))
+        tend.service_stop("ticker")
+        print(tend.wait("ticker", "stopped", {timeout = 30}).state)
+        print(#tend.run_list{service = "ticker"})
+    ''')
+    r = tend('script', flow)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ['running\tinteger', 'inactive', '1']
+    assert not with_marker(mark)
+    assert not (tmp_path / 'client' / 'tend.sock').exists()
+    # A token the daemon does not know: the first call fails, in words.
+    bad = tmp_path / 'bad-token'
+    bad.write_text('tend_' + 'x' * 40 + '\n')
+    bad.chmod(0o600)
+    r = Client(client_ns, tmp_path / 'client', url, bad, pki['ca'])('script', flow)
+    assert r.returncode == 1
+    first = r.stderr.splitlines()[0]
+    # (Lua shortens a long path in front: '.../flow.lua:2:'.)
+    assert first.startswith('tend script: ') and 'flow.lua:2: service_start: ' in first, first
+    assert 'wrong access token' in first
+    assert d.call('run.list', {'service': 'ticker'})[0]['status'] != 'running'
