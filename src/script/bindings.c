@@ -47,7 +47,7 @@ static const binding bindings[] = {
     {"service_stats", "service.stats", {"name"}, NULL},
     {"service_children", "service.children", {"name"}, NULL},
     {"service_start_all", "service.start_all", {0}, NULL},
-    {"service_stop_all", "service.stop_all", {"names"}, "names"},
+    {"service_stop_all", "service.stop_all", {0}, NULL},
     {"quick_service_set", "quick_service.set", {"name"}, NULL},
     {"quick_service_start", "quick_service.start", {"name"}, NULL},
     {"action_list", "action.list", {0}, NULL},
