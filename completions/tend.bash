@@ -9,7 +9,7 @@ _tend_services()
 _tend()
 {
     local cur=${COMP_WORDS[COMP_CWORD]} first=${COMP_WORDS[1]} second=${COMP_WORDS[2]}
-    local commands="daemon apply validate services platform why dashboard token jobs runs events rpc up down ps logs"
+    local commands="daemon apply validate services platform why dashboard token jobs runs events rpc script up down ps logs"
     if [ "$COMP_CWORD" -eq 1 ]; then
         COMPREPLY=($(compgen -W "$commands --help --version --host --token-file --cacert --cert --key" -- "$cur"))
         return
@@ -53,6 +53,11 @@ _tend()
             COMPREPLY=($(compgen -f -- "$cur"))
         fi ;;
     apply|validate) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    script)
+        # The script (a .lua file, or a folder on the way); what follows it is the script's.
+        if [ "$COMP_CWORD" -eq 2 ]; then
+            COMPREPLY=($(compgen -W "--help --no-autostart" -- "$cur") $(compgen -d -- "$cur") $(compgen -f -X '!*.lua' -- "$cur"))
+        fi ;;
     rpc)
         [ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$(tend rpc --no-autostart rpc.discover 2>/dev/null | sed -n 's/^ *"name": "\([a-z_]*\.[a-z_]*\)",*$/\1/p')" -- "$cur")) ;;
     esac

@@ -30,3 +30,16 @@ def test_commands_subcommands_and_service_names(d):
     assert complete(d, 'tend', '--ho') == ['--host']
     assert complete(d, 'tend', 'daemon', '--tls-c') == ['--tls-cert', '--tls-client-ca']
     assert complete(d, 'tend', 'token', 'rotate', 'da') == ['dashboard']
+    assert complete(d, 'tend', 'scr') == ['script']
+
+
+def test_script_completes_lua_files_and_folders(d, tmp_path):
+    folder = tmp_path / 'flows'
+    (folder / 'more').mkdir(parents=True)
+    (folder / 'deploy.lua').write_text('')
+    (folder / 'notes.txt').write_text('')
+    assert sorted(complete(d, 'tend', 'script', f'{folder}/')) == [f'{folder}/deploy.lua',
+                                                                   f'{folder}/more']
+    assert complete(d, 'tend', 'script', '--no') == ['--no-autostart']
+    # What follows the script is the script's own.
+    assert complete(d, 'tend', 'script', 'x.lua', '') == []
