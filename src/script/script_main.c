@@ -11,6 +11,7 @@
  * once, with its traceback), 2 usage, 3 no daemon answered. */
 #include <lauxlib.h>
 #include <lualib.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
