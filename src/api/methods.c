@@ -435,6 +435,7 @@ static const rpc_method methods[] = {
     {"service.health", api_service_health, RPC_READS},
     {"service.health_all", api_service_health_all, RPC_READS},
     {"service.preflight", api_service_preflight, RPC_READS},
+    {"service.required_for", api_service_required_for, RPC_READS},
     {"token.create", api_token_create, RPC_ADMIN},
     {"token.list", api_token_list, RPC_ADMIN},
     {"token.revoke", api_token_revoke, RPC_ADMIN},

@@ -44,6 +44,7 @@ json_t *api_logs_search(void *c, json_t *params, rpc_error *err);
 json_t *api_service_health(void *c, json_t *params, rpc_error *err);
 json_t *api_service_health_all(void *c, json_t *params, rpc_error *err);
 json_t *api_service_preflight(void *c, json_t *params, rpc_error *err);
+json_t *api_service_required_for(void *c, json_t *params, rpc_error *err);
 
 /* methods_tokens.c */
 json_t *api_token_create(void *c, json_t *params, rpc_error *err);

@@ -1,13 +1,17 @@
 /* methods_ops.c — the API methods beyond the core set: full views, kill,
  * why, tree, process stats, all-at-once starts and stops, quick services,
- * job retry/cancel/delete, events and log search, health and pre-flight. */
+ * job retry/cancel/delete, events and log search, health and pre-flight,
+ * and what an operation needs (service.required_for). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/methods_internal.h"
+#include "base/buf.h"
 #include "base/signame.h"
+#include "base/strv.h"
+#include "config/suggest.h"
 #include "daemon/logs.h"
 #include "daemon/procinfo.h"
 #include "model/state.h"
@@ -318,4 +322,77 @@ json_t *api_service_preflight(void *c, json_t *params, rpc_error *err)
     for (size_t i = 0; i < r->n_services; i++)
         json_array_append_new(out, supervisor_preflight(ctx->sv, r->services[i]->name));
     return out;
+}
+
+/* ---- what an operation needs ---- */
+
+/* Every operation some service's required_for names, once each, in the
+ * registry's order. */
+static char **operations(const registry *r)
+{
+    char **ops = NULL;
+    for (size_t i = 0; i < r->n_services; i++)
+        for (char **o = r->services[i]->required_for; o && *o; o++)
+            if (!strv_contains(ops, *o)) strv_push(&ops, *o);
+    return ops;
+}
+
+/* An operation no service names is a mistake, not "nothing is missing":
+ * -32602 naming 'operation', with the closest operation or all of them. */
+static json_t *unknown_operation(const registry *r, const char *op, rpc_error *err)
+{
+    char **ops = operations(r);
+    const char *close = ops ? suggest_closest(op, (const char *const *)ops) : NULL;
+    buf words = {0};
+    buf_printf(&words, "no service's required_for names the operation '%s'", op);
+    if (close) {
+        buf_printf(&words, "; did you mean '%s'?", close);
+    } else if (ops) {
+        buf_puts(&words, "; the operations are: ");
+        for (size_t i = 0; ops[i]; i++) buf_printf(&words, "%s%s", i ? ", " : "", ops[i]);
+    } else {
+        buf_puts(&words, " (no service names any)");
+    }
+    json_t *known = json_array();
+    for (size_t i = 0; ops && ops[i]; i++) json_array_append_new(known, json_string(ops[i]));
+    rpc_fail(err, RPC_INVALID_PARAMS, "invalid params: 'operation': %s",
+             words.failed ? "out of memory" : words.data);
+    /* data.message is what the CLI shows (tend services check). */
+    err->data = json_pack("{s:s, s:s, s:s, s:s?, s:o}", "message",
+                          words.failed ? "out of memory" : words.data, "parameter", "operation",
+                          "operation", op, "suggestion", close, "operations", known);
+    buf_free(&words);
+    strv_free(ops);
+    return NULL;
+}
+
+/* The services whose required_for names the operation, in the registry's
+ * order, and those of them whose actual state is not "running". */
+json_t *api_service_required_for(void *c, json_t *params, rpc_error *err)
+{
+    api_ctx *ctx = c;
+    const char *op = NULL;
+    if (param_names(params, NAMES("operation"), err) < 0 ||
+        param_string(params, "operation", true, &op, err) < 0)
+        return NULL;
+    const registry *r = supervisor_registry(ctx->sv);
+    json_t *required = json_array(), *not_running = json_array();
+    for (size_t i = 0; i < r->n_services; i++) {
+        const service_spec *s = r->services[i];
+        if (!strv_contains(s->required_for, op)) continue;
+        json_array_append_new(required, json_string(s->name));
+        json_t *st = supervisor_service_status(ctx->sv, s->name);
+        const char *state = json_string_value(json_object_get(st, "state"));
+        if (!state || strcmp(state, "running") != 0)
+            json_array_append_new(not_running, json_string(s->name));
+        json_decref(st);
+    }
+    if (json_array_size(required) == 0) {
+        json_decref(required);
+        json_decref(not_running);
+        return unknown_operation(r, op, err);
+    }
+    bool all_running = json_array_size(not_running) == 0;
+    return json_pack("{s:s, s:o, s:o, s:b}", "operation", op, "required", required, "not_running",
+                     not_running, "all_running", all_running);
 }

@@ -14,7 +14,6 @@
 #include "cli/api_client.h"
 #include "cli/api_remote.h"
 #include "cli/cli.h"
-#include "config/suggest.h"
 #include "daemon/preflight.h"
 
 typedef struct {
@@ -294,110 +293,58 @@ static int services_readiness(const health_args *a)
 
 /* ---- services check OPERATION ---------------------------------------- */
 
-/* The services whose required_for names op; *missing gets those not running. */
-static char **required_for(json_t *all, const char *op, char ***missing)
+/* What op needs, asked of the daemon (which words an operation no service
+ * names as a mistake): {operation, required, not_running, all_running}. */
+static int required_for(const char *op, json_t **needs)
 {
-    char **names = NULL;
+    return call("service.required_for", json_pack("{s:s}", "operation", op), needs);
+}
+
+static void print_names(json_t *names)
+{
     size_t i;
-    json_t *s;
-    *missing = NULL;
-    json_array_foreach(all, i, s)
-    {
-        size_t k;
-        json_t *o;
-        json_array_foreach(json_object_get(s, "required_for"), k, o)
-        {
-            if (strcmp(json_string_value(o), op) != 0) continue;
-            strv_push(&names, text_of(s, "name"));
-            if (strcmp(text_of(s, "state"), "running") != 0) strv_push(missing, text_of(s, "name"));
-        }
-    }
-    return names;
-}
-
-/* Every operation some service's required_for names, once each. */
-static char **operations(json_t *all)
-{
-    char **ops = NULL;
-    size_t i, k;
-    json_t *s, *o;
-    json_array_foreach(all, i, s) json_array_foreach(json_object_get(s, "required_for"), k, o)
-    {
-        if (!strv_contains(ops, json_string_value(o))) strv_push(&ops, json_string_value(o));
-    }
-    return ops;
-}
-
-/* An operation no service names is a mistake, not "nothing is missing". */
-static bool known_operation(json_t *all, const char *op)
-{
-    char **ops = operations(all);
-    bool known = strv_contains(ops, op);
-    if (!known) {
-        const char *close = ops ? suggest_closest(op, (const char *const *)ops) : NULL;
-        fprintf(stderr, "tend %s: no service's required_for names the operation '%s'",
-                cli_command(), op);
-        if (close) {
-            fprintf(stderr, "; did you mean '%s'?\n", close);
-        } else if (ops) {
-            fprintf(stderr, "; the operations are: ");
-            for (size_t i = 0; ops[i]; i++) fprintf(stderr, "%s%s", i ? ", " : "", ops[i]);
-            fprintf(stderr, "\n");
-        } else {
-            fprintf(stderr, " (no service names any)\n");
-        }
-    }
-    strv_free(ops);
-    return known;
+    json_t *n;
+    json_array_foreach(names, i, n) printf("%s%s", i ? ", " : "", json_string_value(n));
 }
 
 static int services_check(const health_args *a)
 {
-    json_t *all = NULL;
-    int rc = call("service.status_all", NULL, &all);
+    json_t *needs = NULL;
+    int rc = required_for(a->operand, &needs);
     if (rc) return rc;
-    if (!known_operation(all, a->operand)) {
-        json_decref(all);
-        return EXIT_FAILED;
-    }
-    char **missing = NULL, **names = required_for(all, a->operand, &missing);
-    json_decref(all);
-    if (missing && a->start) {
+    json_t *missing = json_object_get(needs, "not_running");
+    if (json_array_size(missing) && a->start) {
         /* Started with their dependencies, waiting until each runs. */
+        char **names = NULL;
+        size_t i;
+        json_t *n;
+        json_array_foreach(missing, i, n) strv_push(&names, json_string_value(n));
         cli_act_options o = {.json = a->json, .wait = true};
-        rc = cli_act_and_wait(CLI_START, missing, &o);
-        strv_free(missing);
+        rc = cli_act_and_wait(CLI_START, names, &o);
         strv_free(names);
+        json_decref(needs);
         if (rc == EXIT_UNREACHABLE) return rc;
-        if (call("service.status_all", NULL, &all)) return EXIT_FAILED;
-        names = required_for(all, a->operand, &missing);
-        json_decref(all);
+        if (required_for(a->operand, &needs)) return EXIT_FAILED;
+        missing = json_object_get(needs, "not_running");
         if (!a->json) printf("\n");
     }
+    bool all_running = json_array_size(missing) == 0;
     if (a->json) {
-        json_t *req = json_array(), *miss = json_array();
-        for (size_t i = 0; names && names[i]; i++)
-            json_array_append_new(req, json_string(names[i]));
-        for (size_t i = 0; missing && missing[i]; i++)
-            json_array_append_new(miss, json_string(missing[i]));
-        json_t *out = json_pack("{s:s, s:o, s:o, s:b}", "operation", a->operand, "required", req,
-                                "not_running", miss, "all_running", missing == NULL);
-        print_json(out, JSON_INDENT(2));
-        json_decref(out);
+        print_json(needs, JSON_INDENT(2));
     } else {
+        json_t *required = json_object_get(needs, "required");
         printf("Operation: %s\nRequired services: ", a->operand);
-        for (size_t i = 0; names && names[i]; i++) printf("%s%s", i ? ", " : "", names[i]);
-        printf("%s\nAll running: %s\n", names ? "" : "(none)", missing ? "false" : "true");
-        if (missing) {
+        print_names(required);
+        printf("%s\nAll running: %s\n", json_array_size(required) ? "" : "(none)",
+               all_running ? "true" : "false");
+        if (!all_running) {
             printf("Not running: ");
-            for (size_t i = 0; missing[i]; i++) printf("%s%s", i ? ", " : "", missing[i]);
+            print_names(missing);
             printf("\nStart them with: tend services check %s --start\n", a->operand);
         }
     }
-    rc = missing ? EXIT_FAILED : EXIT_OK;
-    strv_free(missing);
-    strv_free(names);
-    return rc;
+    json_decref(needs);
+    return all_running ? EXIT_OK : EXIT_FAILED;
 }
 
 /* ---- services validate ----------------------------------------------- */

@@ -549,6 +549,98 @@ def test_readiness_and_check_commands(daemon, home):
                         "'nothing-needs-this'; the operations are: deploy, batch\n")
 
 
+def registry_of_operations(port):
+    """db runs, web does not, slow is `starting` (its check never passes)
+    and other names no operation; db names deploy twice."""
+    sleeper = 'deployment = { mode = "binary", binary = { binary_path = "/bin/sleep", args = ["1000"] } }'
+    return f'''
+[services.db]
+required_for = ["deploy", "backup", "deploy"]
+{sleeper}
+[services.web]
+required_for = ["deploy"]
+dependencies = ["db"]
+{sleeper}
+[services.slow]
+required_for = ["deploy", "publish"]
+{sleeper}
+health_check = {{ type = "tcp", interval = 0.2, tcp = {{ port = {port} }} }}
+startup = {{ start_timeout = 1000 }}
+[services.other]
+{sleeper}
+'''
+
+
+def test_required_for_names_what_an_operation_needs_and_what_does_not_run(daemon):
+    d = daemon(registry_of_operations(free_port()))
+    d.call('service.start', {'name': 'db'})
+    d.call('service.start', {'name': 'slow'})
+    d.wait_state('db', 'running')
+    d.wait_state('slow', 'starting')
+    # Registry order, each service once; only "running" counts as running.
+    assert d.call('service.required_for', {'operation': 'deploy'}) == {
+        'operation': 'deploy', 'required': ['db', 'web', 'slow'],
+        'not_running': ['web', 'slow'], 'all_running': False}
+    assert d.call('service.required_for', {'operation': 'backup'}) == {
+        'operation': 'backup', 'required': ['db'], 'not_running': [], 'all_running': True}
+    r = d.tend('rpc', 'service.required_for', '{"operation": "publish"}')
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {'operation': 'publish', 'required': ['slow'],
+                                    'not_running': ['slow'], 'all_running': False}
+    # The CLI prints the method's answer as it is.
+    r = d.tend('services', 'check', 'deploy', '--json')
+    assert r.returncode == 1
+    assert json.loads(r.stdout) == d.call('service.required_for', {'operation': 'deploy'})
+    # Asking changes nothing.
+    assert (d.state('web'), d.state('other')) == ('inactive', 'inactive')
+
+
+def test_required_for_an_operation_no_service_names_is_invalid_params(daemon):
+    d = daemon(registry_of_operations(free_port()))
+    with pytest.raises(RpcError) as e:
+        d.call('service.required_for', {'operation': 'deplyo'})
+    assert e.value.code == -32602
+    assert e.value.data == {
+        'message': "no service's required_for names the operation 'deplyo'; "
+                   "did you mean 'deploy'?",
+        'parameter': 'operation', 'operation': 'deplyo', 'suggestion': 'deploy',
+        'operations': ['deploy', 'backup', 'publish']}
+    with pytest.raises(RpcError) as e:
+        d.call('service.required_for', {'operation': 'nosuch'})
+    assert e.value.code == -32602
+    assert e.value.data['message'] == ("no service's required_for names the operation "
+                                       "'nosuch'; the operations are: deploy, backup, publish")
+    assert e.value.data['suggestion'] is None
+    r = d.tend('rpc', 'service.required_for', '{"operation": "deplyo"}')
+    assert (r.returncode, r.stdout) == (1, '')
+    assert r.stderr == ("tend rpc: no service's required_for names the operation 'deplyo'; "
+                        "did you mean 'deploy'?\n")
+
+
+def test_required_for_when_no_service_names_any_operation(d):
+    d.call('quick_service.set', {'name': 'quick', 'exec': ['/bin/sleep', '1000']})
+    with pytest.raises(RpcError) as e:
+        d.call('service.required_for', {'operation': 'deploy'})
+    assert e.value.code == -32602
+    assert e.value.data['message'] == ("no service's required_for names the operation "
+                                       "'deploy' (no service names any)")
+    assert (e.value.data['suggestion'], e.value.data['operations']) == (None, [])
+
+
+def test_required_for_names_a_missing_or_mistyped_operation(d):
+    for params, words in ((None, "'operation' is required"), ({}, "'operation' is required"),
+                          ({'operation': 5}, "'operation' must be a string"),
+                          ({'operation': None}, "'operation' must be a string"),
+                          ({'operation': 'x', 'op': 'x'}, "'op' is not a parameter")):
+        with pytest.raises(RpcError) as e:
+            d.call('service.required_for', params)
+        assert e.value.code == -32602, params
+        assert words in e.value.data, (params, e.value.data)
+    r = d.tend('rpc', 'service.required_for')
+    assert r.returncode == 1
+    assert r.stderr == "tend rpc: invalid params: 'operation' is required\n"
+
+
 # ---- /metrics ------------------------------------------------------------------
 
 def parse_metrics(text):
