@@ -48,6 +48,7 @@ static const binding bindings[] = {
     {"service_children", "service.children", {"name"}, NULL},
     {"service_start_all", "service.start_all", {0}, NULL},
     {"service_stop_all", "service.stop_all", {0}, NULL},
+    {"service_required_for", "service.required_for", {"operation"}, NULL},
     {"quick_service_set", "quick_service.set", {"name"}, NULL},
     {"quick_service_start", "quick_service.start", {"name"}, NULL},
     {"action_list", "action.list", {0}, NULL},
