@@ -105,3 +105,138 @@ def test_runner_is_one_service_one_run_of_two_jobs_the_ui_after_the_server(d, tm
     assert lines[0] == f"runner is running (health healthy), run {run['id']}"
     assert lines[1].startswith(f"  job 1: runner_server (job {jobs['runner_server']['id']},")
     assert lines[2].startswith(f"  job 2: runner_ui (job {jobs['runner_ui']['id']},")
+
+
+# ---- 2_build_install.lua ---------------------------------------------------
+
+HELLO_C = r'''/* hello: answers every HTTP request on 127.0.0.1:PORT with its version. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define VERSION "@VERSION@"
+
+int main(int argc, char **argv)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons(atoi(argc > 1 ? argv[1] : "8090"))};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0) {
+        perror("hello");
+        return 1;
+    }
+    const char reply[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                         "hello version " VERSION "\n";
+    for (;;) {
+        int c = accept(s, NULL, NULL);
+        if (c < 0) continue;
+        char req[4096];
+        if (read(c, req, sizeof(req)) > 0 && write(c, reply, sizeof(reply) - 1) < 0) perror("hello");
+        close(c);
+    }
+}
+'''
+
+MAKEFILE = 'hello: hello.c\n\tcc -O2 -o hello hello.c\n'
+
+
+def git(repo, *args):
+    subprocess.run(['git', '-C', str(repo), '-c', 'user.name=tend test',
+                    '-c', 'user.email=test@tend.invalid', *args],
+                   check=True, capture_output=True, text=True)
+
+
+def hello_repo(path, version):
+    """A git repository of a tiny C HTTP server built by make."""
+    path.mkdir()
+    (path / 'hello.c').write_text(HELLO_C.replace('@VERSION@', version))
+    (path / 'Makefile').write_text(MAKEFILE)
+    git(path, 'init', '-q')
+    git(path, 'add', '.')
+    git(path, 'commit', '-qm', f'version {version}')
+
+
+def new_version(repo, version):
+    (repo / 'hello.c').write_text(HELLO_C.replace('@VERSION@', version))
+    git(repo, 'commit', '-qam', f'version {version}')
+
+
+def running_jobs(d, service):
+    return d.call('job.list', {'service_id': service, 'phase': 'running'})
+
+
+def test_build_install_builds_then_restarts_only_what_changed(d, tmp_path, marks):
+    repo, prefix, port = tmp_path / 'hello', tmp_path / 'prefix', free_port()
+    hello_repo(repo, '1')
+    # A service that has nothing to do with the build: it must stay as it is.
+    mark = marks()
+    d.call('action.set', {'name': 'other', 'spec': {'exec': ['sleep', mark]}})
+    d.call('service.set', {'name': 'other', 'spec': {'actions': ['other']}})
+    ok(d.tend('services', 'start', 'other'))
+    other_runs, other_job = run_ids(d, 'other'), running_jobs(d, 'other')
+
+    # First run: fetch, make, install as one run of the build service, in
+    # order; then the service runs the installed program and is healthy.
+    out = ok(run_example(d, '2_build_install.lua', repo, port, prefix))
+    assert 'starting hello' in out
+    build_runs = run_ids(d, 'hello-build')
+    assert len(build_runs) == 1
+    steps = sorted(d.call('run.get', {'id': build_runs[0]})['jobs'], key=lambda j: j['id'])
+    assert [j['action_id'] for j in steps] == ['hello-fetch', 'hello-make', 'hello-install']
+    assert all(j['phase'] == 'succeeded' for j in steps), steps
+    for before, after in zip(steps, steps[1:]):
+        assert before['ended_at'] <= after['started_at'], steps
+    assert (prefix / 'bin' / 'hello').is_file()
+    status = d.call('service.status', {'name': 'hello'})
+    assert (status['state'], status['health']['status']) == ('running', 'healthy')
+    assert get(port) == (200, 'hello version 1\n')
+    first_runs = run_ids(d, 'hello')
+    assert len(first_runs) == 1
+    first_pid = status['pid']
+
+    # Second run, the source changed: rebuilt, and only hello restarted.
+    new_version(repo, '2')
+    out = ok(run_example(d, '2_build_install.lua', repo, port, prefix))
+    assert 'hello changed: restarting it' in out
+    assert len(run_ids(d, 'hello-build')) == 2
+    runs = run_ids(d, 'hello')
+    assert len(runs) == 2 and runs[1:] == first_runs, runs  # newest first: one new run
+    assert get(port) == (200, 'hello version 2\n')
+    assert [s['name'] for s in d.call('service.list')].count('hello') == 1
+    jobs = running_jobs(d, 'hello')
+    assert len(jobs) == 1 and jobs[0]['run_id'] == runs[0], jobs
+    status = d.call('service.status', {'name': 'hello'})
+    assert (status['state'], status['health']['status']) == ('running', 'healthy')
+    assert status['pid'] != first_pid
+    assert run_ids(d, 'other') == other_runs and running_jobs(d, 'other') == other_job
+
+    # Third run, nothing changed: built again, nothing restarted.
+    second_pid = status['pid']
+    out = ok(run_example(d, '2_build_install.lua', repo, port, prefix))
+    assert 'hello is up to date: left running' in out
+    assert len(run_ids(d, 'hello-build')) == 3
+    assert run_ids(d, 'hello') == runs
+    assert running_jobs(d, 'hello') == jobs
+    assert d.call('service.status', {'name': 'hello'})['pid'] == second_pid
+    assert get(port) == (200, 'hello version 2\n')
+    assert run_ids(d, 'other') == other_runs and running_jobs(d, 'other') == other_job
+
+
+def test_build_install_stops_at_the_failed_step_and_says_which(d, tmp_path):
+    repo, prefix, port = tmp_path / 'hello', tmp_path / 'prefix', free_port()
+    hello_repo(repo, '1')
+    (repo / 'hello.c').write_text('this is not C\n')
+    git(repo, 'commit', '-qam', 'broken')
+    r = run_example(d, '2_build_install.lua', repo, port, prefix)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "'hello-build' will not be success: it is failed" in r.stderr
+    steps = {j['action_id']: j['phase'] for j in d.call('job.list', {'service_id': 'hello-build'})}
+    assert steps['hello-fetch'] == 'succeeded' and steps['hello-make'] == 'failed', steps
+    assert steps['hello-install'] != 'succeeded', steps
+    # Nothing was installed, and no service runs it.
+    assert not (prefix / 'bin' / 'hello').exists()
+    assert 'hello' not in [s['name'] for s in d.call('service.list')]
