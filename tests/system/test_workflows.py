@@ -240,3 +240,53 @@ def test_build_install_stops_at_the_failed_step_and_says_which(d, tmp_path):
     # Nothing was installed, and no service runs it.
     assert not (prefix / 'bin' / 'hello').exists()
     assert 'hello' not in [s['name'] for s in d.call('service.list')]
+
+
+# ---- 3_rolling_restart.lua -------------------------------------------------
+
+def test_rolling_restart_restarts_one_at_a_time_each_healthy_before_the_next(daemon, tmp_path):
+    web = ['web1', 'web2', 'web3']
+    ports = {name: free_port() for name in web + ['db']}
+    text = ''.join(http_service(n, ports[n], tmp_path, 'web') for n in web)
+    text += http_service('db', ports['db'], tmp_path, 'data')
+    d = daemon(text)
+    for name in web + ['db']:
+        ok(d.tend('services', 'start', name))  # returns once it is ready
+    before = {name: run_ids(d, name) for name in web + ['db']}
+    mark = last_event_id(d)
+
+    out = ok(run_example(d, '3_rolling_restart.lua', 'web', 30))
+    assert out.splitlines()[-1] == "3 of 3 services of 'web' restarted, one at a time"
+
+    # Each web service has exactly one new run; db was not touched.
+    new_run = {}
+    for name in web:
+        runs = run_ids(d, name)
+        assert len(runs) == 2 and runs[1:] == before[name], (name, runs)
+        new_run[name] = runs[0]
+        status = d.call('service.status', {'name': name})
+        assert (status['state'], status['health']['status']) == ('running', 'healthy')
+    assert run_ids(d, 'db') == before['db']
+
+    # One at a time: the next service was stopped and started again only
+    # after the one before it was healthy in its new run.
+    events = events_after(d, mark)
+    created = {n: first_event(events, 'run.created', n, lambda e, n=n: e['run_id'] == new_run[n])
+               for n in web}
+    healthy = {n: became_healthy(events, n, created[n]) for n in web}
+    stopped = {n: first_event(events, 'job.phase', n, lambda e: data(e)['to'] == 'stopping')
+               for n in web}
+    for prev, nxt in zip(web, web[1:]):
+        assert healthy[prev] < stopped[nxt], (prev, nxt, healthy, stopped)
+        assert healthy[prev] < created[nxt], (prev, nxt, healthy, created)
+    assert [l.split(':')[0] for l in out.splitlines()[:3]] == web
+    assert not [e for e in events if e['service'] == 'db']
+
+
+def test_rolling_restart_leaves_a_stopped_member_alone(daemon, tmp_path):
+    ports = {n: free_port() for n in ('a', 'b')}
+    d = daemon(''.join(http_service(n, ports[n], tmp_path, 'web') for n in ports))
+    ok(d.tend('services', 'start', 'a'))
+    out = ok(run_example(d, '3_rolling_restart.lua', 'web'))
+    assert 'b: inactive, left alone' in out
+    assert run_ids(d, 'b') == [] and len(run_ids(d, 'a')) == 2
