@@ -290,3 +290,67 @@ def test_rolling_restart_leaves_a_stopped_member_alone(daemon, tmp_path):
     out = ok(run_example(d, '3_rolling_restart.lua', 'web'))
     assert 'b: inactive, left alone' in out
     assert run_ids(d, 'b') == [] and len(run_ids(d, 'a')) == 2
+
+
+# ---- 4_required_for.lua ----------------------------------------------------
+
+def has_required_for_binding(d, tmp_path):
+    probe = tmp_path / 'probe.lua'
+    probe.write_text('os.exit(tend.service_required_for and 0 or 1)\n')
+    return subprocess.run([TEND_BIN, 'script', str(probe)], env=tend_env(d.home),
+                          capture_output=True, timeout=30).returncode == 0
+
+
+def test_required_for_starts_what_the_operation_needs_before_the_work(daemon, tmp_path):
+    ports = {n: free_port() for n in ('db', 'cache', 'web')}
+    urls = [f'http://127.0.0.1:{ports[n]}/' for n in ('db', 'cache')]
+    fetch = ('import sys, urllib.request\n'
+             'for url in sys.argv[1:]:\n'
+             '    print(url, urllib.request.urlopen(url, timeout=5).status)\n')
+    text = (http_service('db', ports['db'], tmp_path, extra='required_for = ["report"]')
+            + http_service('cache', ports['cache'], tmp_path, extra='required_for = ["report"]')
+            + http_service('web', ports['web'], tmp_path)
+            + f'''
+[actions.report]
+kind = "oneshot"
+exec = {json.dumps(['python3', '-c', fetch, *urls])}
+''')
+    d = daemon(text)
+    if not has_required_for_binding(d, tmp_path):
+        pytest.skip('needs service.required_for')
+    ok(d.tend('services', 'start', 'cache'))  # one already runs: left alone
+    cache_runs = run_ids(d, 'cache')
+    mark = last_event_id(d)
+
+    out = ok(run_example(d, '4_required_for.lua', 'report', timeout=120))
+    assert out.splitlines()[0] == 'report needs: db, cache'
+    assert 'starting db' in out and 'starting cache' not in out
+
+    # The work: one standalone job of the action, which succeeded.
+    jobs = d.call('job.list', {'action_id': 'report'})
+    assert len(jobs) == 1, jobs
+    job = jobs[0]
+    assert job['service_id'] is None and job['run_id'] is None
+    assert job['phase'] == 'succeeded', job
+    assert f"{urls[0]} 200" in out and f"{urls[1]} 200" in out
+
+    # db was started and healthy before the job was created; cache was
+    # running already and kept its run; web, which report does not need,
+    # was not started.
+    events = events_after(d, mark)
+    job_created = first_event(events, 'job.created', None, lambda e: e['job_id'] == job['id'])
+    db_run = first_event(events, 'run.created', 'db')
+    assert became_healthy(events, 'db', db_run) < job_created
+    assert run_ids(d, 'cache') == cache_runs
+    assert d.call('service.status', {'name': 'cache'})['state'] == 'running'
+    assert run_ids(d, 'web') == []
+    status = d.call('service.status', {'name': 'db'})
+    assert (status['state'], status['health']['status']) == ('running', 'healthy')
+
+
+def test_required_for_does_no_work_when_the_action_is_missing(daemon, tmp_path):
+    d = daemon(http_service('db', free_port(), tmp_path, extra='required_for = ["report"]'))
+    r = run_example(d, '4_required_for.lua', 'report')
+    assert r.returncode == 1
+    assert "no action named 'report' to run for report" in r.stderr
+    assert run_ids(d, 'db') == []
