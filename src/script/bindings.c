@@ -77,9 +77,19 @@ static const binding bindings[] = {
 
 json_t *bindings_call(lua_State *L, const char *func, const char *method, json_t *params)
 {
+    return bindings_read(L, func, method, params, 1);
+}
+
+json_t *bindings_read(lua_State *L, const char *func, const char *method, json_t *params,
+                      int tries)
+{
     json_t *result = NULL;
     call_error err = {0};
-    call_status st = api_call(method, params, &result, &err);
+    call_status st;
+    do {
+        memset(&err, 0, sizeof(err));
+        st = api_call(method, params, &result, &err);
+    } while (st == CALL_UNREACHABLE && --tries > 0);
     if (st == CALL_OK) return result;
     if (st == CALL_UNREACHABLE)
         script_raise(L, func, SCRIPT_UNREACHABLE, method, 0, "%s", err.message);

@@ -25,4 +25,10 @@ int bindings_open(lua_State *L);
  * had better be boxed: lua_json_box). */
 json_t *bindings_call(lua_State *L, const char *func, const char *method, json_t *params);
 
+/* The same for a call that changes nothing (a status, a job's row),
+ * asked up to tries times while the daemon cannot be reached: a request
+ * cut off by a restart of its main process is simply asked again. */
+json_t *bindings_read(lua_State *L, const char *func, const char *method, json_t *params,
+                      int tries);
+
 #endif

@@ -31,6 +31,10 @@
 #include "script/script_error.h"
 
 #define DEFAULT_TIMEOUT 60.0
+/* A stream that breaks this many times in a row is given up on, and a
+ * read cut off so often too. */
+#define MAX_BREAKS 3
+#define MAX_TRIES 3
 
 static const char *const targets[] = {"inactive", "starting", "running", "stopping",  "success",
                                       "failed",   "exited",   "healthy", "unhealthy", "stopped",
@@ -92,7 +96,7 @@ static int newest_event(json_t *ev, void *ctx)
 static json_int_t last_event_id(lua_State *L)
 {
     json_t **box = lua_json_box(L, json_pack("{s:i}", "tail", 1));
-    json_t **tail = lua_json_box(L, bindings_call(L, "wait", "events.list", *box));
+    json_t **tail = lua_json_box(L, bindings_read(L, "wait", "events.list", *box, MAX_TRIES));
     json_int_t id = json_integer_value(json_object_get(json_array_get(*tail, 0), "id"));
     lua_pop(L, 2);
     return id;
@@ -129,16 +133,24 @@ static double timeout_of(lua_State *L, int idx, const char *func)
     return t;
 }
 
-/* Follows events after *last (matching query) for at most left seconds,
- * until on_event ends the stream; raises what went wrong. */
+
+/* Follows events (matching query) for at most left seconds, until
+ * on_event ends the stream. A stream that broke off (the daemon's main
+ * process was restarted, say) is no error while it does not keep
+ * breaking: the caller looks at the status again and follows anew.
+ * *breaks counts them in a row; raises when there is no daemon. */
 static void follow(lua_State *L, const char *func, const char *query, double left,
-                   int (*on_event)(json_t *ev, void *ctx), void *ctx)
+                   int (*on_event)(json_t *ev, void *ctx), void *ctx, int *breaks)
 {
     call_error err = {0};
     call_status got = api_follow_events_for(query, left, on_event, ctx, &err);
     if (got == CALL_UNREACHABLE)
         script_raise(L, func, SCRIPT_UNREACHABLE, NULL, 0, "%s", err.message);
-    if (got != CALL_OK) script_raise(L, func, SCRIPT_RPC, NULL, err.code, "%s", err.message);
+    if (got == CALL_OK) {
+        *breaks = 0;
+    } else if (++*breaks >= MAX_BREAKS) {
+        script_raise(L, func, SCRIPT_RPC, NULL, err.code, "%s", err.message);
+    }
 }
 
 int script_wait(lua_State *L)
@@ -160,10 +172,11 @@ int script_wait(lua_State *L)
     json_int_t last = last_event_id(L);
     json_t **params = lua_json_box(L, json_pack("{s:s}", "name", name));
     json_t **st = lua_json_box(L, NULL);
+    int breaks = 0;
     for (;;) {
         json_decref(*st);
         *st = NULL;
-        *st = bindings_call(L, "wait", "service.status", *params);
+        *st = bindings_read(L, "wait", "service.status", *params, MAX_TRIES);
         double look_again_in;
         int verdict = judge(*st, target, &look_again_in);
         const char *reason = json_string_value(json_object_get(*st, "reason"));
@@ -182,7 +195,7 @@ int script_wait(lua_State *L)
                          text(*st, "state"), reason ? ": " : "", reason ? reason : "");
         snprintf(query, sizeof(query), "after=%lld&service=%s", (long long)last, encoded);
         follow(L, "wait", query, look_again_in > 0 && look_again_in < left ? look_again_in : left,
-               newest_event, &last);
+               newest_event, &last, &breaks);
     }
     lua_json_push(L, *st);
     return 1;
@@ -216,10 +229,11 @@ int script_wait_job(lua_State *L)
     w.last = last_event_id(L);
     json_t **params = lua_json_box(L, json_pack("{s:I}", "id", w.job));
     json_t **job = lua_json_box(L, NULL);
+    int breaks = 0;
     for (;;) {
         json_decref(*job);
         *job = NULL;
-        *job = bindings_call(L, "wait_job", "job.get", *params);
+        *job = bindings_read(L, "wait_job", "job.get", *params, MAX_TRIES);
         if (ended(text(*job, "phase"))) break;
         double left = deadline - now_monotonic();
         if (left <= 0)
@@ -228,7 +242,7 @@ int script_wait_job(lua_State *L)
                          text(*job, "phase"));
         char query[64];
         snprintf(query, sizeof(query), "after=%lld", (long long)w.last);
-        follow(L, "wait_job", query, left, event_of_job, &w);
+        follow(L, "wait_job", query, left, event_of_job, &w, &breaks);
     }
     lua_json_push(L, *job);
     return 1;

@@ -261,3 +261,36 @@ def test_a_syntax_error_is_exit_1_with_its_line(d, tmp_path):
 
 def test_os_exit_gives_its_status(d, tmp_path):
     assert script(d, tmp_path, 'os.exit(7)').returncode == 7
+
+
+def test_a_wait_outlives_a_kill_9_of_the_daemons_main_process(d, tmp_path, marks):
+    """The keeper starts a new main process; the script's wait follows the
+    new one's events and returns when the service gets there."""
+    flag, mark = tmp_path / 'flag', marks()
+    (tmp_path / 'flow.lua').write_text(f'''
+        tend.action_set{{name = "w", exec = {{"sleep", "{mark}"}}}}
+        tend.service_set{{name = "w", actions = {{"w"}},
+            health_check = {{type = "file", interval = 1, file = {{path = "{flag}"}}}}}}
+        tend.service_start("w")
+        print("waiting") io.stdout:flush()
+        local st = tend.wait("w", "healthy", {{timeout = 60}})
+        print(st.state, st.health.status)''')
+    proc = subprocess.Popen([TEND_BIN, 'script', 'flow.lua'], cwd=tmp_path, text=True,
+                            env=tend_env(d.home), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == 'waiting\n'
+        # Its process runs (and the store has its pid) before the kill.
+        d.wait_for(lambda: any(j.get('pid') and j['phase'] == 'running'
+                               for j in d.call('job.list', {'service_id': 'w'})),
+                   what='the job running')
+        main = d.main_pid()
+        os.kill(main, 9)
+        d.wait_for(lambda: d.main_pid() not in (None, main), what='a new main process')
+        flag.write_text('')
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert out == 'running\thealthy\n'
+    assert len(with_marker(mark)) == 1
