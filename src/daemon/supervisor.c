@@ -456,10 +456,12 @@ static void run_job_changed(supervisor *sv, job_rt *j)
         /* An old run's jobs ending lets the current run's jobs start. */
         if (s->run && s->stopping_jobs == 0) run_advance(sv, s->run);
     } else {
-        run_advance(sv, run);
-        if (svc_state(s) == SERVICE_RUNNING && j->phase == JOB_RUNNING) svc_explain(s, "running");
+        /* Before run_advance: a run that ends there takes the service's
+         * reason as its own, which must be this one, not the last. */
         if (svc_state(s) == SERVICE_SUCCESS && j->phase == JOB_SUCCEEDED)
             svc_explain(s, "completed: %s exited 0", j->spec->name);
+        run_advance(sv, run);
+        if (svc_state(s) == SERVICE_RUNNING && j->phase == JOB_RUNNING) svc_explain(s, "running");
     }
     sv->follow(sv, s);
     dependents_advance(sv, s);

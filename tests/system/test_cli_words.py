@@ -43,6 +43,10 @@ def test_a_oneshot_that_succeeded_says_it_completed(d):
     assert 'Reason: completed: once-a exited 0\n' in status
     assert re.fullmatch(r'success: completed: once-a exited 0 \(since \d\d:\d\d:\d\d\)\n',
                         d.tend('why', 'once').stdout)
+    # The run's own record says how it ended, not what the service said before.
+    run = d.call('run.list', {'service': 'once'})[0]
+    assert (run['status'], run['reason']) == ('ok', 'completed: once-a exited 0')
+    assert 'completed: once-a exited 0' in d.tend('runs', '--service', 'once').stdout
 
 
 def test_why_says_the_restart_policy_gave_up(d):
