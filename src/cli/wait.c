@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/strv.h"
 #include "cli/api_client.h"
 #include "cli/cli.h"
@@ -38,13 +38,6 @@ typedef struct {
     int failures;
     int refused; /* of them, refused at once: a summary of those alone says nothing */
 } progress;
-
-static double now_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *text(json_t *o, const char *key)
 {
@@ -75,7 +68,7 @@ static int start_outcome(progress *p, json_t *st)
     double left;
     int outcome = started_outcome(st, &left);
     if (outcome == 0 && left > 0) {
-        double at = now_monotonic() + left;
+        double at = monotonic_now() + left;
         if (!p->trial_at || at < p->trial_at) p->trial_at = at;
     }
     return outcome;
@@ -163,7 +156,7 @@ static int follow_until_settled(progress *p)
     while (!all_settled(p)) {
         char query[64];
         snprintf(query, sizeof(query), "after=%lld", (long long)p->last_event);
-        double wait = p->trial_at ? p->trial_at - now_monotonic() : 0;
+        double wait = p->trial_at ? p->trial_at - monotonic_now() : 0;
         call_error err = {0};
         call_status st =
             api_follow_events_for(query, wait > 0 ? wait : (p->trial_at ? 0.001 : 0), on_event,

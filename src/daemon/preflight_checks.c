@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/perm.h"
 #include "base/strv.h"
 #include "daemon/env_files.h"
@@ -131,13 +132,6 @@ const char *preflight_find_cli(const char *const *names, char *found, size_t siz
 }
 
 extern char **environ;
-
-static double monotonic_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Reads fds[0] into out and fds[1] into err until both end; false if the
  * deadline came first. */

@@ -22,8 +22,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "cli/api_client.h"
 #include "cli/started.h"
 #include "script/bindings.h"
@@ -39,13 +39,6 @@
 static const char *const targets[] = {"inactive", "starting", "running", "stopping",  "success",
                                       "failed",   "exited",   "healthy", "unhealthy", "stopped",
                                       NULL};
-
-static double now_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static const char *text(json_t *o, const char *key)
 {
@@ -166,7 +159,7 @@ int script_wait(lua_State *L)
         script_raise(L, "wait", SCRIPT_ARGUMENT, NULL, 0,
                      "argument 2 must be a state to wait for: inactive, starting, running, "
                      "stopping, success, failed, exited, healthy, unhealthy or stopped");
-    double timeout = timeout_of(L, 3, "wait"), deadline = now_monotonic() + timeout;
+    double timeout = timeout_of(L, 3, "wait"), deadline = monotonic_now() + timeout;
     char encoded[512], query[640];
     url_encode(name, encoded, sizeof(encoded));
     json_int_t last = last_event_id(L);
@@ -188,7 +181,7 @@ int script_wait(lua_State *L)
             script_raise(L, "wait", SCRIPT_FAILED, NULL, 0, "'%s' will not be %s: it is %s%s%s",
                          name, target, text(*st, "state"), reason ? ": " : "",
                          reason ? reason : "");
-        double left = deadline - now_monotonic();
+        double left = deadline - monotonic_now();
         if (left <= 0)
             script_raise(L, "wait", SCRIPT_TIMEOUT, NULL, 0,
                          "'%s' is not %s after %g s: it is %s%s%s", name, target, timeout,
@@ -225,7 +218,7 @@ int script_wait_job(lua_State *L)
         script_raise(L, "wait_job", SCRIPT_ARGUMENT, NULL, 0,
                      "argument 1 must be a job's id (an integer), not a %s", luaL_typename(L, 1));
     job_watch w = {.job = (json_int_t)lua_tointeger(L, 1)};
-    double timeout = timeout_of(L, 2, "wait_job"), deadline = now_monotonic() + timeout;
+    double timeout = timeout_of(L, 2, "wait_job"), deadline = monotonic_now() + timeout;
     w.last = last_event_id(L);
     json_t **params = lua_json_box(L, json_pack("{s:I}", "id", w.job));
     json_t **job = lua_json_box(L, NULL);
@@ -235,7 +228,7 @@ int script_wait_job(lua_State *L)
         *job = NULL;
         *job = bindings_read(L, "wait_job", "job.get", *params, MAX_TRIES);
         if (ended(text(*job, "phase"))) break;
-        double left = deadline - now_monotonic();
+        double left = deadline - monotonic_now();
         if (left <= 0)
             script_raise(L, "wait_job", SCRIPT_TIMEOUT, NULL, 0,
                          "job %lld has not ended after %g s: it is %s", (long long)w.job, timeout,
