@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -281,12 +281,11 @@ static void test_confinement_keys_reach_the_action_and_round_trip(void **state)
 static void test_tend_lua_takes_inline_code_and_args(void **state)
 {
     (void)state;
-    registry *r = load_ok("/x/services.toml",
-                          "[actions.deploy]\n"
-                          "interpreter = \"tend-lua\"\n"
-                          "script = \"print(arg[1], ...) -- ${not} expanded\"\n"
-                          "args = [\"blue\", \"--fast\"]\n"
-                          "kind = \"oneshot\"\n");
+    registry *r = load_ok("/x/services.toml", "[actions.deploy]\n"
+                                              "interpreter = \"tend-lua\"\n"
+                                              "script = \"print(arg[1], ...) -- ${not} expanded\"\n"
+                                              "args = [\"blue\", \"--fast\"]\n"
+                                              "kind = \"oneshot\"\n");
     const action_spec *a = registry_action(r, "deploy");
     assert_non_null(a);
     assert_string_equal(a->interpreter, "tend-lua");
