@@ -315,6 +315,12 @@ static conn *conn_of(struct MHD_Connection *mc)
     return info ? info->socket_context : NULL;
 }
 
+pid_t front_peer_pid(struct MHD_Connection *mc)
+{
+    conn *c = conn_of(mc);
+    return c ? c->who.pid : 0;
+}
+
 void front_request_arrived(struct MHD_Connection *mc)
 {
     conn *c = conn_of(mc);

@@ -15,6 +15,7 @@
 
 #include <microhttpd.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #define FRONT_WAIT_MS 10000
@@ -43,6 +44,9 @@ void front_notify(void *cls, struct MHD_Connection *c, void **socket_context,
  * head deadline ends) / its answer is done (the next head is due). */
 void front_request_arrived(struct MHD_Connection *c);
 void front_request_done(struct MHD_Connection *c);
+/* The pid of the process that connected c over a unix socket (SO_PEERCRED),
+ * or 0 (a TCP peer, or not known). */
+pid_t front_peer_pid(struct MHD_Connection *c);
 /* Stops accepting and closes what MHD does not hold; before MHD_stop_daemon. */
 void front_stop(front *f);
 /* After MHD_stop_daemon. */

@@ -247,8 +247,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (req->route >= 0) return h->routes[req->route].fn(h->routes[req->route].ctx, c, url);
-    char *answer = rpc_handle_as(h->rpc, req->body.data ? req->body.data : "", req->body.len,
-                                 req->read_only_as);
+    /* Over the unix socket the kernel names the process that sent it
+     * (the supervisor tells its own jobs by it). */
+    pid_t from = h->socket_path ? front_peer_pid(c) : 0;
+    char *answer = rpc_handle_from(h->rpc, req->body.data ? req->body.data : "", req->body.len,
+                                   req->read_only_as, from);
     if (!answer) return httpd_reply(c, MHD_HTTP_NO_CONTENT, NULL, NULL);
     req->big_answer = strlen(answer) > BIG_ANSWER;
     return httpd_reply(c, MHD_HTTP_OK, answer, "application/json");

@@ -455,10 +455,19 @@ static void settle(void *c)
     if (ctx->st) store_flush(ctx->st);
 }
 
+/* A call from a job's own process (a tend-lua workflow) is that job's:
+ * what it changes is recorded as its doing (supervisor_set_caller). */
+static void caller(void *c, pid_t pid)
+{
+    api_ctx *ctx = c;
+    if (ctx->sv) supervisor_set_caller(ctx->sv, pid);
+}
+
 void api_dispatcher_init(rpc_dispatcher *d, api_ctx *ctx)
 {
     *d = (rpc_dispatcher){.methods = methods,
                           .n_methods = sizeof(methods) / sizeof(methods[0]),
                           .ctx = ctx,
-                          .settle = settle};
+                          .settle = settle,
+                          .caller = caller};
 }

@@ -1,6 +1,8 @@
 /* peer.c — the user behind a connection (see peer.h).
  *
- * A unix socket tells its peer's credentials (SO_PEERCRED). A TCP socket
+ * A unix socket tells its peer's credentials (SO_PEERCRED: the uid, and
+ * the pid of the process that connected, as the kernel saw them at
+ * connect(); nothing the client writes can change them). A TCP socket
  * does not, but on loopback both ends live in this kernel: a sock_diag
  * query for the exact 4-tuple, seen from the client's side, returns the
  * uid that created the client's socket (what `ss -e` shows). */
@@ -88,9 +90,13 @@ void peer_identify(int fd, const struct sockaddr *addr, socklen_t addrlen, peer 
         struct ucred cred;
         socklen_t len = sizeof(cred);
         /* Unknown credentials are nobody's: a guest at most. */
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) cred.uid = (uid_t)-1;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+            cred.uid = (uid_t)-1;
+            cred.pid = 0;
+        }
         out->local = true;
         out->uid = cred.uid;
+        out->pid = cred.pid > 0 ? cred.pid : 0;
         return;
     }
     if (is_loopback(addr) && loopback_uid(fd, addr, &out->uid) == 0) {

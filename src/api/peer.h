@@ -12,6 +12,7 @@
 typedef struct {
     bool local;             /* a user of this machine: uid is known */
     uid_t uid;              /* local only */
+    pid_t pid;              /* a unix socket's: the process that connected; else 0 */
     unsigned char addr[16]; /* otherwise: the remote address (IPv4 in the first 4) */
 } peer;
 

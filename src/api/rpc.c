@@ -168,6 +168,13 @@ char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len)
 
 char *rpc_handle_as(const rpc_dispatcher *d, const char *body, size_t len, const char *read_only_as)
 {
+    return rpc_handle_from(d, body, len, read_only_as, 0);
+}
+
+char *rpc_handle_from(const rpc_dispatcher *d, const char *body, size_t len,
+                      const char *read_only_as, pid_t pid)
+{
+    if (d->caller) d->caller(d->ctx, pid);
     json_error_t jerr;
     bool nul_key = false;
     json_t *req = parse_body(body, len, &jerr, &nul_key);
@@ -198,6 +205,7 @@ char *rpc_handle_as(const rpc_dispatcher *d, const char *body, size_t len, const
         resp = handle_one(d, req, read_only_as);
     }
     json_decref(req);
+    if (d->caller) d->caller(d->ctx, 0);
     if (d->settle) d->settle(d->ctx);
     if (!resp) return NULL;
     char *text = json_dumps(resp, JSON_COMPACT);

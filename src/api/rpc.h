@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 enum {
     RPC_PARSE_ERROR = -32700,
@@ -59,6 +60,10 @@ typedef struct {
      * is made: what they changed is made durable here, so a caller never
      * reads "done" of a change a crash could still take back. */
     void (*settle)(void *ctx);
+    /* Called (when set) before a body's methods run with the pid of the
+     * process that sent it, as the kernel names its transport's peer (0:
+     * none known), and with 0 once they ran. */
+    void (*caller)(void *ctx, pid_t pid);
 } rpc_dispatcher;
 
 /* Handles one HTTP body. Returns the response text (caller frees), or NULL
@@ -69,6 +74,10 @@ char *rpc_handle(const rpc_dispatcher *d, const char *body, size_t len);
  * RPC_READ_ONLY, naming the method and the token. */
 char *rpc_handle_as(const rpc_dispatcher *d, const char *body, size_t len,
                     const char *read_only_as);
+/* rpc_handle_as for a body the process pid sent (0: not known), which the
+ * dispatcher's caller hook is told of. */
+char *rpc_handle_from(const rpc_dispatcher *d, const char *body, size_t len,
+                      const char *read_only_as, pid_t pid);
 
 __attribute__((format(printf, 3, 4))) json_t *rpc_fail(rpc_error *err, int code, const char *fmt,
                                                        ...);

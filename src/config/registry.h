@@ -53,7 +53,8 @@ typedef struct {
 typedef struct {
     char *name;
     char *description;
-    char *interpreter; /* "exec", "sh", "bash", "python3", "lua", "node", "perl", "nu" */
+    /* "exec", "sh", "bash", "python3", "lua", "node", "perl", "nu", "tend-lua" */
+    char *interpreter;
     char **exec;       /* argv, run directly (no shell) */
     char *script;      /* script text, given verbatim to the interpreter */
     char **args;       /* appended to the command line */

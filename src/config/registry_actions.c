@@ -1,10 +1,12 @@
 /* registry_actions.c — [actions.NAME] tables into action specs. */
 #include "config/registry_internal.h"
 
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/signame.h"
 #include "base/strv.h"
@@ -38,9 +40,10 @@ static const char *const kind_names[] = {"process", "oneshot", NULL};
 /* Index 1 is ready_notify. */
 static const char *const ready_names[] = {"started", "notify", NULL};
 
-/* Interpreters a script can name; "exec" runs the exec argv directly. */
-static const char *const interpreters[] = {"exec", "sh",   "bash", "python3", "lua",
-                                           "node", "perl", "nu",   NULL};
+/* Interpreters a script can name; "exec" runs the exec argv directly;
+ * "tend-lua" is tend's own (the tend module, talking to this daemon). */
+static const char *const interpreters[] = {"exec", "sh",   "bash", "python3",  "lua",
+                                           "node", "perl", "nu",   "tend-lua", NULL};
 
 #define DAY (24.0 * 3600.0)
 
@@ -284,6 +287,29 @@ static void take_process_keys(action_spec *a, process_keys *k)
     *k = process_keys_default();
 }
 
+/* A tend-lua job calls its daemon's API, which lets only the daemon's own
+ * user in (the user reading this registry): another `user` could never
+ * reach it. */
+static void check_tend_lua_user(reader *rd, const toml_value *t, const char *path,
+                                const action_spec *a)
+{
+    if (!a->user || !a->interpreter || strcmp(a->interpreter, "tend-lua") != 0) return;
+    struct passwd pw, *self = NULL, *named = NULL;
+    char buf[4096], own[256] = "";
+    if (getpwuid_r(geteuid(), &pw, buf, sizeof(buf), &self) == 0 && self)
+        snprintf(own, sizeof(own), "%s", self->pw_name);
+    else
+        snprintf(own, sizeof(own), "uid %u", (unsigned)geteuid());
+    if (strcmp(a->user, own) == 0) return;
+    if (getpwnam_r(a->user, &pw, buf, sizeof(buf), &named) == 0 && named &&
+        named->pw_uid == geteuid())
+        return;
+    read_error(rd, toml_get(t, "user")->pos,
+               "'%s.user': a tend-lua job talks to its daemon, whose API lets only the "
+               "daemon's own user in, and \"%s\" is not %s: drop 'user' (the job runs as %s)",
+               path, a->user, own, own);
+}
+
 action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
                               const toml_value *table)
 {
@@ -304,6 +330,7 @@ action_spec *action_from_toml(reader *rd, const char *name, toml_pos name_pos,
     process_keys k = process_keys_default();
     read_process_keys(rd, table, path, &k);
     take_process_keys(a, &k);
+    check_tend_lua_user(rd, table, path, a);
     read_retry(rd, table, path, a);
     read_depends_on(rd, table, path, a);
     return a;

@@ -39,6 +39,7 @@
 #include "base/job_umask.h"
 #include "base/paths.h"
 #include "daemon/http_check.h"
+#include "daemon/launch.h"
 #include "daemon/loop_lag.h"
 #include "daemon/notify.h"
 #include "daemon/process/process.h"
@@ -341,6 +342,7 @@ static int run_daemon(const char *config, int ready_fd, const char *http, bool c
     mallopt(M_ARENA_MAX, 1);
     raise_fd_limit();
     adapters_init(paths.state_dir);
+    launch_init();
     if (process_layer_init(d.loop, paths.state_dir, cgroups) < 0) {
         fprintf(stderr, "tend daemon: cannot watch child processes\n");
         store_close(d.st);

@@ -51,6 +51,15 @@ static void job_save(job_rt *j)
     store_job_update(j->sv->st, &row);
 }
 
+void job_set_pid(job_rt *j, pid_t pid)
+{
+    idmap *by_pid = &j->sv->job_by_pid;
+    if (j->pid > 0 && idmap_get(by_pid, j->pid) == j) idmap_remove(by_pid, j->pid);
+    j->pid = pid;
+    /* Out of memory: the job's calls are nobody's (supervisor_set_caller). */
+    if (pid > 0) idmap_put(by_pid, pid, j);
+}
+
 static void live_link(job_rt *j)
 {
     supervisor *sv = j->sv;
@@ -190,7 +199,7 @@ static void job_process_exited(void *data, proc *p, int exit_code, int term_sign
     job_rt *j = data;
     proc_release(p);
     j->proc = NULL;
-    j->pid = 0;
+    job_set_pid(j, 0);
     job_main_ended(j, exit_code, term_signal, false);
 }
 
@@ -214,7 +223,7 @@ void job_conclude(job_rt *j)
 {
     if (j->end_lost) {
         /* Found gone by a daemon that took over, with no status. */
-        j->pid = 0;
+        job_set_pid(j, 0);
         free(j->error);
         j->error = strdup(JOB_ENDED_WHILE_DOWN);
         job_transition(j, j->end_stopped ? JOB_CANCELLED : JOB_FAILED, j->error);
@@ -286,8 +295,8 @@ static void job_spawned(void *data, proc *p, pid_t pid, int rc, const char *err)
         job_transition(j, JOB_FAILED, err && err[0] ? err : strerror(-rc));
         return;
     }
-    j->pid = pid;
     j->proc_start = proc_start_time(p);
+    job_set_pid(j, pid);
     if (j->phase == JOB_STOPPING) {
         /* Stopped while it was being spawned. */
         proc_kill(p);
@@ -540,6 +549,9 @@ static void job_timer_closed(uv_handle_t *handle)
 /* Frees a terminal job's runtime part; its history stays in the store. */
 void job_release(job_rt *j)
 {
+    /* Out of the pid index (its pid stays, for what reads it until freed). */
+    if (j->pid > 0 && idmap_get(&j->sv->job_by_pid, j->pid) == j)
+        idmap_remove(&j->sv->job_by_pid, j->pid);
     job_steps_cancel(j);
     job_watch_stop(j);
     proc_release(j->proc);
@@ -562,8 +574,12 @@ job_rt *job_restore(supervisor *sv, svc *service, run_rt *run, const action_spec
                                       row->attempt);
     if (!j) return NULL;
     j->id = row->id;
-    j->pid = row->pid;
     j->proc_start = row->proc_start;
+    /* The process of a job that ended is no job's any more. */
+    if (job_phase_is_terminal(j->phase))
+        j->pid = row->pid;
+    else
+        job_set_pid(j, row->pid);
     j->due_at = row->due_at;
     j->created_at = row->created_at;
     j->started_at = row->started_at;
@@ -612,7 +628,7 @@ static bool job_reattach(job_rt *j)
         if (j->log) joblog_release(j->log), j->log = NULL;
         return false;
     }
-    j->pid = 0;
+    job_set_pid(j, 0);
     job_spawn_logged(j, unit, &req);
     return true;
 }
@@ -697,7 +713,7 @@ bool job_resume(job_rt *j)
                 free(j->error);
                 j->error = strdup(words);
             }
-            j->pid = 0;
+            job_set_pid(j, 0);
             job_main_ended(j, code, sig, false);
             return !job_phase_is_terminal(j->phase);
         }

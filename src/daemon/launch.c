@@ -3,11 +3,17 @@
  * its environment (job_env.h: the action's env and then its env files on
  * top, read now, at each start), its user and cwd, and how it is confined
  * (no_new_privileges, umask, limits). The environment may hold secrets:
- * it is wiped when freed, here and in the process layer. */
+ * it is wiped when freed, here and in the process layer.
+ *
+ * A tend-lua job runs the tend-lua next to this daemon's own binary and
+ * must reach this daemon and no other: its environment names the daemon
+ * the way tend-lua looks for one (TEND_HOME, else the default paths),
+ * whatever its env says, and forbids an autostart. */
 #include "daemon/launch.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +27,56 @@
 
 extern char **environ;
 
+/* What a tend-lua job is launched with, found once (launch_init). */
+static struct {
+    bool found;
+    char program[PATH_MAX + 16]; /* DIR/tend-lua, DIR this daemon's binary's folder */
+    char home[PATH_MAX];         /* the daemon's TEND_HOME, absolute; "" without one */
+} own;
+
+void launch_init(void)
+{
+    if (own.found) return;
+    own.found = true;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    char *slash = NULL;
+    if (n > 0) {
+        self[n] = '\0';
+        /* A binary replaced since (a rebuild): the path names the new one. */
+        char *deleted = strstr(self, " (deleted)");
+        if (deleted && deleted[10] == '\0') *deleted = '\0';
+        slash = strrchr(self, '/');
+    }
+    if (slash)
+        snprintf(own.program, sizeof(own.program), "%.*s/tend-lua", (int)(slash - self), self);
+    else
+        snprintf(own.program, sizeof(own.program), "tend-lua"); /* then from PATH */
+    const char *home = getenv("TEND_HOME");
+    if (home && *home) {
+        char *absolute = realpath(home, NULL);
+        snprintf(own.home, sizeof(own.home), "%s", absolute ? absolute : home);
+        free(absolute);
+    }
+}
+
+const char *launch_tend_lua_program(void)
+{
+    launch_init();
+    return own.program;
+}
+
+static bool is_tend_lua(const action_spec *a)
+{
+    return a->script && a->interpreter && strcmp(a->interpreter, "tend-lua") == 0;
+}
+
+const char *action_program(const action_spec *a)
+{
+    if (a->exec) return a->exec[0];
+    return is_tend_lua(a) ? launch_tend_lua_program() : a->interpreter;
+}
+
 /* The inline-code flag of each script interpreter. */
 static const char *code_flag(const char *interpreter)
 {
@@ -28,7 +84,7 @@ static const char *code_flag(const char *interpreter)
         const char *name, *flag;
     } table[] = {
         {"sh", "-c"},   {"bash", "-c"}, {"python3", "-c"}, {"node", "-e"},
-        {"perl", "-e"}, {"nu", "-c"},   {"lua", "-e"},
+        {"perl", "-e"}, {"nu", "-c"},   {"lua", "-e"},     {"tend-lua", "-e"},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (strcmp(table[i].name, interpreter) == 0) return table[i].flag;
@@ -43,7 +99,7 @@ char **action_argv(const action_spec *a)
     } else {
         const char *flag = code_flag(a->interpreter);
         if (!flag) return NULL;
-        strv_push(&argv, a->interpreter);
+        strv_push(&argv, action_program(a));
         strv_push(&argv, flag);
         strv_push(&argv, a->script);
         /* sh -c takes $0 next; name it after the action, as error messages show it. */
@@ -91,6 +147,43 @@ int launch_user(const char *name, proc_request *req, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether env has an entry for key that is not empty. */
+static bool env_has(char *const *env, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], key, n) == 0 && env[i][n] == '=' && env[i][n + 1]) return true;
+    return false;
+}
+
+static void push_entry(char ***env, const char *key, const char *value)
+{
+    char *entry = NULL;
+    if (asprintf(&entry, "%s=%s", key, value ? value : "") >= 0) strv_push_take(env, entry);
+}
+
+/* extra (NULL or entries), and over it what makes a tend-lua job reach
+ * this daemon: tend-lua finds the socket by TEND_HOME, else by the
+ * default paths (XDG_RUNTIME_DIR for a user), and goes elsewhere with
+ * TEND_HOST. Its env (declared) may not point it elsewhere: an empty
+ * value is none to tend-lua. A job of the daemon's own user (the registry
+ * allows no other) inherits the daemon's own values. */
+static char **tend_lua_env(char *const *declared, char *const *extra)
+{
+    char **env = strv_copy(extra);
+    if (!env) return NULL;
+    push_entry(&env, "TEND_NO_AUTOSTART", "1");
+    if (own.home[0])
+        push_entry(&env, "TEND_HOME", own.home); /* absolute: its cwd is its own */
+    else if (env_has(declared, "TEND_HOME"))
+        push_entry(&env, "TEND_HOME", "");
+    if (!own.home[0] && geteuid() != 0 && env_has(declared, "XDG_RUNTIME_DIR"))
+        push_entry(&env, "XDG_RUNTIME_DIR", getenv("XDG_RUNTIME_DIR"));
+    if (env_has(declared, "TEND_HOST") || env_has(environ, "TEND_HOST"))
+        push_entry(&env, "TEND_HOST", "");
+    return env;
+}
+
 /* The action's env with its env files' entries over it. */
 static int declared_env(const action_spec *a, char ***out, char *err, size_t errlen)
 {
@@ -126,7 +219,14 @@ int launch_request(const action_spec *a, char *const *extra_env, proc_request *r
         return rc;
     }
     req->argv = action_argv(a);
-    req->env = job_env(user, declared, extra_env);
+    if (is_tend_lua(a)) {
+        launch_init();
+        char **extra = tend_lua_env(declared, extra_env);
+        req->env = extra ? job_env(user, declared, extra) : NULL;
+        strv_free(extra);
+    } else {
+        req->env = job_env(user, declared, extra_env);
+    }
     strv_free_wiped(declared);
     req->cwd = a->cwd ? strdup(a->cwd) : NULL;
     req->no_new_privs = a->no_new_privileges;

@@ -21,6 +21,7 @@
 #include "base/perm.h"
 #include "base/strv.h"
 #include "daemon/env_files.h"
+#include "daemon/launch.h"
 
 bool preflight_add(json_t *checks, const char *check, bool ok, const char *fmt, ...)
 {
@@ -61,7 +62,7 @@ static bool action_identity(const action_spec *a, perm_identity *id, gid_t *grou
 
 static bool check_program(json_t *checks, const action_spec *a)
 {
-    const char *program = a->exec ? a->exec[0] : a->interpreter;
+    const char *program = action_program(a);
     char found[1024];
     gid_t groups[256];
     perm_identity id;

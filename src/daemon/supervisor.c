@@ -19,6 +19,7 @@
 #include "base/strv.h"
 #include "daemon/health_monitor.h"
 #include "daemon/preflight.h"
+#include "daemon/process/process.h"
 #include "daemon/supervisor_internal.h"
 #include "model/deps.h"
 #include "model/workflow.h"
@@ -73,6 +74,41 @@ void svc_set_wanted(supervisor *sv, svc *s, wanted_status w)
     char data[64];
     snprintf(data, sizeof(data), "{\"wanted\":\"%s\"}", wanted_status_name(w));
     store_event_add(sv->st, wall_now(), "service.wanted", s->name, 0, 0, data);
+}
+
+/* ---- who asks ------------------------------------------------------------ */
+
+void supervisor_set_caller(supervisor *sv, pid_t pid)
+{
+    sv->caller = (caller_job){0};
+    job_rt *j = pid > 0 ? idmap_get(&sv->job_by_pid, pid) : NULL;
+    /* Its main process, still running, and still the same process: the
+     * kernel's pid, checked against the start time the job recorded (a
+     * pid the job left behind may be another process's by now). */
+    if (j && (j->pid != pid || job_phase_is_terminal(j->phase) ||
+              (j->proc_start && process_start_time(pid) != j->proc_start)))
+        j = NULL;
+    if (j) {
+        sv->caller.job = j->id;
+        snprintf(sv->caller.action, sizeof(sv->caller.action), "%s", j->spec->name);
+    }
+    store_event_cause(sv->st, sv->caller.job, sv->caller.action);
+}
+
+void svc_note_asker(supervisor *sv, svc *s, bool stop)
+{
+    s->asked_by_job = sv->caller.job;
+    free(s->asked_by_action);
+    s->asked_by_action = sv->caller.job ? strdup(sv->caller.action) : NULL;
+    s->asked_to_stop = stop;
+}
+
+const char *svc_asker_words(const svc *s, char *out, size_t size)
+{
+    if (!s->asked_by_job) return "user";
+    snprintf(out, size, "job %lld (action %s)", (long long)s->asked_by_job,
+             s->asked_by_action ? s->asked_by_action : "?");
+    return out;
 }
 
 /* Shutting down: tell the waiter, once, when the last job has ended. */
@@ -567,6 +603,7 @@ static void svc_begin_run(supervisor *sv, svc *s, bool delete_old)
     s->restarts = NULL;
     free(s->last_restart);
     s->last_restart = NULL;
+    svc_note_asker(sv, s, false);
     svc_explain(s, "starting");
     s->run = run_create(sv, s);
     if (s->run) run_advance(sv, s->run);

@@ -61,6 +61,15 @@ typedef struct {
     bool force;                 /* skip the pre-flight checks */
 } start_options;
 
+/* Who asks for what the supervisor is told to do until the next call: the
+ * process pid, as the kernel names the API's peer (0: nobody known). When
+ * it is the main process of one of this daemon's running jobs (the same
+ * process: its start time is checked too), the events written meanwhile
+ * carry "by_job" and "by_action" in their data, and the services started
+ * or stopped meanwhile say in `why` that this job did. O(1) (a pid index
+ * of the jobs), so every API call may set it. */
+void supervisor_set_caller(supervisor *sv, pid_t pid);
+
 /* Errors are negative errno with words in err: -ENOENT no such service,
  * -EPERM a pre-flight check failed (a conflicting service runs, a binary
  * is missing, ...; skipped with force), -EALREADY already running. */

@@ -42,6 +42,7 @@ static void svc_free(svc *s)
     free(s->last_restart);
     free(s->name);
     free(s->reason);
+    free(s->asked_by_action);
     free(s);
 }
 
@@ -355,6 +356,7 @@ void supervisor_free(supervisor *sv)
     free(sv->buried);
     free(sv->svcs);
     strmap_free(&sv->svc_by_name);
+    idmap_free(&sv->job_by_pid);
     graph_free(&sv->deps);
     graph_free(&sv->rdeps);
     reg_ref_put(sv->reg);

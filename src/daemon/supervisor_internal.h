@@ -20,6 +20,7 @@
 
 #include <stdlib.h>
 
+#include "base/idmap.h"
 #include "base/strmap.h"
 #include "daemon/adapters/adapter.h"
 #include "daemon/supervisor.h"
@@ -123,7 +124,19 @@ struct svc {
     bool stop_queued; /* to stop once its dependents being stopped have ended */
     bool stop_kill;   /* and then with SIGKILL (platform stop --force) */
     bool removed;     /* gone from the registry; freed once idle */
+    /* The job whose API call asked for its latest start or stop (0: no
+     * job did: a person, the boot, the restart policy...), its action,
+     * and which of the two it asked for. */
+    int64_t asked_by_job;
+    char *asked_by_action;
+    bool asked_to_stop;
 };
+
+/* Who asks for what the supervisor is doing now (supervisor_set_caller). */
+typedef struct {
+    int64_t job; /* a running job of this daemon, by its main process; 0: nobody known */
+    char action[80];
+} caller_job;
 
 struct supervisor {
     uv_loop_t *loop;
@@ -138,6 +151,8 @@ struct supervisor {
     size_t n_retired;
     job_rt *live; /* every non-terminal job */
     int n_live;
+    idmap job_by_pid; /* jobs by their main process's pid (job_set_pid) */
+    caller_job caller;
     svc **buried; /* services removed from the registry, freed at the end */
     size_t n_buried;
     bool shutting_down; /* nothing starts or restarts any more */
@@ -154,6 +169,8 @@ struct supervisor {
 #define JOB_ENDED_WHILE_DOWN "ended while the daemon was down"
 
 /* jobs.c */
+/* j's main process is pid (0: none), in sv->job_by_pid too. */
+void job_set_pid(job_rt *j, pid_t pid);
 job_rt *job_create(supervisor *sv, svc *service, run_rt *run, const action_spec *spec, int attempt);
 void job_transition(job_rt *j, job_phase to, const char *reason);
 void job_launch(job_rt *j);
@@ -294,6 +311,11 @@ void svc_stop_removed(supervisor *sv, svc *s);
 
 /* supervisor.c, for supervisor_stop.c */
 void svc_set_wanted(supervisor *sv, svc *s, wanted_status w);
+/* s is asked to start or stop (stop) now: by the caller's job, if any. */
+void svc_note_asker(supervisor *sv, svc *s, bool stop);
+/* Who asked for s's latest start or stop in words: "job 12 (action
+ * deploy)", or "user" when no job did. */
+const char *svc_asker_words(const svc *s, char *out, size_t size);
 /* The service's ended jobs are deleted once its current run has ended. */
 void svc_remove_jobs_when_idle(supervisor *sv, svc *s);
 

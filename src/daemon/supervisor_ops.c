@@ -163,8 +163,20 @@ json_t *supervisor_why(supervisor *sv, const char *name)
     else if (s->last_restart && len > 0 && (size_t)len < sizeof(text) && gave_up)
         snprintf(text + len, sizeof(text) - (size_t)len,
                  "; gave up restarting (the last restart was at %s)", restart_when);
+    /* A run a job started (a tend-lua workflow): the job is part of the
+     * story, for as long as that run is the service's. (A stop by a job
+     * says so in its reason.) */
+    len = (int)strlen(text);
+    char who[128];
+    if (s->asked_by_job && !s->asked_to_stop && strcmp(state, "inactive") != 0)
+        snprintf(text + len, sizeof(text) - (size_t)len, "; started by %s",
+                 svc_asker_words(s, who, sizeof(who)));
     json_t *out = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "state", state, "wanted",
                             json_string_value(json_object_get(st, "wanted")), "why", text);
+    if (s->asked_by_job) {
+        json_object_set_new(out, "by_job", json_integer(s->asked_by_job));
+        json_object_set_new(out, "by_action", json_string(s->asked_by_action));
+    }
     json_decref(st);
     return out;
 }

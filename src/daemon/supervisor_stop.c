@@ -70,7 +70,8 @@ static void svc_stop_when_free(supervisor *sv, svc *s)
         return;
     }
     s->stop_queued = false;
-    if (!sv->shutting_down) svc_explain(s, "stopped by user");
+    char who[128];
+    if (!sv->shutting_down) svc_explain(s, "stopped by %s", svc_asker_words(s, who, sizeof(who)));
     svc_stop_now(sv, s, s->stop_kill);
     s->stop_kill = false;
 }
@@ -127,7 +128,9 @@ int supervisor_service_stop(supervisor *sv, const char *name, bool remove_jobs, 
         return -EBUSY;
     }
     svc_set_wanted(sv, s, WANTED_STOP);
-    svc_explain(s, "stopped by user");
+    svc_note_asker(sv, s, true);
+    char who[128];
+    svc_explain(s, "stopped by %s", svc_asker_words(s, who, sizeof(who)));
     if (force) {
         /* Its dependents keep running by the user's word: nothing to wait for. */
         s->stop_queued = false;
@@ -203,7 +206,9 @@ int supervisor_stop_all(supervisor *sv, char **names, bool force, json_t **resul
             svc *s = sv->svcs[order[k]];
             if (!in_set[s->index]) continue;
             svc_set_wanted(sv, s, WANTED_STOP);
-            svc_explain(s, "stopped by user");
+            svc_note_asker(sv, s, true);
+            char who[128];
+            svc_explain(s, "stopped by %s", svc_asker_words(s, who, sizeof(who)));
             svc_queue_stop(s, force);
         }
         for (size_t k = count; k-- > 0;) {

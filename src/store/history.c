@@ -2,6 +2,9 @@
  * (journal.c) with the id the store hands out. store_job_create is the only
  * place a job row is inserted, and it always records provenance. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "store/store_internal.h"
 
@@ -144,18 +147,55 @@ int store_runs_close_left(store *st, double now, const char *reason)
     return changes < 0 ? 0 : changes;
 }
 
+void store_event_cause(store *st, int64_t by_job, const char *by_action)
+{
+    st->cause[0] = '\0';
+    if (by_job <= 0) return;
+    json_t *name = json_string(by_action ? by_action : "");
+    char *quoted = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+    int n = quoted ? snprintf(st->cause, sizeof(st->cause), "\"by_job\":%lld,\"by_action\":%s",
+                              (long long)by_job, quoted)
+                   : -1;
+    /* A name too long for the buffer (none the registry allows): the job alone. */
+    if (n < 0 || (size_t)n >= sizeof(st->cause))
+        snprintf(st->cause, sizeof(st->cause), "\"by_job\":%lld", (long long)by_job);
+    free(quoted);
+    json_decref(name);
+}
+
+/* data (a JSON object, or NULL) with the cause's members added; NULL
+ * when it is not an object (then it is written as it is). */
+static char *data_with_cause(const char *data, const char *cause)
+{
+    char *out = NULL;
+    size_t len = data ? strlen(data) : 0;
+    while (len && strchr(" \t\r\n", data[len - 1])) len--;
+    if (!len) return asprintf(&out, "{%s}", cause) < 0 ? NULL : out;
+    size_t start = strspn(data, " \t\r\n");
+    if (data[start] != '{' || data[len - 1] != '}') return NULL;
+    bool empty = start + 1 + strspn(data + start + 1, " \t\r\n") == len - 1;
+    if (asprintf(&out, "%.*s%s%s}", (int)(len - 1), data, empty ? "" : ",", cause) < 0) return NULL;
+    return out;
+}
+
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,
                         int64_t job_id, int64_t run_id, const char *data_json)
 {
+    char *caused = st->cause[0] ? data_with_cause(data_json, st->cause) : NULL;
+    if (caused) data_json = caused;
     int64_t id = store_next_id(st, ID_EVENT);
     store_value v[] = {sv_int(id),        sv_real(now),           sv_text(kind),
                        sv_text(service),  sv_nonzero_int(job_id), sv_nonzero_int(run_id),
                        sv_text(data_json)};
     int changes;
-    if (store_write_values(st, SQL_EVENT_ADD, v, &changes) < 0) return -EIO;
+    if (store_write_values(st, SQL_EVENT_ADD, v, &changes) < 0) {
+        free(caused);
+        return -EIO;
+    }
     /* Live listeners hear it now, also while it is held. */
     if (st->on_event)
         st->on_event(st->on_event_ctx, id, now, kind, service, job_id, run_id, data_json);
+    free(caused);
     return id;
 }
 

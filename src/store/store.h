@@ -169,6 +169,12 @@ int store_runs_close_left(store *st, double now, const char *reason);
 int64_t store_event_add(store *st, double now, const char *kind, const char *service,
                         int64_t job_id, int64_t run_id, const char *data_json);
 
+/* Until called again, every event written carries in its data (an
+ * object, made one if it is none) who asked for what is being done: a job
+ * of this daemon, "by_job": ID, "by_action": NAME; by_job 0: nobody known,
+ * the data stays as written. */
+void store_event_cause(store *st, int64_t by_job, const char *by_action);
+
 /* Who hears of each event as it is written (live streams): one listener. */
 typedef void (*store_event_fn)(void *ctx, int64_t id, double at, const char *kind,
                                const char *service, int64_t job_id, int64_t run_id,

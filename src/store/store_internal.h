@@ -107,6 +107,7 @@ struct store {
     int in_batch;
     store_event_fn on_event; /* told of every event written */
     void *on_event_ctx;
+    char cause[160]; /* JSON members every event's data gets (store_event_cause), or "" */
     int64_t next_id[ID_COUNT];
     journal jl;
     bool failing; /* the last attempt to write failed: writes are held in jl */

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +278,119 @@ static void test_confinement_keys_reach_the_action_and_round_trip(void **state)
     registry_free(r);
 }
 
+static void test_tend_lua_takes_inline_code_and_args(void **state)
+{
+    (void)state;
+    registry *r = load_ok("/x/services.toml", "[actions.deploy]\n"
+                                              "interpreter = \"tend-lua\"\n"
+                                              "script = \"print(arg[1], ...) -- ${not} expanded\"\n"
+                                              "args = [\"blue\", \"--fast\"]\n"
+                                              "kind = \"oneshot\"\n");
+    const action_spec *a = registry_action(r, "deploy");
+    assert_non_null(a);
+    assert_string_equal(a->interpreter, "tend-lua");
+    assert_string_equal(a->script, "print(arg[1], ...) -- ${not} expanded");
+    assert_int_equal(strv_len(a->args), 2);
+    assert_string_equal(a->args[0], "blue");
+    assert_null(a->exec);
+    /* The JSON form keeps it, for the daemon that reads it back. */
+    json_t *doc = registry_to_json(r);
+    diag_list d;
+    diag_init(&d, "(api)");
+    registry *again = registry_from_json(doc, &d);
+    assert_non_null(again);
+    assert_string_equal(registry_action(again, "deploy")->interpreter, "tend-lua");
+    registry_free(again);
+    json_decref(doc);
+    diag_free(&d);
+    registry_free(r);
+}
+
+static void test_tend_lua_runs_a_script_not_exec(void **state)
+{
+    (void)state;
+    diag_list d;
+    registry *r = load_at("/x/services.toml",
+                          "[actions.deploy]\n"
+                          "interpreter = \"tend-lua\"\n"
+                          "exec = [\"/bin/true\"]\n",
+                          &d);
+    assert_null(r);
+    assert_int_equal(d.len, 1);
+    assert_int_equal(d.items[0].line, 2);
+    assert_non_null(strstr(d.items[0].message, "\"tend-lua\" runs a 'script'"));
+    diag_free(&d);
+}
+
+/* The name of the user running the tests. */
+static const char *own_user(void)
+{
+    static char name[256];
+    struct passwd *pw = getpwuid(geteuid());
+    assert_non_null(pw);
+    snprintf(name, sizeof(name), "%s", pw->pw_name);
+    return name;
+}
+
+static void test_tend_lua_may_name_the_daemons_own_user(void **state)
+{
+    (void)state;
+    char text[512];
+    snprintf(text, sizeof(text),
+             "[actions.deploy]\ninterpreter = \"tend-lua\"\nscript = \"print(1)\"\n"
+             "user = \"%s\"\n",
+             own_user());
+    registry *r = load_ok("/x/services.toml", text);
+    assert_string_equal(registry_action(r, "deploy")->user, own_user());
+    registry_free(r);
+}
+
+static void test_tend_lua_with_another_user_is_refused_at_the_user(void **state)
+{
+    (void)state;
+    /* Another user that exists (whoever runs the tests, one of these is
+     * not them) and one that does not: neither could reach the API. */
+    const char *other = strcmp(own_user(), "nobody") == 0 ? "root" : "nobody";
+    const char *users[] = {other, "no-such-user-tendlua"};
+    for (size_t i = 0; i < 2; i++) {
+        char text[512];
+        snprintf(text, sizeof(text),
+                 "[actions.deploy]\n"
+                 "interpreter = \"tend-lua\"\n"
+                 "script = \"print(1)\"\n"
+                 "user   = \"%s\"\n"
+                 "[actions.shell]\n"
+                 "script = \"id\"\n"
+                 "user = \"%s\"\n",
+                 users[i], users[i]);
+        diag_list d;
+        registry *r = load_at("/x/services.toml", text, &d);
+        assert_null(r);
+        /* Only the tend-lua action: a shell script may run as anyone. */
+        assert_int_equal(d.len, 1);
+        assert_int_equal(d.items[0].line, 4);
+        assert_int_equal(d.items[0].col, 10);
+        char expected[1024];
+        snprintf(expected, sizeof(expected),
+                 "'actions.deploy.user': a tend-lua job talks to its daemon, whose API lets only "
+                 "the daemon's own user in, and \"%s\" is not %s: drop 'user' (the job runs as "
+                 "%s)",
+                 users[i], own_user(), own_user());
+        assert_string_equal(d.items[0].message, expected);
+        diag_free(&d);
+    }
+    /* The API's registries (action.set, registry.apply) are read the same way. */
+    json_t *doc = json_pack("{s:{s:{s:s, s:s, s:s}}}", "actions", "deploy", "interpreter",
+                            "tend-lua", "script", "print(1)", "user", other);
+    diag_list d;
+    diag_init(&d, "(api)");
+    assert_null(registry_from_json(doc, &d));
+    assert_int_equal(d.len, 1);
+    assert_non_null(strstr(d.items[0].message, "a tend-lua job talks to its daemon"));
+    diag_free(&d);
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +402,10 @@ int main(void)
         cmocka_unit_test(test_process_keys_round_trip_through_json),
         cmocka_unit_test(test_command_check_user),
         cmocka_unit_test(test_confinement_keys_reach_the_action_and_round_trip),
+        cmocka_unit_test(test_tend_lua_takes_inline_code_and_args),
+        cmocka_unit_test(test_tend_lua_runs_a_script_not_exec),
+        cmocka_unit_test(test_tend_lua_may_name_the_daemons_own_user),
+        cmocka_unit_test(test_tend_lua_with_another_user_is_refused_at_the_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

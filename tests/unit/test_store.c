@@ -199,6 +199,36 @@ static void test_filters_and_events(void **state)
     store_close(st);
 }
 
+/* The job that asked, in the data of every event written meanwhile
+ * (none, {}, an object), and in none after. */
+static void test_events_carry_their_cause_while_it_is_set(void **state)
+{
+    tmpdb *t = *state;
+    store *st = open_ok(t->path);
+    store_event_add(st, 1.0, "before", "web", 0, 0, "{\"wanted\":\"start\"}");
+    store_event_cause(st, 12, "deploy");
+    store_event_add(st, 2.0, "caused", "web", 0, 0, "{\"wanted\":\"start\"}");
+    store_event_add(st, 3.0, "caused", "web", 0, 0, NULL);
+    store_event_add(st, 4.0, "caused", "web", 0, 0, "{ }");
+    store_event_cause(st, 0, NULL);
+    store_event_add(st, 5.0, "after", "web", 0, 0, "{\"wanted\":\"stop\"}");
+    json_t *rows = store_events_list(st, 0, "web", 0);
+    assert_int_equal(json_array_size(rows), 5);
+    for (size_t i = 0; i < 5; i++) {
+        json_t *data = json_object_get(json_array_get(rows, i), "data");
+        bool caused = i >= 1 && i <= 3;
+        assert_int_equal(json_integer_value(json_object_get(data, "by_job")), caused ? 12 : 0);
+        if (caused)
+            assert_string_equal(json_string_value(json_object_get(data, "by_action")), "deploy");
+        else
+            assert_null(json_object_get(data, "by_action"));
+        if (i == 1 || i == 0 || i == 4)
+            assert_non_null(json_string_value(json_object_get(data, "wanted")));
+    }
+    json_decref(rows);
+    store_close(st);
+}
+
 static void test_deleting_a_service_removes_its_history(void **state)
 {
     tmpdb *t = *state;
@@ -581,6 +611,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_job_needs_an_action, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_and_delete_terminated_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters_and_events, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_carry_their_cause_while_it_is_set, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_deleting_a_service_removes_its_history, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_specs_and_wanted_status, setup, teardown),
