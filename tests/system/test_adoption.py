@@ -329,3 +329,90 @@ startup = {{ auto_start = true }}
         assert job['phase'] == 'running' and job['pid'] == status['pid']
     finally:
         assert d.stop() == 0, d.output()
+
+
+# ---- a crash of the main process while a start is under way ----------------
+#
+# A start goes: the job's row (pending, then starting) is written in the
+# loop iteration's batch; the spawn runs on a spawner thread, and the pid it
+# gives reaches the store in a later iteration. A kill -9 of the main
+# process may fall anywhere in between. Whatever it hits, the main process
+# the keeper starts next must end up with exactly one process per service,
+# the one its store calls running, and nothing it cannot stop.
+
+def start_service_and_crash(d, names, marks, flag, pause):
+    """service.set and service.start of each name (one action `sleep
+    MARK`, a file health check on flag), then kill -9 of the main process
+    `pause` seconds later; returns {name: mark} once the next main process
+    answers."""
+    made = {}
+    for name in names:
+        made[name] = marks(2000)
+        d.call('action.set', {'name': name, 'spec': {'exec': ['sleep', made[name]]}})
+        d.call('service.set', {'name': name, 'spec': {
+            'actions': [name],
+            'health_check': {'type': 'file', 'interval': 0.1, 'file': {'path': str(flag)}}}})
+    main = d.main_pid()
+    for name in names:
+        d.call('service.start', {'name': name})
+    if pause:
+        time.sleep(pause)
+    os.kill(main, signal.SIGKILL)
+
+    def answers():
+        if d.main_pid() in (None, main):
+            return False
+        try:
+            return d.call('service.list') is not None
+        except OSError:
+            return False
+    d.wait_for(answers, timeout=20, what='the next main process answering')
+    return made
+
+
+def assert_one_process_each(d, made):
+    """Each service runs again, as exactly one `sleep MARK`: the job its
+    store calls running; no job claims a pid that does not run."""
+    for name, mark in made.items():
+        d.wait_state(name, 'running', timeout=15)
+    # Give a doubled or late process time to show.
+    time.sleep(0.3)
+    for name, mark in made.items():
+        status = d.call('service.status', {'name': name})
+        assert status['state'] == 'running', status
+        assert with_marker(mark) == [status['pid']], (name, status, with_marker(mark),
+                                                      d.call('job.list', {'service_id': name}))
+        jobs = d.call('job.list', {'service_id': name})
+        running = [j for j in jobs if j['phase'] == 'running']
+        assert [j['pid'] for j in running] == [status['pid']], jobs
+        for job in jobs:
+            if job.get('pid'):
+                assert alive(job['pid']) and job['pid'] in with_marker(mark), (job, jobs)
+
+
+@pytest.mark.parametrize('services', [1, 4], ids=['one', 'four-together'])
+def test_a_crash_of_the_main_process_during_a_start_loses_and_doubles_nothing(tmp_path, marks,
+                                                                                services):
+    flag = tmp_path / 'healthy'
+    flag.write_text('')
+    all_marks = []
+    for i in range(20):
+        # A new daemon every round: the keeper waits longer after each
+        # crash in a row, and one round is one start that a crash cut.
+        home = tmp_path / f'home{i}'
+        home.mkdir()
+        d = Daemon(home).start()
+        try:
+            names = [f's{i}x{k}' for k in range(services)]
+            # Killed at once, or a little later: each round lands elsewhere
+            # in the start (row, spawn, pid stored).
+            made = start_service_and_crash(d, names, marks, flag, (i % 5) * 0.002)
+            all_marks += made.values()
+            assert_one_process_each(d, made)
+        finally:
+            code = d.stop()
+        assert code == 0, d.output()
+        left = {mark: with_marker(mark) for mark in made.values() if with_marker(mark)}
+        assert not left, (left, d.output())
+    now = sleeping()
+    assert not [mark for mark in all_marks if mark in now]
