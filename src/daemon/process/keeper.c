@@ -130,10 +130,10 @@ static void pipe_hung_up(size_t slot)
         h->dead = true;
 }
 
-static void tell_exit(pid_t pid, int status)
+/* An exit the main process has yet to learn of: kept, then sent (once a
+ * main process listens; hello sends those kept while none did). */
+static void keep_exit(pid_t pid, int status)
 {
-    keep_msg m = {.type = KEEP_EXIT, .pid = pid, .status = status};
-    if (k.sock >= 0 && keep_send(k.sock, &m, NULL) == 0) return;
     if (k.n_exits == k.cap_exits) {
         size_t cap = k.cap_exits ? k.cap_exits * 2 : 64;
         kept_exit *grown = realloc(k.exits, cap * sizeof(*grown));
@@ -142,6 +142,19 @@ static void tell_exit(pid_t pid, int status)
         k.cap_exits = cap;
     }
     k.exits[k.n_exits++] = (kept_exit){pid, status};
+}
+
+static void send_exits(void)
+{
+    size_t sent = 0;
+    while (k.sock >= 0 && sent < k.n_exits) {
+        keep_msg m = {.type = KEEP_EXIT, .pid = k.exits[sent].pid, .status = k.exits[sent].status};
+        if (keep_send(k.sock, &m, NULL) < 0) break;
+        sent++;
+    }
+    if (!sent) return;
+    memmove(k.exits, k.exits + sent, (k.n_exits - sent) * sizeof(*k.exits));
+    k.n_exits -= sent;
 }
 
 /* A new main process asks: every held pipe, every exit it missed. */
@@ -164,21 +177,11 @@ static void hello(void)
     keep_send(k.sock, &end, NULL);
 }
 
-static void from_main(void)
+static void take_message(const keep_msg *m, int fds[2])
 {
-    keep_msg m;
-    int fds[2];
-    int n = keep_recv(k.sock, &m, fds);
-    if (n <= 0) {
-        /* It is gone (SIGCHLD says how); its messages with it. */
-        epoll_ctl(k.epoll, EPOLL_CTL_DEL, k.sock, NULL);
-        close(k.sock);
-        k.sock = -1;
-        return;
-    }
-    switch (m.type) {
+    switch (m->type) {
     case KEEP_HOLD:
-        if (fds[0] >= 0) hold(&m, fds);
+        if (fds[0] >= 0) hold(m, fds);
         return;
     case KEEP_HELLO: hello(); return;
     case KEEP_READY:
@@ -190,6 +193,34 @@ static void from_main(void)
         if (fds[1] >= 0) close(fds[1]);
         return;
     }
+}
+
+/* The main process's socket goes: what it sent before it died is taken
+ * first (pipes to hold). */
+static void main_socket_close(void)
+{
+    if (k.sock < 0) return;
+    keep_msg m;
+    int fds[2];
+    while (keep_recv(k.sock, &m, fds, MSG_DONTWAIT) > 0) take_message(&m, fds);
+    epoll_ctl(k.epoll, EPOLL_CTL_DEL, k.sock, NULL);
+    close(k.sock);
+    k.sock = -1;
+}
+
+/* Never waits: a wake-up with nothing to read is no message. */
+static void from_main(void)
+{
+    keep_msg m;
+    int fds[2];
+    int n = keep_recv(k.sock, &m, fds, MSG_DONTWAIT);
+    if (n == -EAGAIN || n == -EINTR) return;
+    if (n <= 0) {
+        /* It is gone (SIGCHLD says how); its messages with it. */
+        main_socket_close();
+        return;
+    }
+    take_message(&m, fds);
 }
 
 /* Closes every fd from 3 up but keep and also (-1: none). */
@@ -273,10 +304,15 @@ static int reap(double *restart_in)
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         if (pid != k.main) {
-            tell_exit(pid, status); /* a job, orphaned to us when its parent died */
+            keep_exit(pid, status); /* a job, orphaned to us when its parent died */
             continue;
         }
         k.main = 0;
+        /* Its socket goes now, not at its end of file: a child it was
+         * spawning shares its descriptors until it execs, and keeps that
+         * end open meanwhile. (Exits sent there would be lost, and the
+         * next main process's socket taken for it.) */
+        main_socket_close();
         char how[64];
         bool crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
         if (k.stopping || !crashed) {
@@ -299,6 +335,7 @@ static int reap(double *restart_in)
             *restart_in = delay;
         }
     }
+    send_exits();
     return done;
 }
 

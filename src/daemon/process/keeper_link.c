@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/strmap.h"
@@ -56,7 +57,7 @@ static void on_message(uv_poll_t *poll, int status, int events)
     (void)poll, (void)events;
     keep_msg m;
     int fds[2];
-    int n = status < 0 ? -EIO : keep_recv(kl.sock, &m, fds);
+    int n = status < 0 ? -EIO : keep_recv(kl.sock, &m, fds, MSG_DONTWAIT);
     if (n == -EAGAIN) return;
     if (n <= 0) {
         link_lost();
@@ -78,7 +79,7 @@ int keeper_link_open(uv_loop_t *loop, int sock, void (*lost)(void))
         int fds[2];
         /* The keeper answers at once; a keeper that cannot is no keeper. */
         struct pollfd pfd = {.fd = sock, .events = POLLIN};
-        if (poll(&pfd, 1, 5000) != 1 || keep_recv(sock, &m, fds) <= 0) return -EIO;
+        if (poll(&pfd, 1, 5000) != 1 || keep_recv(sock, &m, fds, 0) <= 0) return -EIO;
         if (m.type == KEEP_END) break;
         if (m.type == KEEP_EXIT) remember_exit(&m);
         if (m.type != KEEP_HELD || fds[0] < 0) continue;
@@ -190,7 +191,7 @@ int keeper_link_receive(int sock, char *unit, size_t size, int fds[2])
     keep_msg m;
     struct pollfd pfd = {.fd = sock, .events = POLLIN};
     if (poll(&pfd, 1, 5000) != 1) return -ETIMEDOUT;
-    int n = keep_recv(sock, &m, fds);
+    int n = keep_recv(sock, &m, fds, 0);
     if (n <= 0) return n < 0 ? n : -EPIPE;
     if (m.type == KEEP_END) return 0;
     if (m.type != KEEP_HELD || fds[0] < 0) {

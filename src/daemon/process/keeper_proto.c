@@ -32,7 +32,7 @@ int keep_send(int sock, const keep_msg *m, const int *fds)
     return sent == (ssize_t)sizeof(*m) ? 0 : sent < 0 ? -errno : -EIO;
 }
 
-int keep_recv(int sock, keep_msg *m, int fds[2])
+int keep_recv(int sock, keep_msg *m, int fds[2], int flags)
 {
     struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
     union {
@@ -44,7 +44,7 @@ int keep_recv(int sock, keep_msg *m, int fds[2])
         .msg_controllen = sizeof(control.buf)};
     fds[0] = fds[1] = -1;
     ssize_t n;
-    do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
     while (n < 0 && errno == EINTR);
     if (n < 0) return -errno;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))

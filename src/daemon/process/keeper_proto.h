@@ -27,7 +27,8 @@ typedef struct {
  * -1: one, a listening socket). */
 int keep_send(int sock, const keep_msg *m, const int *fds);
 /* The message's size, 0 at end of file, or -errno; fds[0..1] get the
- * descriptors that came with it, else -1. */
-int keep_recv(int sock, keep_msg *m, int fds[2]);
+ * descriptors that came with it, else -1. flags: 0, or MSG_DONTWAIT
+ * (then -EAGAIN when none is there). */
+int keep_recv(int sock, keep_msg *m, int fds[2], int flags);
 
 #endif
