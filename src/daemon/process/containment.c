@@ -133,12 +133,17 @@ const char *containment_describe(void)
     return ct.words;
 }
 
-int containment_enter(const char *unit, char *err, size_t errlen)
+int containment_enter(const char *unit, bool *reused, char *err, size_t errlen)
 {
+    *reused = false;
     if (!ct.cgroups) return -1;
     char path[PATH_SIZE];
     if (!in_base(path, unit, NULL)) return -ENAMETOOLONG;
-    if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+    if (mkdir(path, 0755) == 0) {
+        /* new */
+    } else if (errno == EEXIST) {
+        *reused = true;
+    } else {
         int e = errno;
         if (snprintf(err, errlen, "cannot create cgroup %s: %s", path, strerror(e)) < 0) err[0] = 0;
         return -e;

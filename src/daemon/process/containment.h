@@ -16,8 +16,9 @@ const char *containment_describe(void);
 
 /* An fd of unit's new cgroup folder (thread-safe; the spawner's threads
  * call it), for the child to be born in; -1 in the fallback mode;
- * -errno with words in err when the cgroup cannot be made. */
-int containment_enter(const char *unit, char *err, size_t errlen);
+ * -errno with words in err when the cgroup cannot be made. *reused: the
+ * folder was there already (a unit started again: see spawn.h). */
+int containment_enter(const char *unit, bool *reused, char *err, size_t errlen);
 /* SIGKILL to every process of unit (whose main process led group pgid,
  * 0 if unknown). */
 void containment_kill(const char *unit, pid_t pgid);

@@ -24,8 +24,9 @@
  * afterwards (writing to cgroup.procs) takes the kernel's cgroup
  * threadgroup lock for writing, which waits for an RCU grace period:
  * hundreds of microseconds a spawn, a third more time to bring a thousand
- * services up. Elsewhere, or where clone3 is refused, the child writes
- * "0" to cgroup.procs before it execs.
+ * services up. Elsewhere, where clone3 is refused, or into a cgroup that
+ * was there before (spawn.h: join_after_birth), the child writes "0" to
+ * cgroup.procs before it execs.
  */
 #include "daemon/process/spawn.h"
 
@@ -178,7 +179,8 @@ static pid_t start_child(child_args *args, char *stack, const spawn_plan *plan)
      * TEND_CLONE_INTO_CGROUP=0 chooses the other way (to test it). */
     static volatile int clone3_refused;
     const char *choice = getenv("TEND_CLONE_INTO_CGROUP");
-    if (plan->cgroup_fd >= 0 && !clone3_refused && !(choice && strcmp(choice, "0") == 0)) {
+    if (plan->cgroup_fd >= 0 && !plan->join_after_birth && !clone3_refused &&
+        !(choice && strcmp(choice, "0") == 0)) {
         clone3_args ca = {
             .flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP,
             .exit_signal = SIGCHLD,

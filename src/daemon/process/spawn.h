@@ -19,6 +19,11 @@ typedef struct {
     size_t n_groups;
     int stdout_fd, stderr_fd; /* -1: /dev/null */
     int cgroup_fd;            /* the cgroup folder the child joins, or -1 */
+    /* Not born in it but moved there before exec: for a cgroup that was
+     * there already, which a cgroup.kill may have hit. Linux (6.18 here)
+     * kills at birth a child that CLONE_INTO_CGROUP puts into a cgroup
+     * that was ever killed, empty or not. */
+    bool join_after_birth;
     mode_t umask;
     bool no_new_privs;
     const rlimit_entry *limits;

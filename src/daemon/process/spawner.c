@@ -56,7 +56,8 @@ static void task_free(spawn_task *t)
 /* On a worker thread: the cgroup, then the process in it. */
 static void task_run(spawn_task *t)
 {
-    int cgroup_fd = containment_enter(t->unit, t->err, sizeof(t->err));
+    bool reused;
+    int cgroup_fd = containment_enter(t->unit, &reused, t->err, sizeof(t->err));
     if (cgroup_fd < -1) {
         t->rc = cgroup_fd;
         return;
@@ -72,6 +73,7 @@ static void task_run(spawn_task *t)
         .stdout_fd = t->req.stdout_fd,
         .stderr_fd = t->req.stderr_fd,
         .cgroup_fd = cgroup_fd,
+        .join_after_birth = reused,
         .umask = t->req.has_umask ? t->req.umask : job_umask(),
         .no_new_privs = t->req.no_new_privs,
         .limits = t->req.limits,
