@@ -1,5 +1,5 @@
 /* procstat.c — parsing /proc/PID/stat (see procstat.h; proc(5) numbers
- * the fields: comm is 2, state 3, starttime 22, rss 24). */
+ * the fields: comm is 2, state 3, session 6, starttime 22, rss 24). */
 #include "base/procstat.h"
 
 #include <ctype.h>
@@ -35,17 +35,18 @@ bool proc_stat_read(pid_t pid, proc_stat *out)
         return false;
     snprintf(out->comm, sizeof(out->comm), "%.*s", (int)(close_paren - open_paren - 1),
              open_paren + 1);
-    int ppid, pgid;
+    int ppid, pgid, sid;
     unsigned long long utime, stime, start;
     long rss;
     if (sscanf(close_paren + 2,
-               "%c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
+               "%c %d %d %d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d "
                "%llu %*u %ld",
-               &out->state, &ppid, &pgid, &utime, &stime, &start, &rss) != 7)
+               &out->state, &ppid, &pgid, &sid, &utime, &stime, &start, &rss) != 8)
         return false;
     out->pid = pid;
     out->ppid = ppid;
     out->pgid = pgid;
+    out->sid = sid;
     out->cpu_ticks = utime + stime;
     out->rss_pages = rss;
     out->start_time = start;

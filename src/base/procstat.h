@@ -12,7 +12,7 @@
 #include <sys/types.h>
 
 typedef struct {
-    pid_t pid, ppid, pgid;
+    pid_t pid, ppid, pgid, sid;
     char state;                /* R, S, D, Z (ended, not reaped), ... */
     unsigned long long cpu_ticks; /* user + system */
     long rss_pages;
