@@ -13,6 +13,10 @@
  * glibc's setuid() would try to change the credentials of every thread of
  * what it takes for its own process: the daemon's.
  *
+ * Until it execs, the child is named after its unit (its command name,
+ * /proc/PID/comm), the one thing that says whose it is before its
+ * environment does.
+ *
  * Before exec the child also closes every fd but 0-2 (close-on-exec or
  * not), sets the job's limits (while still root, who alone may raise a
  * hard limit), its umask (never the daemon's 077) and, after the switch
@@ -89,6 +93,9 @@ __attribute__((no_sanitize_address)) static int child_main(void *arg)
 {
     child_args *c = arg;
     const spawn_plan *p = c->plan;
+    /* Named after its unit at once: should the daemon die before this
+     * child execs, the next one tells whose it is (leftover.c). */
+    if (p->name) syscall(SYS_prctl, PR_SET_NAME, p->name, 0L, 0L, 0L);
     /* Handlers are the daemon's code and ignored signals stay ignored
      * across exec: every signal goes back to its default. */
     for (int sig = 1; sig < NSIG; sig++) {

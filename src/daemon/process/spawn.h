@@ -10,6 +10,7 @@
 #include "base/rlimits.h"
 
 typedef struct {
+    const char *name; /* the child's command name until it execs (NULL: tend's) */
     char *const *argv;
     char *const *env;
     const char *cwd; /* NULL: the daemon's */

@@ -63,6 +63,7 @@ static void task_run(spawn_task *t)
         return;
     }
     spawn_plan plan = {
+        .name = t->unit,
         .argv = t->req.argv,
         .env = t->req.env,
         .cwd = t->req.cwd,
