@@ -657,20 +657,6 @@ static bool job_resume_without_process(job_rt *j)
     return true;
 }
 
-/* What a daemon before this one ran beside j (adapters/adapter.h: its
- * steps, watch, follow) and left running goes: this daemon runs its own
- * (a kubectl watch of the one before would run on until it next writes,
- * and hold the unit's cgroup). */
-static void job_kill_leftovers(const job_rt *j)
-{
-    static const char *const beside[] = {"before", "stop", "after", "watch", "follow"};
-    for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
-        char unit[64];
-        snprintf(unit, sizeof(unit), "job-%lld-%s", (long long)j->id, beside[i]);
-        proc_kill_leftover(unit);
-    }
-}
-
 bool job_resume(job_rt *j)
 {
     double now = wall_now();
@@ -683,14 +669,15 @@ bool job_resume(job_rt *j)
     case JOB_STARTING:
     case JOB_RUNNING:
     case JOB_STOPPING: {
-        job_kill_leftovers(j);
         j->adapter = adapter_of(j->spec);
         if (!j->adapter->launch) return job_resume_without_process(j);
         char unit[48];
         snprintf(unit, sizeof(unit), "job-%lld", (long long)j->id);
         int status = -1, fds[2];
         bool kept = process_kept_fds(unit, fds);
-        j->proc = proc_adopt(unit, j->pid, j->proc_start, job_process_exited, j, &status);
+        /* With no pid stored (the main process before died while it was
+         * spawned), the process layer finds it by its unit. */
+        j->proc = proc_adopt(unit, &j->pid, &j->proc_start, job_process_exited, j, &status);
         if (kept) {
             /* What it wrote while no main process read is in the pipes. */
             j->log = joblog_attach(j->sv->loop, j->sv->logs_dir,
@@ -732,7 +719,10 @@ bool job_resume(job_rt *j)
         } else {
             if (!(j->phase == JOB_STARTING && job_listen_again(j)))
                 job_transition(j, JOB_RUNNING, "adopted");
-            if (j->spec->timeout > 0) job_arm(j, TIMER_TIMEOUT, j->spec->timeout - (now - j->started_at));
+            /* (One still starting has no start time yet: all of it.) */
+            if (j->spec->timeout > 0)
+                job_arm(j, TIMER_TIMEOUT,
+                        j->spec->timeout - (j->started_at ? now - j->started_at : 0));
             job_watch_start(j);
         }
         return true;

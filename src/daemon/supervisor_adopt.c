@@ -5,13 +5,17 @@
  * says; then each job's process is taken over by pid and start time (so a
  * reused pid is never taken for it), or recorded as ended while no daemon
  * ran, which the restart policy answers as for any end. A retry waiting
- * keeps the time it was due. Nothing that still runs is started twice.
+ * keeps the time it was due. Nothing that still runs is started twice:
+ * a job whose pid never reached the store (the daemon died while it was
+ * spawned) has its process found by its unit, and what runs in a unit no
+ * job takes over is killed before anything new starts.
  * A run that no job continues (a target's, or one whose jobs had all
  * ended) is closed as stopped: none stays open with no process.
  *
  * Called once at start-up, after the registry was applied and before the
  * wanted services are started (a service that runs is left alone then).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +91,53 @@ static bool active(const store_job *row)
     return phase >= 0 && !job_phase_is_terminal((job_phase)phase);
 }
 
+/* ---- what no job takes over ------------------------------------------------ */
+
+typedef struct {
+    int64_t *ids; /* sorted */
+    size_t n;
+} claimed_jobs;
+
+static int id_order(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* unit is "job-ID" of a job that may have a process to take over. */
+static bool unit_claimed(void *ctx, const char *unit)
+{
+    claimed_jobs *c = ctx;
+    long long id;
+    int used = 0;
+    if (sscanf(unit, "job-%lld%n", &id, &used) != 1 || unit[used] || !c->n) return false;
+    int64_t key = id;
+    return bsearch(&key, c->ids, c->n, sizeof(key), id_order) != NULL;
+}
+
+/* What the daemon before left running in units no job takes over goes,
+ * before anything new starts: the process of a spawn whose job row was
+ * never written (its id comes again, for a new job), of a job stored as
+ * pending or ended, commands that ran beside a job (its adapter's steps,
+ * watch, follow), checks. The jobs that were starting, running or
+ * stopping keep their units: job_resume takes over, or kills, what is
+ * there. */
+static void kill_unclaimed(const left_jobs *all)
+{
+    claimed_jobs c = {calloc(all->n + 1, sizeof(*c.ids)), 0};
+    for (size_t i = 0; c.ids && i < all->n; i++) {
+        int phase = job_phase_from_name(all->rows[i].row.phase);
+        if (phase == JOB_STARTING || phase == JOB_RUNNING || phase == JOB_STOPPING)
+            c.ids[c.n++] = all->rows[i].row.id;
+    }
+    /* Out of memory: nothing is killed rather than everything. */
+    if (c.ids) {
+        qsort(c.ids, c.n, sizeof(*c.ids), id_order);
+        proc_kill_unclaimed(unit_claimed, &c);
+    }
+    free(c.ids);
+}
+
 /* rows[from, to) are one run's jobs, oldest first: the latest of each of
  * the service's actions fills its slot. */
 static run_rt *restore_run(supervisor *sv, svc *s, left_job *rows, size_t from, size_t to)
@@ -125,6 +176,7 @@ int supervisor_adopt(supervisor *sv, int *ended)
         free_rows(&all);
         return -1;
     }
+    kill_unclaimed(&all);
     /* First every run and job as it was, then their processes: a job that
      * ended while no daemon ran sets off what its end sets off, among
      * services that are all in place. */
@@ -162,9 +214,9 @@ int supervisor_adopt(supervisor *sv, int *ended)
     }
     int adopted = 0;
     for (size_t k = 0; k < n_jobs; k++) {
-        bool runs = jobs[k]->pid != 0;
+        /* (A job whose pid was never stored may have it now.) */
         if (job_resume(jobs[k]))
-            adopted += runs;
+            adopted += jobs[k]->pid != 0;
         else
             (*ended)++;
     }

@@ -416,3 +416,75 @@ def test_a_crash_of_the_main_process_during_a_start_loses_and_doubles_nothing(tm
         assert not left, (left, d.output())
     now = sleeping()
     assert not [mark for mark in all_marks if mark in now]
+
+
+def crash_main_and_edit_store(d, home, sql):
+    """kill -9 of the main process while the keeper is held still, the
+    store edited meanwhile (to be what a crash at another moment of a
+    start leaves), then the next main process answering."""
+    keeper, main = d.proc.pid, d.main_pid()
+    os.kill(keeper, signal.SIGSTOP)
+    try:
+        os.kill(main, signal.SIGKILL)
+        while alive(main):
+            time.sleep(0.01)
+        db = sqlite3.connect(home / 'tend.db')
+        db.execute('PRAGMA foreign_keys = ON')
+        db.executescript(sql)
+        db.commit()
+        db.close()
+    finally:
+        os.kill(keeper, signal.SIGCONT)
+
+    def answers():
+        if d.main_pid() in (None, main):
+            return False
+        try:
+            return d.call('service.list') is not None
+        except OSError:
+            return False
+    d.wait_for(answers, timeout=20, what='the next main process answering')
+
+
+# What the store says of the job when the main process died: its row
+# still `starting` with no pid (the pid was on its way), still `pending`
+# (the spawn ran before the row's next write), or no row at all (the
+# batch with it was never committed: its ids come again).
+STORE_LEFT = {
+    'starting': "UPDATE jobs SET phase = 'starting', pid = NULL, proc_start = NULL, "
+                "started_at = NULL;",
+    'pending': "UPDATE jobs SET phase = 'pending', pid = NULL, proc_start = NULL, "
+               "started_at = NULL;",
+    'unwritten': "DELETE FROM events WHERE run_id IS NOT NULL OR job_id IS NOT NULL;"
+                 "DELETE FROM runs;"
+                 "UPDATE sqlite_sequence SET seq = 0 WHERE name IN ('runs', 'jobs');",
+}
+
+
+@pytest.mark.parametrize('args', [[], ['--no-cgroups']], ids=['cgroup', 'fallback'])
+@pytest.mark.parametrize('left', list(STORE_LEFT))
+def test_a_process_the_store_cannot_name_is_adopted_or_killed_never_doubled(home, marks, args,
+                                                                             left):
+    mark = marks(2000)
+    d = start_web(home, mark, args)
+    try:
+        old = d.call('service.status', {'name': 'web'})
+        crash_main_and_edit_store(d, home, STORE_LEFT[left])
+        d.wait_state('web', 'running')
+        time.sleep(0.3)  # a doubled process would show by now
+        status = d.call('service.status', {'name': 'web'})
+        assert with_marker(mark) == [status['pid']], (status, with_marker(mark))
+        jobs = d.call('job.list', {'service_id': 'web'})
+        assert [j["phase"] for j in jobs] == ["running"], [(j["id"], j["phase"], j.get("error")) for j in jobs]
+        if left == 'starting':
+            # Found in its unit, and taken over: the same process, the same job.
+            assert status['pid'] == old['pid']
+            assert jobs[0]['id'] == old['jobs'][0]['id']
+            assert '1 running process(es) adopted' in d.output()
+        else:
+            # Nobody's: killed before the job (the same one, or one with
+            # its id) started again.
+            assert status['pid'] != old['pid'] and not alive(old['pid'])
+    finally:
+        assert d.stop() == 0, d.output()
+    assert not with_marker(mark)

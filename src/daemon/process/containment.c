@@ -216,6 +216,39 @@ char *containment_events_path(const char *unit)
     return path;
 }
 
+size_t containment_procs(const char *unit, pid_t **pids)
+{
+    char path[PATH_SIZE];
+    *pids = NULL;
+    if (!ct.cgroups || !in_base(path, unit, "cgroup.procs")) return 0;
+    FILE *f = fopen(path, "re");
+    if (!f) return 0;
+    size_t n = 0, cap = 0;
+    int pid;
+    while (fscanf(f, "%d", &pid) == 1) {
+        if (n == cap) {
+            size_t grown_cap = cap ? cap * 2 : 8;
+            pid_t *grown = realloc(*pids, grown_cap * sizeof(*grown));
+            if (!grown) break;
+            *pids = grown;
+            cap = grown_cap;
+        }
+        (*pids)[n++] = pid;
+    }
+    fclose(f);
+    return n;
+}
+
+void containment_each_unit(void (*fn)(void *ctx, const char *unit), void *ctx)
+{
+    DIR *d = ct.cgroups ? opendir(ct.base) : NULL;
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_type == DT_DIR && e->d_name[0] != '.') fn(ctx, e->d_name);
+    closedir(d);
+}
+
 /* ---- strays -------------------------------------------------------------- */
 
 /* Every child of the daemon is listed under the thread that is its

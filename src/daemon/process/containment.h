@@ -29,6 +29,11 @@ int containment_remove(const char *unit);
 bool containment_holds(const char *unit, pid_t pid);
 /* unit's cgroup.events, or NULL (caller frees). */
 char *containment_events_path(const char *unit);
+/* The pids in unit's cgroup, in *pids (caller frees): how many (0 without
+ * cgroups, or with none). */
+size_t containment_procs(const char *unit, pid_t **pids);
+/* fn for each unit that has a cgroup (none without cgroups). */
+void containment_each_unit(void (*fn)(void *ctx, const char *unit), void *ctx);
 
 /* Strays: children of the daemon nobody started, orphaned descendants of
  * its procs. Kills each whose TEND_UNIT is not live (every one when all),

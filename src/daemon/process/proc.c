@@ -23,6 +23,7 @@
 #include "daemon/process/spawner.h"
 #include "daemon/process/adopt.h"
 #include "daemon/process/keeper_link.h"
+#include "daemon/process/leftover.h"
 
 struct proc {
     char unit[48];
@@ -156,27 +157,60 @@ static void adopted_reaped(void *data, pid_t pid, int exit_code, int term_signal
     proc_reaped(p, pid, exit_code, term_signal);
 }
 
-proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_fn exited,
-                 void *data, int *status)
+/* unit's process, as *pid and *start_time say or, with no pid, as its
+ * unit says (leftover.h): watched, or NULL. */
+static proc *adopt_main(const char *unit, pid_t *pid, uint64_t *start_time,
+                        proc_exited_fn exited, void *data, int *status)
 {
-    *status = -1;
-    if (pid <= 1 || !start_time) return NULL;
-    if (keeper_link_take_exit(pid, status)) return NULL;
-    if (containment_has_cgroups() && !containment_holds(unit, pid)) return NULL;
+    if (*pid <= 0 && !leftover_main(unit, pid, start_time)) return NULL;
+    if (*pid <= 1 || !*start_time) return NULL;
+    if (keeper_link_take_exit(*pid, status)) return NULL;
+    if (containment_has_cgroups() && !containment_holds(unit, *pid)) return NULL;
     proc *p = proc_new(unit, NULL, exited, data);
     if (!p) return NULL;
     if (strmap_put(&layer.live, p->unit, p, NULL) < 0 ||
-        !(p->adopted = adopt_watch(layer.loop, pid, start_time, adopted_ended, p))) {
+        !(p->adopted = adopt_watch(layer.loop, *pid, *start_time, adopted_ended, p))) {
         strmap_remove(&layer.live, p->unit);
         free(p);
         return NULL;
     }
-    reaper_watch(pid, adopted_reaped, p);
-    p->pid = pid;
-    p->start_time = start_time;
+    reaper_watch(*pid, adopted_reaped, p);
+    p->pid = *pid;
+    p->start_time = *start_time;
     p->reaped = false;
     p->was_adopted = true;
     return p;
+}
+
+proc *proc_adopt(const char *unit, pid_t *pid, uint64_t *start_time, proc_exited_fn exited,
+                 void *data, int *status)
+{
+    *status = -1;
+    bool stored = *pid > 0;
+    proc *p = adopt_main(unit, pid, start_time, exited, data, status);
+    if (p) return p;
+    if (!stored) *pid = 0, *start_time = 0;
+    /* Its main process gone (or never found): the rest of its tree goes
+     * too, as when a main process ends under this daemon's eyes. */
+    leftover_kill(unit);
+    return NULL;
+}
+
+typedef struct {
+    bool (*claimed)(void *ctx, const char *unit);
+    void *ctx;
+} claims;
+
+static bool wanted(void *ctx, const char *unit)
+{
+    claims *c = ctx;
+    return unit_is_live(unit) || c->claimed(c->ctx, unit);
+}
+
+void proc_kill_unclaimed(bool (*claimed)(void *ctx, const char *unit), void *ctx)
+{
+    claims c = {claimed, ctx};
+    leftover_kill_unwanted(wanted, &c);
 }
 
 static void proc_spawned(void *data, pid_t pid, uint64_t start_time, int rc, const char *err)
@@ -256,12 +290,6 @@ void proc_kill(proc *p)
         return;
     }
     containment_kill(p->unit, p->pid);
-}
-
-void proc_kill_leftover(const char *unit)
-{
-    if (strmap_get(&layer.live, unit)) return;
-    containment_kill(unit, 0);
 }
 
 void proc_release(proc *p)

@@ -17,11 +17,14 @@
  * exited; the rest of the tree goes with it.
  *
  * A daemon started after one that died takes over the procs it left:
- * proc_adopt, by pid and start time, watched through a pidfd.
+ * proc_adopt, by pid and start time, watched through a pidfd; a main
+ * process whose pid never reached the store is found by its unit, and
+ * what nobody takes over is killed (proc_kill_unclaimed).
  *
  * Files below: reaper (exits), spawn (one clone+exec), spawner (threads),
  * containment (cgroups or the fallback), adopt (a pidfd per adopted
- * process), proc (this interface).
+ * process), leftover (what a main process before this one left that the
+ * store cannot name), proc (this interface).
  */
 #ifndef TEND_DAEMON_PROCESS_PROCESS_H
 #define TEND_DAEMON_PROCESS_PROCESS_H
@@ -98,20 +101,24 @@ void proc_spawn(proc *p, proc_request *req);
  * with the pid names one process and no other; 0 if there is none. */
 uint64_t process_start_time(pid_t pid);
 /* Takes over unit's main process, started by a daemon before this one:
- * pid, if it is still the process that started at start_time (and, with
- * cgroups, in unit's cgroup). Its end comes to exited, on the loop, with
- * its exit status: from the keeper, which reaps it, or where the kernel
- * keeps it for a process that is not our child (PIDFD_INFO_EXIT, Linux
- * 6.15+); else exit_code is -1 and term_signal 0. NULL if it is not there
- * any more; *status is then its wait status if the keeper saw it end,
- * else -1. */
-proc *proc_adopt(const char *unit, pid_t pid, uint64_t start_time, proc_exited_fn exited,
+ * *pid, if it is still the process that started at *start_time (and,
+ * with cgroups, in unit's cgroup); with *pid 0 (a main process died
+ * before the pid of its spawn was stored), the one unit's processes say
+ * is its main process, in *pid and *start_time (leftover.h). Its end
+ * comes to exited, on the loop, with its exit status: from the keeper,
+ * which reaps it, or where the kernel keeps it for a process that is not
+ * our child (PIDFD_INFO_EXIT, Linux 6.15+); else exit_code is -1 and
+ * term_signal 0. NULL if it is not there any more, and then what still
+ * runs of unit is killed; *status is then its wait status if the keeper
+ * saw it end, else -1. */
+proc *proc_adopt(const char *unit, pid_t *pid, uint64_t *start_time, proc_exited_fn exited,
                  void *data, int *status);
-/* Kills what still runs in unit's cgroup while no proc of this daemon
- * has it: what a daemon before this one ran there and nobody took over
- * (a command beside a job). Without cgroups, nothing (its processes are
- * not ours to find). */
-void proc_kill_leftover(const char *unit);
+/* Kills what a daemon before this one left running in every unit that
+ * neither a proc of this daemon has nor claimed says will be adopted: a
+ * spawn whose job row was never written, a job stored as pending or
+ * ended, a command beside a job, a check. Called once, before anything
+ * new starts (a new job may get the id of one whose row was lost). */
+void proc_kill_unclaimed(bool (*claimed)(void *ctx, const char *unit), void *ctx);
 /* The main process's start time (for the store), 0 before it started. */
 uint64_t proc_start_time(const proc *p);
 /* sig to the main process's group (its session); 0 or -errno. */
