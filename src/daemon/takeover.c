@@ -171,12 +171,14 @@ void takeover_become_keeper(int lock_fd, int ready_fd, int argc, char **argv)
 /* ---- a main process whose keeper died ------------------------------------ */
 
 /* Leaves without stopping a job, for the daemon that takes over (it
- * adopts them): what the store has yet to write (or holds, after a failed
- * write) is written first. */
+ * adopts them): the spawns under way are waited for, so that their pids
+ * are in the store, and what the store has yet to write (or holds, after
+ * a failed write) is written first. */
 static void hand_over(void)
 {
     fprintf(stderr, "tend daemon: handing over to the new daemon on %s; every job keeps running\n",
             the_daemon->state_dir);
+    process_layer_settle();
     if (store_flush(the_daemon->st) < 0) store_retry(the_daemon->st);
     _exit(0);
 }

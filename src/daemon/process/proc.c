@@ -368,6 +368,11 @@ bool process_layer_uses_cgroups(void)
     return containment_has_cgroups();
 }
 
+void process_layer_settle(void)
+{
+    spawner_settle();
+}
+
 void process_layer_close(void)
 {
     if (!layer.ready) return;

@@ -61,6 +61,11 @@ bool process_kept_fds(const char *name, int fds[2]);
 int process_pass_pipes(int sock, const char *unit, int out_fd, int err_fd);
 int process_pass_end(int sock);
 int process_receive_pipes(int sock, char *unit, size_t size, int fds[2]);
+/* Before a main process leaves its jobs running for another (a hand-over):
+ * the spawns under way are waited for and told, so that each pid reaches
+ * the store; those not begun are dropped (their jobs stay starting with
+ * no process, which the next main process finds so). */
+void process_layer_settle(void);
 /* Kills every stray left and removes tend's cgroup. After the loop ran
  * out of work (which includes removing each proc's cgroup). */
 void process_layer_close(void);

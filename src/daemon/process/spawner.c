@@ -40,6 +40,7 @@ static struct {
     spawn_task *queue, *queue_tail; /* waiting for a worker */
     spawn_task *results;            /* done, waiting for the loop */
     bool quit;
+    bool async_open;
     uv_async_t async;
 } sp = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
@@ -158,6 +159,7 @@ int spawner_init(uv_loop_t *loop)
     if (n > 0) {
         if (uv_async_init(loop, &sp.async, on_results) < 0) return -1;
         uv_unref((uv_handle_t *)&sp.async);
+        sp.async_open = true;
         for (int i = 0; i < n; i++)
             if (pthread_create(&sp.workers[sp.n_workers], NULL, worker, NULL) == 0) sp.n_workers++;
     }
@@ -180,8 +182,30 @@ void spawner_close(void)
             *l = next;
         }
     sp.queue = sp.queue_tail = sp.results = NULL;
-    if (sp.n_workers) uv_close((uv_handle_t *)&sp.async, NULL);
+    if (sp.async_open) uv_close((uv_handle_t *)&sp.async, NULL);
+    sp.async_open = false;
+    sp.n_workers = 0;
     sp.ready = false;
+}
+
+void spawner_settle(void)
+{
+    if (!sp.ready || !sp.n_workers) return;
+    pthread_mutex_lock(&sp.lock);
+    spawn_task *dropped = sp.queue;
+    sp.queue = sp.queue_tail = NULL;
+    sp.quit = true;
+    pthread_cond_broadcast(&sp.wake);
+    pthread_mutex_unlock(&sp.lock);
+    while (dropped) {
+        spawn_task *next = dropped->next;
+        reaper_spawn_done();
+        task_free(dropped);
+        dropped = next;
+    }
+    for (int i = 0; i < sp.n_workers; i++) pthread_join(sp.workers[i], NULL);
+    sp.n_workers = 0; /* from now on, spawns are carried out on the loop */
+    on_results(&sp.async);
 }
 
 void spawner_submit(proc_request *req, const char *unit, spawn_done_fn done, void *data)

@@ -23,6 +23,10 @@ typedef void (*spawn_done_fn)(void *data, pid_t pid, uint64_t start_time, int rc
 int spawner_init(uv_loop_t *loop);
 /* Waits for the workers; requests not yet carried out are not called back. */
 void spawner_close(void);
+/* Waits for the spawns under way and calls them back, on the loop; those
+ * not begun are dropped (not called back). Later requests are carried
+ * out at once, on the loop. */
+void spawner_settle(void);
 
 /* Takes what req owns (freed after the spawn); unit names the cgroup. */
 void spawner_submit(proc_request *req, const char *unit, spawn_done_fn done, void *data);
