@@ -390,9 +390,10 @@ def assert_one_process_each(d, made):
                 assert alive(job['pid']) and job['pid'] in with_marker(mark), (job, jobs)
 
 
+@pytest.mark.parametrize('args', [[], ['--no-cgroups']], ids=['cgroup', 'fallback'])
 @pytest.mark.parametrize('services', [1, 4], ids=['one', 'four-together'])
 def test_a_crash_of_the_main_process_during_a_start_loses_and_doubles_nothing(tmp_path, marks,
-                                                                                services):
+                                                                                services, args):
     flag = tmp_path / 'healthy'
     flag.write_text('')
     all_marks = []
@@ -401,7 +402,7 @@ def test_a_crash_of_the_main_process_during_a_start_loses_and_doubles_nothing(tm
         # crash in a row, and one round is one start that a crash cut.
         home = tmp_path / f'home{i}'
         home.mkdir()
-        d = Daemon(home).start()
+        d = Daemon(home, extra_args=args).start()
         try:
             names = [f's{i}x{k}' for k in range(services)]
             # Killed at once, or a little later: each round lands elsewhere
