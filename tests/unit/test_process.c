@@ -1,7 +1,8 @@
 /* Unit tests: the process layer on its own, with a libuv loop of the test's
  * and real processes — a descendant that calls setsid dies with its proc,
  * in the cgroup mode and in the fallback; a failed start says why; a
- * released proc's tree is killed; a cgroup per proc, gone after it. */
+ * released proc's tree is killed; a cgroup per proc, gone after it; a
+ * main process found by its unit alone. */
 /* cmocka needs these before it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,8 @@
 
 #include "base/procstat.h"
 #include "base/strv.h"
+#include "daemon/process/containment.h"
+#include "daemon/process/leftover.h"
 #include "daemon/process/process.h"
 
 extern char **environ;
@@ -268,6 +271,41 @@ static void test_a_child_that_joins_by_writing_is_contained_too(void **state)
     unsetenv("TEND_CLONE_INTO_CGROUP");
 }
 
+/* What a main process that died before it stored a spawn's pid leaves:
+ * its unit's main process is found, not a descendant that left its
+ * session, nor one orphaned by a parent that ended. */
+static void test_a_main_process_is_found_by_its_unit(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    begin(&loop, true);
+    if (!process_layer_uses_cgroups()) {
+        end(&loop);
+        skip();
+    }
+    outcome o;
+    proc *p = start("job-g", "(sleep 30 &); setsid sleep 30 & exec sleep 30", &o);
+    run_until(&loop, has_started, &o);
+    pid_t *pids = NULL;
+    size_t n = 0;
+    for (int i = 0; i < 1000 && (n = containment_procs("job-g", &pids)) < 3; i++) {
+        free(pids);
+        usleep(10000);
+    }
+    free(pids);
+    assert_int_equal(n, 3);
+    pid_t found = 0;
+    uint64_t start_time = 0;
+    assert_true(leftover_main("job-g", &found, &start_time));
+    assert_int_equal(found, o.pid);
+    assert_true(start_time == process_start_time(o.pid));
+    assert_false(leftover_main("job-nobody", &found, &start_time));
+    pid_t main_pid = o.pid;
+    proc_release(p);
+    run_until(&loop, gone, &main_pid);
+    end(&loop);
+}
+
 int main(void)
 {
     assert_non_null(mkdtemp(state_dir));
@@ -278,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_a_released_proc_is_killed_with_its_tree),
         cmocka_unit_test(test_each_proc_has_a_cgroup_removed_after_it),
         cmocka_unit_test(test_a_child_that_joins_by_writing_is_contained_too),
+        cmocka_unit_test(test_a_main_process_is_found_by_its_unit),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
