@@ -124,6 +124,12 @@ static bool has_started(void *arg)
     return ((outcome *)arg)->started;
 }
 
+static bool path_gone(void *arg)
+{
+    struct stat st;
+    return stat(arg, &st) < 0;
+}
+
 static pid_t read_pid(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -212,9 +218,14 @@ static void test_a_released_proc_is_killed_with_its_tree(void **state)
     for (int i = 0; i < 1000 && read_pid(pidfile) <= 1; i++) usleep(10000);
     pid_t escapee = read_pid(pidfile);
     assert_true(escapee > 1);
+    char *events = containment_events_path("job-d");
     proc_release(p);
     run_until(&loop, gone, &main_pid);
     run_until(&loop, gone, &escapee);
+    /* (Gone is a zombie too: until the cgroup is removed, the proc may
+     * not be reaped, nor freed.) */
+    if (events) run_until(&loop, path_gone, events);
+    free(events);
     assert_false(o.exited); /* released: no callback */
     end(&loop);
 }
@@ -300,9 +311,12 @@ static void test_a_main_process_is_found_by_its_unit(void **state)
     assert_int_equal(found, o.pid);
     assert_true(start_time == process_start_time(o.pid));
     assert_false(leftover_main("job-nobody", &found, &start_time));
-    pid_t main_pid = o.pid;
+    /* Released: killed, reaped, its cgroup removed (and the proc freed). */
+    char *events = containment_events_path("job-g");
+    assert_non_null(events);
     proc_release(p);
-    run_until(&loop, gone, &main_pid);
+    run_until(&loop, path_gone, events);
+    free(events);
     end(&loop);
 }
 
