@@ -340,6 +340,18 @@ startup = {{ auto_start = true }}
 # the keeper starts next must end up with exactly one process per service,
 # the one its store calls running, and nothing it cannot stop.
 
+def wait_for_next_main(d, main):
+    """Until a main process other than main answers (the keeper starts it)."""
+    def answers():
+        if d.main_pid() in (None, main):
+            return False
+        try:
+            return d.call('service.list') is not None
+        except OSError:
+            return False
+    d.wait_for(answers, timeout=20, what='the next main process answering')
+
+
 def start_service_and_crash(d, names, marks, flag, pause):
     """service.set and service.start of each name (one action `sleep
     MARK`, a file health check on flag), then kill -9 of the main process
@@ -359,14 +371,7 @@ def start_service_and_crash(d, names, marks, flag, pause):
         time.sleep(pause)
     os.kill(main, signal.SIGKILL)
 
-    def answers():
-        if d.main_pid() in (None, main):
-            return False
-        try:
-            return d.call('service.list') is not None
-        except OSError:
-            return False
-    d.wait_for(answers, timeout=20, what='the next main process answering')
+    wait_for_next_main(d, main)
     return made
 
 
@@ -437,14 +442,7 @@ def crash_main_and_edit_store(d, home, sql):
     finally:
         os.kill(keeper, signal.SIGCONT)
 
-    def answers():
-        if d.main_pid() in (None, main):
-            return False
-        try:
-            return d.call('service.list') is not None
-        except OSError:
-            return False
-    d.wait_for(answers, timeout=20, what='the next main process answering')
+    wait_for_next_main(d, main)
 
 
 # What the store says of the job when the main process died: its row

@@ -12,20 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env_lookup.h"
 #include "base/strv.h"
 #include "daemon/job_env.h"
 
-static const char *get(char *const *env, const char *key)
-{
-    size_t n = strlen(key);
-    const char *found = NULL;
-    for (size_t i = 0; env && env[i]; i++)
-        if (strncmp(env[i], key, n) == 0 && env[i][n] == '=') {
-            assert_null(found); /* once */
-            found = env[i] + n + 1;
-        }
-    return found;
-}
 
 static struct passwd someone(uid_t uid)
 {
@@ -47,22 +37,22 @@ static void test_another_user_gets_a_clean_environment(void **state)
     char *declared[] = {"APP=1", "HOME=/srv/app", NULL};
     char *extra[] = {"NOTIFY_SOCKET=@tend/1/notify/2", NULL};
     char **env = job_env(&pw, declared, extra);
-    assert_null(get(env, "JOB_ENV_SECRET"));
-    assert_null(get(env, "TEND_JOB_UMASK"));
-    assert_string_equal(get(env, "PATH"), "/opt/bin:/usr/bin");
-    assert_string_equal(get(env, "LANG"), "de_DE.UTF-8");
-    assert_string_equal(get(env, "USER"), "alice");
-    assert_string_equal(get(env, "LOGNAME"), "alice");
-    assert_string_equal(get(env, "SHELL"), "/bin/zsh");
-    assert_string_equal(get(env, "HOME"), "/srv/app"); /* declared wins */
-    assert_string_equal(get(env, "APP"), "1");
-    assert_string_equal(get(env, "NOTIFY_SOCKET"), "@tend/1/notify/2");
+    assert_null(env_lookup(env, "JOB_ENV_SECRET"));
+    assert_null(env_lookup(env, "TEND_JOB_UMASK"));
+    assert_string_equal(env_lookup(env, "PATH"), "/opt/bin:/usr/bin");
+    assert_string_equal(env_lookup(env, "LANG"), "de_DE.UTF-8");
+    assert_string_equal(env_lookup(env, "USER"), "alice");
+    assert_string_equal(env_lookup(env, "LOGNAME"), "alice");
+    assert_string_equal(env_lookup(env, "SHELL"), "/bin/zsh");
+    assert_string_equal(env_lookup(env, "HOME"), "/srv/app"); /* declared wins */
+    assert_string_equal(env_lookup(env, "APP"), "1");
+    assert_string_equal(env_lookup(env, "NOTIFY_SOCKET"), "@tend/1/notify/2");
     strv_free(env);
     /* No PATH in the daemon: a standard one. */
     unsetenv("PATH");
     env = job_env(&pw, NULL, NULL);
-    assert_string_equal(get(env, "PATH"), JOB_ENV_DEFAULT_PATH);
-    assert_string_equal(get(env, "HOME"), "/home/alice");
+    assert_string_equal(env_lookup(env, "PATH"), JOB_ENV_DEFAULT_PATH);
+    assert_string_equal(env_lookup(env, "HOME"), "/home/alice");
     strv_free(env);
 }
 
@@ -73,15 +63,15 @@ static void test_the_daemons_own_user_keeps_its_environment(void **state)
     setenv("TEND_JOB_UMASK", "0022", 1);
     char *declared[] = {"JOB_ENV_SECRET=overridden", NULL};
     char **env = job_env(NULL, declared, NULL);
-    assert_string_equal(get(env, "JOB_ENV_SECRET"), "overridden");
-    assert_null(get(env, "TEND_JOB_UMASK"));
+    assert_string_equal(env_lookup(env, "JOB_ENV_SECRET"), "overridden");
+    assert_null(env_lookup(env, "TEND_JOB_UMASK"));
     strv_free(env);
     /* A user of the daemon's own uid: its HOME/USER/LOGNAME, the rest kept. */
     struct passwd pw = someone(geteuid());
     env = job_env(&pw, NULL, NULL);
-    assert_string_equal(get(env, "JOB_ENV_SECRET"), "root-only");
-    assert_string_equal(get(env, "USER"), "alice");
-    assert_string_equal(get(env, "HOME"), "/home/alice");
+    assert_string_equal(env_lookup(env, "JOB_ENV_SECRET"), "root-only");
+    assert_string_equal(env_lookup(env, "USER"), "alice");
+    assert_string_equal(env_lookup(env, "HOME"), "/home/alice");
     strv_free(env);
 }
 

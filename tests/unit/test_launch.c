@@ -17,21 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "env_lookup.h"
 #include "base/strv.h"
 #include "config/registry.h"
 #include "daemon/launch.h"
 
-static const char *get(char *const *env, const char *key)
-{
-    size_t n = strlen(key);
-    const char *found = NULL;
-    for (size_t i = 0; env && env[i]; i++)
-        if (strncmp(env[i], key, n) == 0 && env[i][n] == '=') {
-            assert_null(found); /* once */
-            found = env[i] + n + 1;
-        }
-    return found;
-}
 
 static registry *load(const char *text)
 {
@@ -88,20 +78,20 @@ static void test_tend_lua_reaches_its_own_daemon_and_starts_none(void **state)
     char err[256];
     assert_int_equal(launch_request(registry_action(r, "deploy"), extra, &req, err, sizeof(err)),
                      0);
-    assert_string_equal(get(req.env, "TEND_NO_AUTOSTART"), "1");
+    assert_string_equal(env_lookup(req.env, "TEND_NO_AUTOSTART"), "1");
     /* The daemon's TEND_HOME, made absolute, over the one its env gives. */
     char cwd[PATH_MAX], home[PATH_MAX + 16];
     assert_non_null(getcwd(cwd, sizeof(cwd)));
     snprintf(home, sizeof(home), "%s/build", cwd);
-    assert_string_equal(get(req.env, "TEND_HOME"), home);
-    assert_string_equal(get(req.env, "TEND_HOST"), ""); /* empty: no remote daemon */
-    assert_string_equal(get(req.env, "APP"), "1");
-    assert_string_equal(get(req.env, "NOTIFY_SOCKET"), "@tend/1/notify/2");
+    assert_string_equal(env_lookup(req.env, "TEND_HOME"), home);
+    assert_string_equal(env_lookup(req.env, "TEND_HOST"), ""); /* empty: no remote daemon */
+    assert_string_equal(env_lookup(req.env, "APP"), "1");
+    assert_string_equal(env_lookup(req.env, "NOTIFY_SOCKET"), "@tend/1/notify/2");
     launch_request_free(&req);
     /* Another interpreter's job keeps its env as it is. */
     assert_int_equal(launch_request(registry_action(r, "shell"), NULL, &req, err, sizeof(err)), 0);
-    assert_string_equal(get(req.env, "TEND_HOME"), "/elsewhere");
-    assert_null(get(req.env, "TEND_NO_AUTOSTART"));
+    assert_string_equal(env_lookup(req.env, "TEND_HOME"), "/elsewhere");
+    assert_null(env_lookup(req.env, "TEND_NO_AUTOSTART"));
     launch_request_free(&req);
     registry_free(r);
 }
