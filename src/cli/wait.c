@@ -75,6 +75,23 @@ static int start_outcome(progress *p, json_t *st)
 }
 
 /* Prints a service's outcome once; returns whether it has settled. */
+/* A start that failed by being restarted, while the service is up again
+ * (its reason says "running"): what ended its process, from the newest
+ * failed job. Returns out. */
+static const char *restarted_words(const char *name, char *out, size_t size)
+{
+    json_t *jobs = NULL, *params = json_pack("{s:s, s:s, s:i}", "service_id", name, "phase",
+                                             "failed", "limit", 1);
+    call_error err = {0};
+    const char *error = NULL;
+    if (api_call("job.list", params, &jobs, &err) == CALL_OK)
+        error = json_string_value(json_object_get(json_array_get(jobs, 0), "error"));
+    snprintf(out, size, "restarted after %s", error ? error : "it ended");
+    json_decref(params);
+    json_decref(jobs);
+    return out;
+}
+
 static bool report(progress *p, const char *name)
 {
     if (strv_contains(p->settled, name)) return true;
@@ -97,8 +114,13 @@ static bool report(progress *p, const char *name)
         strv_push(&p->settled, name);
         json_t *pid = json_object_get(st, "pid");
         if (outcome < 0) {
+            char words[600];
+            /* Restarted and up again: its reason no longer tells the failure. */
+            bool came_back = !is(state, "failed") && !is(state, "exited") &&
+                             (!reason || is(reason, "running") || is(reason, "starting"));
             p->failures++;
-            SAY(p, "%s%s failed: %s\n", p->fancy ? "❌ " : "", name, reason ? reason : state);
+            SAY(p, "%s%s failed: %s\n", p->fancy ? "❌ " : "", name,
+                came_back ? restarted_words(name, words, sizeof(words)) : reason ? reason : state);
         } else if (p->stopping) {
             SAY(p, "%sStopped %s\n", p->fancy ? "⚪ " : "", name);
         } else if (json_is_integer(pid) && is(state, "running")) {
