@@ -413,7 +413,13 @@ def started_umask():
 
 
 def fd_flags(pid, fd):
-    for line in Path(f'/proc/{pid}/fdinfo/{fd}').read_text().splitlines():
+    """fd's open flags, or None when it was closed since it was listed
+    (a connection the daemon just ended, say)."""
+    try:
+        text = Path(f'/proc/{pid}/fdinfo/{fd}').read_text()
+    except FileNotFoundError:
+        return None
+    for line in text.splitlines():
         if line.startswith('flags:'):
             return int(line.split()[1], 8)
     return 0
@@ -443,9 +449,9 @@ startup = {{ start_timeout = 60 }}
             held = {fd: os.readlink(f'/proc/{pid}/fd/{fd}') for fd in os.listdir(f'/proc/{pid}/fd')}
             assert leaked not in held.values(), (pid, held)
         for fd in os.listdir(f'/proc/{main}/fd'):
-            if int(fd) > 2:
-                assert fd_flags(main, fd) & os.O_CLOEXEC, (
-                    fd, os.readlink(f'/proc/{main}/fd/{fd}'))
+            flags = fd_flags(main, fd) if int(fd) > 2 else None
+            if flags is not None:
+                assert flags & os.O_CLOEXEC, (fd, held.get(fd))
     finally:
         assert d.stop() == 0, d.output()
         os.close(leaked_r)
