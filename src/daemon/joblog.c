@@ -260,7 +260,12 @@ static void maybe_free(job_log *log)
         if (!uv_is_closing((uv_handle_t *)log->drain)) uv_close((uv_handle_t *)log->drain, drain_closed);
         return;
     }
-    if (log->fd >= 0) close(log->fd);
+    if (log->fd >= 0) {
+        close(log->fd);
+        /* Written to after the next job's file pruned the folder (a fast
+         * restart): the service's logs are brought back within budget. */
+        prune_service_logs(log->dir, log->budget);
+    }
     free(log->dir);
     free(log->path);
     free(log->service);
